@@ -1,0 +1,100 @@
+import { Command, CommanderError } from 'commander';
+import { ConfigError, loadConfig } from './config.js';
+import { startExporter } from './exporter.js';
+import { migrate, schemaStatements } from './schema/migrate.js';
+import { createStore } from './store/index.js';
+
+/** Shutdown deadline: queued rows get this long to commit after SIGTERM/SIGINT. */
+const SHUTDOWN_DEADLINE_MS = 30_000;
+
+function progressLine(done: number, total: number): void {
+  if (!process.stderr.isTTY) return;
+  const width = 30;
+  const filled = Math.round((done / Math.max(total, 1)) * width);
+  process.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}`);
+  if (done === total) process.stderr.write('\n');
+}
+
+async function serve(options: { config?: string }): Promise<number> {
+  const exporter = await startExporter({}, { ...process.env, ...(options.config ? { AUDITLENS_CONFIG: options.config } : {}) });
+  return new Promise<number>((resolve) => {
+    const stop = (signal: string): void => {
+      exporter.logger.info({ signal }, 'shutting down: committing queued rows');
+      const deadline = setTimeout(() => {
+        exporter.logger.error('shutdown deadline passed with rows still queued; senders will retry them');
+        resolve(1);
+      }, SHUTDOWN_DEADLINE_MS);
+      deadline.unref();
+      exporter.close().then(
+        () => resolve(0),
+        (error: unknown) => {
+          exporter.logger.error({ err: (error as Error).message }, 'shutdown failed');
+          resolve(1);
+        },
+      );
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+}
+
+async function runMigrate(options: { print?: boolean; cluster?: string; config?: string }): Promise<number> {
+  const config = loadConfig(process.env, options.config);
+  const cluster = options.cluster ?? config.clickhouse.cluster;
+  if (options.print) {
+    for (const step of schemaStatements({ database: config.clickhouse.database, cluster })) {
+      process.stdout.write(typeof step === 'string' ? `${step};\n\n` : `-- seed rows for ${step.insertInto}\n\n`);
+    }
+    return 0;
+  }
+  const store = createStore(config);
+  try {
+    const report = await migrate(store, { cluster, onStep: progressLine });
+    process.stdout.write(
+      report.applied.length > 0
+        ? `applied migrations ${report.applied.join(', ')}; schema version ${report.current}\n`
+        : `schema is current (version ${report.current})\n`,
+    );
+    return 0;
+  } finally {
+    await store.close();
+  }
+}
+
+/** The `auditlens` command line. Returns the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const program = new Command()
+    .name('auditlens')
+    .description('AuditLens exporter: OTLP in, ClickHouse audit tables out')
+    .exitOverride()
+    .configureOutput({ writeErr: (text) => process.stderr.write(text) });
+  let action: Promise<number> = Promise.resolve(0);
+  program
+    .command('serve')
+    .description('run the OTLP receiver, REST API, health and metrics (configuration from AUDITLENS_* variables)')
+    .option('-c, --config <file>', 'JSON file of AUDITLENS_* variables (the environment wins)')
+    .action((options: { config?: string }) => {
+      action = serve(options);
+    });
+  program
+    .command('migrate')
+    .description('create or upgrade the ClickHouse schema, then exit')
+    .option('-c, --config <file>', 'JSON file of AUDITLENS_* variables (the environment wins)')
+    .option('--cluster <name>', 'generate replicated/distributed DDL for this ClickHouse cluster')
+    .option('--print', 'print the DDL instead of running it')
+    .action((options: { print?: boolean; cluster?: string; config?: string }) => {
+      action = runMigrate(options);
+    });
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return await action;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode;
+    if (error instanceof ConfigError) {
+      process.stderr.write(`auditlens: ${error.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`auditlens: ${(error as Error).message}\n`);
+    return 1;
+  }
+}

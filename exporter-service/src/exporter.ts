@@ -1,0 +1,115 @@
+import type { AddressInfo } from 'node:net';
+import { createServer, type Server } from 'node:http';
+import express from 'express';
+import { loadConfig, type ExporterConfig } from './config.js';
+import { createLogger, type Logger } from './logger.js';
+import { ExporterMetrics } from './metrics.js';
+import { IngestPipeline } from './ingest/pipeline.js';
+import { createOtlpReceiver } from './http/otlp-receiver.js';
+import { createOpsRouter } from './http/ops.js';
+import { migrate } from './schema/migrate.js';
+import { createStore, type AuditStore } from './store/index.js';
+
+export interface RunningExporter {
+  config: ExporterConfig;
+  store: AuditStore;
+  pipeline: IngestPipeline;
+  metrics: ExporterMetrics;
+  logger: Logger;
+  /** Base URL of the OTLP/HTTP receiver, e.g. http://127.0.0.1:4318 */
+  otlpUrl: string;
+  /** Base URL of the REST API, health and metrics. */
+  apiUrl: string;
+  /** Stops listening, commits every queued row, closes the store. */
+  close(): Promise<void>;
+}
+
+/** Overrides on top of the environment's configuration (tests and embedding). */
+export type ExporterOverrides = Partial<Omit<ExporterConfig, 'clickhouse' | 'batch'>> & {
+  clickhouse?: Partial<ExporterConfig['clickhouse']>;
+  batch?: Partial<ExporterConfig['batch']>;
+  /** Use this store instead of creating one from the configuration. */
+  store?: AuditStore;
+};
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+  });
+}
+
+const urlHost = (host: string): string => (host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host);
+
+/** Starts the exporter: store, migrations, OTLP receiver and the API/ops listener. */
+export async function startExporter(overrides: ExporterOverrides = {}, env = process.env): Promise<RunningExporter> {
+  const base = loadConfig(env);
+  const { store: givenStore, ...rest } = overrides;
+  const config: ExporterConfig = {
+    ...base,
+    ...rest,
+    clickhouse: { ...base.clickhouse, ...overrides.clickhouse },
+    batch: { ...base.batch, ...overrides.batch },
+  };
+  const logger = createLogger(config.logLevel);
+  if (config.ingestTokens.size === 0) {
+    logger.warn('AUDITLENS_INGEST_TOKENS is not set: DEV MODE, anyone can write audit records for any tenant');
+  }
+  if (config.apiTokens.size === 0) {
+    logger.warn('AUDITLENS_API_TOKENS is not set: DEV MODE, the REST API is open to anyone');
+  }
+
+  const store = givenStore ?? createStore(config);
+  const metrics = new ExporterMetrics();
+  try {
+    const report = await migrate(store, { cluster: config.clickhouse.cluster });
+    logger.info({ mode: store.mode, database: store.database, applied: report.applied }, 'schema ready');
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  const pipeline = new IngestPipeline(store, config.batch, metrics);
+
+  const otlpApp = createOtlpReceiver({
+    pipeline,
+    metrics,
+    logger,
+    ingestTokens: config.ingestTokens,
+    limits: { maxAttributeBytes: config.maxAttributeBytes, maxFutureSkewMs: config.maxFutureSkewMs },
+    maxBodyBytes: config.maxBodyBytes,
+    spansAsRequests: config.spansAsRequests,
+  });
+  const apiApp = express();
+  apiApp.disable('x-powered-by');
+  apiApp.use(createOpsRouter(store, pipeline, metrics));
+
+  const otlpServer = createServer(otlpApp);
+  const apiServer = createServer(apiApp);
+  const otlpPort = await listen(otlpServer, config.otlpPort, config.host);
+  const apiPort = await listen(apiServer, config.apiPort, config.host);
+  const otlpUrl = `http://${urlHost(config.host)}:${otlpPort}`;
+  const apiUrl = `http://${urlHost(config.host)}:${apiPort}`;
+  logger.info({ otlpUrl, apiUrl, mode: store.mode }, 'exporter listening');
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      await pipeline.close();
+      await Promise.all([closeServer(otlpServer), closeServer(apiServer)]);
+      await store.close();
+      logger.info('exporter stopped');
+    })();
+    return closing;
+  };
+  return { config, store, pipeline, metrics, logger, otlpUrl, apiUrl, close };
+}

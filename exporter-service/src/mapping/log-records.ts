@@ -1,0 +1,106 @@
+import {
+  anyValueToJs,
+  attributesToMap,
+  bytesToHex,
+  nanosToMillis,
+  valueToText,
+  type AttributeValue,
+} from '../otlp/values.js';
+import type { LogsRequest } from '../otlp/schema.js';
+import { deriveResult } from './derive.js';
+import { convertField } from './fields.js';
+import { buildRow, type AuditRow, type RowLimits } from './row.js';
+import { derivedUuid } from './ids.js';
+import { kindOfEventName } from './kinds.js';
+
+/** One record refused, with the reason (returned to the sender in partial_success). */
+export interface Rejection {
+  reason: string;
+  message: string;
+}
+
+export interface MappedBatch {
+  rows: AuditRow[];
+  rejections: Rejection[];
+  /** Records that are not audit records (unknown EventName); not an error. */
+  skipped: number;
+}
+
+export interface TenantContext {
+  /** Tenant for records that name none (a token bound to exactly one tenant). */
+  defaultTenant: string;
+}
+
+function errorReason(error: Error): string {
+  return error.name === 'AttributeError' || error.name === 'FieldError' ? 'invalid_field' : 'invalid_record';
+}
+
+/** Maps every LogRecord with an audit EventName to a row; a bad record is rejected on its own. */
+export function mapLogsRequest(request: LogsRequest, limits: RowLimits, tenant: TenantContext): MappedBatch {
+  const batch: MappedBatch = { rows: [], rejections: [], skipped: 0 };
+  for (const resourceLogs of request.resourceLogs ?? []) {
+    let resource;
+    try {
+      resource = attributesToMap(resourceLogs.resource?.attributes);
+    } catch (error) {
+      const count = (resourceLogs.scopeLogs ?? []).reduce((n, s) => n + (s.logRecords?.length ?? 0), 0);
+      for (let i = 0; i < count; i++) {
+        batch.rejections.push({ reason: 'invalid_resource', message: `resource: ${(error as Error).message}` });
+      }
+      continue;
+    }
+    const resourceTenant = resource.get('audit.tenant_id');
+    for (const scopeLogs of resourceLogs.scopeLogs ?? []) {
+      for (const record of scopeLogs.logRecords ?? []) {
+        const kind = kindOfEventName(record.eventName ?? '');
+        if (!kind) {
+          batch.skipped++;
+          continue;
+        }
+        try {
+          if (kind === 'access') {
+            throw new Error('audit.access records are written by the exporter itself, not accepted over OTLP');
+          }
+          const attributes = attributesToMap(record.attributes);
+          const traceId = bytesToHex(record.traceId);
+          const spanId = bytesToHex(record.spanId);
+          const eventTimeMs = nanosToMillis(record.timeUnixNano) || nanosToMillis(record.observedTimeUnixNano);
+          const description = valueToText(anyValueToJs(record.body, 'body'));
+          const uid = attributes.get('log.record.uid');
+          const explicitTenant = attributes.get('audit.tenant_id') ?? resourceTenant;
+          const row = buildRow(
+            {
+              kind,
+              tenantId: explicitTenant === undefined ? tenant.defaultTenant : valueToText(explicitTenant),
+              eventId:
+                uid === undefined
+                  ? derivedUuid(record.eventName ?? '', traceId, spanId, String(eventTimeMs), description, canonicalAttributes(attributes))
+                  : (convertField('uuid', uid, 'log.record.uid') as string),
+              eventTimeMs,
+              traceId,
+              spanId,
+              parentSpanId: '',
+              description,
+              resource,
+            },
+            attributes,
+            limits,
+            { result: deriveResult(attributes) },
+          );
+          batch.rows.push(row);
+        } catch (error) {
+          batch.rejections.push({
+            reason: errorReason(error as Error),
+            message: `${record.eventName} record: ${(error as Error).message}`,
+          });
+        }
+      }
+    }
+  }
+  return batch;
+}
+
+/** Attributes in a stable order, for hashing into a derived event id. */
+function canonicalAttributes(attributes: ReadonlyMap<string, AttributeValue>): string {
+  return JSON.stringify([...attributes.keys()].sort().map((key) => [key, valueToText(attributes.get(key) ?? null)]));
+}

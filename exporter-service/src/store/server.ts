@@ -1,0 +1,90 @@
+import { readFileSync } from 'node:fs';
+import { Readable } from 'node:stream';
+import { createClient, ClickHouseError, type ClickHouseClient } from '@clickhouse/client';
+import {
+  isDataErrorCode,
+  StoreRejectedError,
+  StoreUnavailableError,
+  type AuditStore,
+  type InsertOptions,
+  type QueryParams,
+} from './store.js';
+
+export interface ServerStoreOptions {
+  url: string;
+  user: string;
+  password: string;
+  database: string;
+  caCertPath?: string | undefined;
+  requestTimeoutMs?: number;
+}
+
+/** A ClickHouse server (single node or cluster) through the official HTTP client. */
+export class ServerStore implements AuditStore {
+  readonly mode = 'server';
+  readonly database: string;
+  private readonly client: ClickHouseClient;
+
+  constructor(options: ServerStoreOptions) {
+    this.database = options.database;
+    this.client = createClient({
+      url: options.url,
+      username: options.user,
+      password: options.password,
+      request_timeout: options.requestTimeoutMs ?? 30_000,
+      ...(options.caCertPath ? { tls: { ca_cert: readFileSync(options.caCertPath) } } : {}),
+      clickhouse_settings: { output_format_json_quote_64bit_integers: 1 },
+    });
+  }
+
+  private translate(error: unknown): Error {
+    if (error instanceof ClickHouseError) {
+      return isDataErrorCode(error.code)
+        ? new StoreRejectedError(error.message, error.code)
+        : new StoreUnavailableError(`clickhouse: ${error.message}`);
+    }
+    return new StoreUnavailableError(`clickhouse: ${(error as Error).message}`);
+  }
+
+  async query<T>(sql: string, params: QueryParams = {}): Promise<T[]> {
+    try {
+      const result = await this.client.query({ query: sql, query_params: params, format: 'JSONEachRow' });
+      return await result.json<T>();
+    } catch (error) {
+      throw this.translate(error);
+    }
+  }
+
+  async command(sql: string, params: QueryParams = {}): Promise<void> {
+    try {
+      await this.client.command({ query: sql, query_params: params });
+    } catch (error) {
+      throw this.translate(error);
+    }
+  }
+
+  async insertJsonLines(table: string, lines: string, options: InsertOptions = {}): Promise<void> {
+    try {
+      await this.client.insert({
+        table: `${this.database}.${table}`,
+        values: Readable.from([lines]),
+        format: 'JSONEachRow',
+        clickhouse_settings: {
+          input_format_skip_unknown_fields: 0,
+          ...(options.deduplicationToken ? { insert_deduplication_token: options.deduplicationToken } : {}),
+        },
+      });
+    } catch (error) {
+      throw this.translate(error);
+    }
+  }
+
+  async ping(): Promise<boolean> {
+    const result = await this.client.ping();
+    return result.success;
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
+  }
+}
