@@ -1,0 +1,158 @@
+/**
+ * Masks sensitive values before anything is serialized, so they never leave the process.
+ *
+ * Matching is by key name, in nested objects and arrays. A key is normalised to lower-case words
+ * joined by `_` with a leading and trailing `_` (`accessToken` → `_access_token_`,
+ * `X-Api-Key` → `_x_api_key_`), and the patterns are tested against that form: word boundaries
+ * are visible, so `api_key` matches without `monkey` matching, and `input_tokens` (a count) is
+ * not mistaken for a token.
+ */
+
+export interface RedactionOptions {
+  /** Replaces the default key patterns. Strings match as a substring of the normalised key. */
+  keys?: (string | RegExp)[];
+  /** Added to the default (or given) key patterns. */
+  extraKeys?: (string | RegExp)[];
+  /** Replacement for a masked value. Default `***`. */
+  mask?: string;
+  /** Nesting depth below which values are replaced by a marker. Default 8. */
+  maxDepth?: number;
+}
+
+export const DEFAULT_MASK = '***';
+
+/** password, passwd, token, secret, api key, authorization, cookie, credit card, id number, phone, email. */
+export const DEFAULT_REDACTION_KEYS: readonly RegExp[] = [
+  /pass_?w(or)?d|_pwd_|_pin_|passphrase/,
+  /token(?!s_)/,
+  /secret/,
+  /api_?key|access_?key|private_?key|signing_?key|_credentials?_/,
+  /authori[sz]ation|_auth_/,
+  /cookie|_session_?id_|_sid_/,
+  /credit_?card|card_?(number|num|no)_|_cvv|_cvc|_pan_|_iban_/,
+  /_id_?(number|num|no|card)_|_ssn_|national_?id|passport|social_security/,
+  /phone|mobile|_tel_/,
+  /e_?mail/,
+];
+
+const SEPARATORS = /[^a-zA-Z0-9]+/g;
+const CAMEL_BOUNDARY = /([a-z0-9])([A-Z])/g;
+const ACRONYM_BOUNDARY = /([A-Z]+)([A-Z][a-z])/g;
+
+/** `userPassword` → `_user_password_`; `X-API-Key` → `_x_api_key_`. */
+export function normaliseKey(key: string): string {
+  const words = key
+    .replace(ACRONYM_BOUNDARY, '$1_$2')
+    .replace(CAMEL_BOUNDARY, '$1_$2')
+    .replace(SEPARATORS, '_');
+  return `_${words.toLowerCase()}_`.replace(/__+/g, '_');
+}
+
+function toPattern(key: string | RegExp): RegExp {
+  if (key instanceof RegExp) return key;
+  const normalised = normaliseKey(key).slice(1, -1);
+  return new RegExp(normalised.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+}
+
+/** Keys seen in practice are few (headers, field names); the cache keeps matching O(1). */
+const MAX_CACHED_KEYS = 10_000;
+
+export class Redactor {
+  readonly mask: string;
+  private readonly patterns: RegExp[];
+  private readonly maxDepth: number;
+  private readonly cache = new Map<string, boolean>();
+
+  constructor(options: RedactionOptions = {}) {
+    this.patterns = [...(options.keys ?? DEFAULT_REDACTION_KEYS), ...(options.extraKeys ?? [])].map(
+      toPattern,
+    );
+    this.mask = options.mask ?? DEFAULT_MASK;
+    this.maxDepth = options.maxDepth ?? 8;
+  }
+
+  isSensitiveKey(key: string): boolean {
+    let hit = this.cache.get(key);
+    if (hit === undefined) {
+      const normalised = normaliseKey(key);
+      hit = this.patterns.some((p) => p.test(normalised));
+      if (this.cache.size >= MAX_CACHED_KEYS) this.cache.clear();
+      this.cache.set(key, hit);
+    }
+    return hit;
+  }
+
+  /**
+   * A copy of `value` with sensitive keys masked, safe to serialize: cycles, functions, buffers,
+   * dates and over-deep nesting are replaced by plain values.
+   */
+  redact(value: unknown, extraSensitive?: ReadonlySet<string>): unknown {
+    return this.walk(value, 0, new WeakSet(), extraSensitive);
+  }
+
+  /**
+   * Redacted JSON text of at most `maxBytes` UTF-16 code units. An oversized value becomes a
+   * small JSON object with a prefix of the text, so the column still holds valid JSON.
+   */
+  toJson(value: unknown, maxBytes: number, extraSensitive?: ReadonlySet<string>): string {
+    const json = JSON.stringify(this.redact(value, extraSensitive)) ?? 'null';
+    return capJson(json, maxBytes);
+  }
+
+  /** `a=1&password=x` → `a=1&password=***`. */
+  redactQuery(query: string): string {
+    if (query === '') return query;
+    return query
+      .split('&')
+      .map((pair) => {
+        const eq = pair.indexOf('=');
+        if (eq < 0) return pair;
+        let key = pair.slice(0, eq);
+        try {
+          key = decodeURIComponent(key.replace(/\+/g, ' '));
+        } catch {
+          // keep the raw key: a malformed escape is still a key name to match
+        }
+        return this.isSensitiveKey(key) ? `${pair.slice(0, eq)}=${encodeURIComponent(this.mask)}` : pair;
+      })
+      .join('&');
+  }
+
+  private walk(value: unknown, depth: number, seen: WeakSet<object>, extra?: ReadonlySet<string>): unknown {
+    if (value === null || typeof value !== 'object') {
+      if (typeof value === 'bigint') return value.toString();
+      if (typeof value === 'function' || typeof value === 'symbol') return undefined;
+      return value;
+    }
+    if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value.toISOString();
+    if (ArrayBuffer.isView(value)) return `[binary ${value.byteLength} bytes]`;
+    if (seen.has(value)) return '[circular]';
+    if (depth >= this.maxDepth) return '[nested too deep]';
+    seen.add(value);
+    let copy: unknown;
+    if (Array.isArray(value)) {
+      copy = value.map((item) => this.walk(item, depth + 1, seen, extra) ?? null);
+    } else {
+      const out: Record<string, unknown> = {};
+      for (const [key, item] of Object.entries(value)) {
+        out[key] =
+          this.isSensitiveKey(key) || extra?.has(key) ? this.mask : this.walk(item, depth + 1, seen, extra);
+      }
+      copy = out;
+    }
+    seen.delete(value);
+    return copy;
+  }
+}
+
+export function capJson(json: string, maxBytes: number): string {
+  if (json.length <= maxBytes) return json;
+  let preview = json.slice(0, Math.max(0, maxBytes - 64));
+  let capped = JSON.stringify({ truncated: true, length: json.length, preview });
+  // Escaping can lengthen the preview; shorten it until the wrapper fits.
+  while (capped.length > maxBytes && preview.length > 0) {
+    preview = preview.slice(0, Math.max(0, preview.length - (capped.length - maxBytes) - 1));
+    capped = JSON.stringify({ truncated: true, length: json.length, preview });
+  }
+  return capped;
+}
