@@ -63,14 +63,21 @@ export class OtlpCaptureServer {
     });
   }
 
+  /** Forgets every request and answers 200 again. */
+  reset(): void {
+    this.requests.length = 0;
+    this.delivered.length = 0;
+    this.reply = () => ({ status: 200 });
+  }
+
   /** Log records of every request answered 2xx, decoded. */
   deliveredLogs(): WireLogRecord[] {
-    return this.delivered.filter((r) => r.path === '/v1/logs').flatMap(decode);
+    return this.delivered.filter((r) => r.path === '/v1/logs').flatMap(decodeLogs);
   }
 
   /** Log records of every request received, whatever the answer. */
   receivedLogs(): WireLogRecord[] {
-    return this.requests.filter((r) => r.path === '/v1/logs').flatMap(decode);
+    return this.requests.filter((r) => r.path === '/v1/logs').flatMap(decodeLogs);
   }
 
   /** Polls until `predicate` holds; rejects after `timeoutMillis`. */
@@ -88,7 +95,8 @@ export class OtlpCaptureServer {
   }
 }
 
-function decode(request: CapturedRequest): WireLogRecord[] {
+/** The log records of one captured logs request. */
+export function decodeLogs(request: CapturedRequest): WireLogRecord[] {
   return request.headers['content-type'] === 'application/json'
     ? decodeLogsJson(request.body)
     : decodeLogsProtobuf(request.body);
