@@ -31,17 +31,19 @@ export function anyValueToJs(value: AnyValue | undefined, key: string, depth = 0
     throw new AttributeError(`attribute ${key}: value nested deeper than ${MAX_VALUE_DEPTH} levels`);
   }
   if (!value) return null;
-  if (value.stringValue !== undefined && value.stringValue !== null) return value.stringValue;
-  if (value.boolValue !== undefined && value.boolValue !== null) return value.boolValue;
-  if (value.intValue !== undefined && value.intValue !== null) return longToValue(value.intValue);
-  if (value.doubleValue !== undefined && value.doubleValue !== null) return value.doubleValue;
-  if (value.arrayValue) return (value.arrayValue.values ?? []).map((v) => anyValueToJs(v, key, depth + 1));
-  if (value.kvlistValue) {
+  // protobufjs keeps field defaults on the prototype; only the set member of the oneof is an own property.
+  const has = (field: keyof AnyValue): boolean => Object.hasOwn(value, field) && value[field] !== null;
+  if (has('stringValue')) return value.stringValue ?? '';
+  if (has('boolValue')) return value.boolValue ?? false;
+  if (has('intValue')) return longToValue(value.intValue ?? 0);
+  if (has('doubleValue')) return value.doubleValue ?? 0;
+  if (has('arrayValue')) return (value.arrayValue?.values ?? []).map((v) => anyValueToJs(v, key, depth + 1));
+  if (has('kvlistValue')) {
     const object: Record<string, AttributeValue> = {};
-    for (const kv of value.kvlistValue.values ?? []) object[kv.key] = anyValueToJs(kv.value, key, depth + 1);
+    for (const kv of value.kvlistValue?.values ?? []) object[kv.key] = anyValueToJs(kv.value, key, depth + 1);
     return object;
   }
-  if (value.bytesValue) return value.bytesValue;
+  if (has('bytesValue')) return value.bytesValue ?? new Uint8Array();
   return null;
 }
 

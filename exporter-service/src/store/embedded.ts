@@ -28,7 +28,8 @@ export class EmbeddedStore implements AuditStore {
     readonly database: string,
   ) {
     mkdirSync(path, { recursive: true });
-    this.session = new Session(path);
+    // Same output convention as the server store: 64-bit integers quoted, so none lose precision.
+    this.session = new Session(path, { connectionArgs: ['--output_format_json_quote_64bit_integers=1'] });
   }
 
   static inDataDir(dataDir: string, database: string): EmbeddedStore {

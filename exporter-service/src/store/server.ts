@@ -65,15 +65,16 @@ export class ServerStore implements AuditStore {
 
   async insertJsonLines(table: string, lines: string, options: InsertOptions = {}): Promise<void> {
     try {
-      await this.client.insert({
-        table: `${this.database}.${table}`,
-        values: Readable.from([lines]),
-        format: 'JSONEachRow',
+      // exec with a raw body: the rows are already JSONEachRow text, so nothing is re-encoded.
+      const result = await this.client.exec({
+        query: `INSERT INTO ${this.database}.${table} FORMAT JSONEachRow`,
+        values: Readable.from(Buffer.from(lines), { objectMode: false }),
         clickhouse_settings: {
           input_format_skip_unknown_fields: 0,
           ...(options.deduplicationToken ? { insert_deduplication_token: options.deduplicationToken } : {}),
         },
       });
+      result.stream.resume();
     } catch (error) {
       throw this.translate(error);
     }

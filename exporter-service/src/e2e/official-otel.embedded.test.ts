@@ -1,0 +1,22 @@
+import { after, before, test } from 'node:test';
+import { startExporter, type RunningExporter } from '../exporter.js';
+import { tempDir } from '../testing/temp.js';
+import { assertEveryKindStored, sendEveryKind } from './official-otel-scenario.js';
+
+const dir = tempDir('e2e-embedded');
+let exporter: RunningExporter;
+
+before(async () => {
+  exporter = await startExporter({ dataDir: dir.path, otlpPort: 0, apiPort: 0, host: '127.0.0.1', logLevel: 'silent' }, {});
+});
+after(async () => {
+  await exporter.close();
+  dir.remove();
+});
+
+for (const encoding of ['protobuf', 'json'] as const) {
+  test(`official OTel exporters over ${encoding} → embedded ClickHouse: every kind stored and linked`, async () => {
+    const sent = await sendEveryKind(exporter, encoding);
+    await assertEveryKindStored(exporter, sent, encoding);
+  });
+}
