@@ -195,9 +195,15 @@ export class AuditClient extends AuditRecorder {
     return this.processor.stats();
   }
 
-  /** Resolves when every record so far is delivered, or durably spooled while the backend fails. */
+  /**
+   * Resolves when every record so far is delivered, or durably spooled while the backend fails
+   * (and our own spans, if we run the tracer provider, are exported).
+   */
   async forceFlush(timeoutMillis?: number): Promise<void> {
-    await this.processor.forceFlush({ timeoutMillis });
+    await Promise.all([
+      this.processor.forceFlush({ timeoutMillis }),
+      this.ownTracerProvider?.forceFlush().catch(() => undefined),
+    ]);
   }
 
   /** Flushes (within the delivery shutdown deadline), spools what is left, stops. */
