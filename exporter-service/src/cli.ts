@@ -16,7 +16,10 @@ function progressLine(done: number, total: number): void {
 }
 
 async function serve(options: { config?: string }): Promise<number> {
-  const exporter = await startExporter({}, { ...process.env, ...(options.config ? { AUDITLENS_CONFIG: options.config } : {}) });
+  const exporter = await startExporter(
+    {},
+    { ...process.env, ...(options.config ? { AUDITLENS_CONFIG: options.config } : {}) },
+  );
   return new Promise<number>((resolve) => {
     const stop = (signal: string): void => {
       exporter.logger.info({ signal }, 'shutting down: committing queued rows');
@@ -43,7 +46,9 @@ async function runMigrate(options: { print?: boolean; cluster?: string; config?:
   const cluster = options.cluster ?? config.clickhouse.cluster;
   if (options.print) {
     for (const step of schemaStatements({ database: config.clickhouse.database, cluster })) {
-      process.stdout.write(typeof step === 'string' ? `${step};\n\n` : `-- seed rows for ${step.insertInto}\n\n`);
+      process.stdout.write(
+        typeof step === 'string' ? `${step};\n\n` : `-- seed rows for ${step.insertInto}\n\n`,
+      );
     }
     return 0;
   }
@@ -71,7 +76,9 @@ export async function main(argv: string[]): Promise<number> {
   let action: Promise<number> = Promise.resolve(0);
   program
     .command('serve')
-    .description('run the OTLP receiver, REST API, health and metrics (configuration from AUDITLENS_* variables)')
+    .description(
+      'run the OTLP receiver, REST API, health and metrics (configuration from AUDITLENS_* variables)',
+    )
     .option('-c, --config <file>', 'JSON file of AUDITLENS_* variables (the environment wins)')
     .action((options: { config?: string }) => {
       action = serve(options);

@@ -175,7 +175,9 @@ function readConfigFile(path: string | undefined): ExporterEnv {
 
 /** Validates the environment (plus optional config file) into an ExporterConfig, or throws ConfigError. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, configFile?: string): ExporterConfig {
-  const merged: Record<string, string | undefined> = { ...readConfigFile(configFile ?? env.AUDITLENS_CONFIG) };
+  const merged: Record<string, string | undefined> = {
+    ...readConfigFile(configFile ?? env.AUDITLENS_CONFIG),
+  };
   for (const key of Object.keys(envSchema.shape)) {
     const value = env[key];
     if (value !== undefined && value !== '') merged[key] = value;

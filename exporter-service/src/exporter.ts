@@ -52,7 +52,10 @@ function closeServer(server: Server): Promise<void> {
 const urlHost = (host: string): string => (host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host);
 
 /** Starts the exporter: store, migrations, OTLP receiver and the API/ops listener. */
-export async function startExporter(overrides: ExporterOverrides = {}, env = process.env): Promise<RunningExporter> {
+export async function startExporter(
+  overrides: ExporterOverrides = {},
+  env = process.env,
+): Promise<RunningExporter> {
   const base = loadConfig(env);
   const { store: givenStore, ...rest } = overrides;
   const config: ExporterConfig = {
@@ -63,7 +66,9 @@ export async function startExporter(overrides: ExporterOverrides = {}, env = pro
   };
   const logger = createLogger(config.logLevel);
   if (config.ingestTokens.size === 0) {
-    logger.warn('AUDITLENS_INGEST_TOKENS is not set: DEV MODE, anyone can write audit records for any tenant');
+    logger.warn(
+      'AUDITLENS_INGEST_TOKENS is not set: DEV MODE, anyone can write audit records for any tenant',
+    );
   }
   if (config.apiTokens.size === 0) {
     logger.warn('AUDITLENS_API_TOKENS is not set: DEV MODE, the REST API is open to anyone');

@@ -31,8 +31,14 @@ function providers(exporter: RunningExporter, encoding: WireEncoding, tenant: st
     encoding === 'protobuf'
       ? new ProtoTraceExporter({ url: `${exporter.otlpUrl}/v1/traces` })
       : new JsonTraceExporter({ url: `${exporter.otlpUrl}/v1/traces` });
-  const loggerProvider = new LoggerProvider({ resource, processors: [new SimpleLogRecordProcessor({ exporter: logExporter })] });
-  const tracerProvider = new BasicTracerProvider({ resource, spanProcessors: [new SimpleSpanProcessor(traceExporter)] });
+  const loggerProvider = new LoggerProvider({
+    resource,
+    processors: [new SimpleLogRecordProcessor({ exporter: logExporter })],
+  });
+  const tracerProvider = new BasicTracerProvider({
+    resource,
+    spanProcessors: [new SimpleSpanProcessor(traceExporter)],
+  });
   return { loggerProvider, tracerProvider };
 }
 
@@ -157,7 +163,16 @@ export async function assertEveryKindStored(
       { tenant: sent.tenant, trace: sent.traceId },
     );
 
-  const requests = await byTrace<{ http_method: string; url_query: string; duration_ms: number; attributes: Record<string, string>; user_roles: string[]; ip_address: string; parent_span_id: string; operation_name: string }>(
+  const requests = await byTrace<{
+    http_method: string;
+    url_query: string;
+    duration_ms: number;
+    attributes: Record<string, string>;
+    user_roles: string[];
+    ip_address: string;
+    parent_span_id: string;
+    operation_name: string;
+  }>(
     'audit_request_log',
     'http_method, url_query, duration_ms, attributes, user_roles, toString(ip_address) AS ip_address, parent_span_id, operation_name',
   );
@@ -176,17 +191,25 @@ export async function assertEveryKindStored(
   assert.equal(fromSpan.span_id, sent.spanId);
   assert.equal(fromSpan.http_method, 'PUT');
 
-  const [dbRow, ...moreDb] = await byTrace<{ event_id: string; db_table: string; affected_rows: string; before_data: string }>(
-    'audit_database_log',
-    'toString(event_id) AS event_id, db_table, affected_rows, before_data',
-  );
+  const [dbRow, ...moreDb] = await byTrace<{
+    event_id: string;
+    db_table: string;
+    affected_rows: string;
+    before_data: string;
+  }>('audit_database_log', 'toString(event_id) AS event_id, db_table, affected_rows, before_data');
   assert.equal(moreDb.length, 0);
   assert.equal(dbRow?.event_id, sent.dbEventId);
   assert.equal(dbRow?.db_table, 'users');
   assert.equal(Number(dbRow?.affected_rows), 1);
   assert.equal(dbRow?.before_data, '{"name":"Bob"}');
 
-  const changes = await byTrace<{ db_event_id: string; field_name: string; old_value: string; new_value: string; change_type: string }>(
+  const changes = await byTrace<{
+    db_event_id: string;
+    field_name: string;
+    old_value: string;
+    new_value: string;
+    change_type: string;
+  }>(
     'audit_change_log',
     'toString(db_event_id) AS db_event_id, field_name, old_value, new_value, change_type',
   );
@@ -195,19 +218,23 @@ export async function assertEveryKindStored(
     [[sent.dbEventId, 'name', 'Bob', 'Ann', 'UPDATE']],
   );
 
-  const security = await byTrace<{ event_type: string; mitre_technique: string; result: string; risk_level: number }>(
-    'audit_security_log',
-    'event_type, mitre_technique, result, risk_level',
-  );
+  const security = await byTrace<{
+    event_type: string;
+    mitre_technique: string;
+    result: string;
+    risk_level: number;
+  }>('audit_security_log', 'event_type, mitre_technique, result, risk_level');
   assert.deepEqual(
     security.map((s) => [s.event_type, s.mitre_technique, s.result, s.risk_level]),
     [['PERMISSION_DENIED', 'T1078', 'denied', 3]],
   );
 
-  const admin = await byTrace<{ operation_name: string; target_id: string; approval_required: boolean; approval_status: string }>(
-    'audit_admin_log',
-    'operation_name, target_id, approval_required, approval_status',
-  );
+  const admin = await byTrace<{
+    operation_name: string;
+    target_id: string;
+    approval_required: boolean;
+    approval_status: string;
+  }>('audit_admin_log', 'operation_name, target_id, approval_required, approval_status');
   assert.deepEqual(
     admin.map((a) => [a.operation_name, a.target_id, a.approval_required, a.approval_status]),
     [['grant_role', '42', true, 'APPROVED']],

@@ -7,7 +7,10 @@ const dir = tempDir('e2e-embedded');
 let exporter: RunningExporter;
 
 before(async () => {
-  exporter = await startExporter({ dataDir: dir.path, otlpPort: 0, apiPort: 0, host: '127.0.0.1', logLevel: 'silent' }, {});
+  exporter = await startExporter(
+    { dataDir: dir.path, otlpPort: 0, apiPort: 0, host: '127.0.0.1', logLevel: 'silent' },
+    {},
+  );
 });
 after(async () => {
   await exporter.close();

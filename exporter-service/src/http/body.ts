@@ -47,7 +47,8 @@ export async function readBody(request: IncomingMessage, limit: number): Promise
     };
     const collect = (chunk: Buffer): void => {
       inflated += chunk.length;
-      if (inflated > limit) fail(new BodyError(413, `decompressed request body exceeds the ${limit}-byte limit`));
+      if (inflated > limit)
+        fail(new BodyError(413, `decompressed request body exceeds the ${limit}-byte limit`));
       else chunks.push(chunk);
     };
     request.on('data', (chunk: Buffer) => {

@@ -8,7 +8,11 @@ import type { AuditStore } from '../store/store.js';
  * Health and metrics on the API port: /healthz (the process serves), /readyz (store reachable
  * and schema current), /metrics (Prometheus). The REST API for the Grafana app mounts beside them.
  */
-export function createOpsRouter(store: AuditStore, pipeline: IngestPipeline, metrics: ExporterMetrics): express.Router {
+export function createOpsRouter(
+  store: AuditStore,
+  pipeline: IngestPipeline,
+  metrics: ExporterMetrics,
+): express.Router {
   const router = express.Router();
   router.get('/healthz', (_request, response) => {
     response.json({ status: 'ok' });
@@ -17,7 +21,9 @@ export function createOpsRouter(store: AuditStore, pipeline: IngestPipeline, met
     const storeReachable = await store.ping().catch(() => false);
     const schemaCurrent = storeReachable && (await schemaIsCurrent(store));
     const ready = storeReachable && schemaCurrent;
-    response.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', storeReachable, schemaCurrent });
+    response
+      .status(ready ? 200 : 503)
+      .json({ status: ready ? 'ready' : 'not ready', storeReachable, schemaCurrent });
   });
   router.get('/metrics', async (_request, response) => {
     pipeline.updateGauges();

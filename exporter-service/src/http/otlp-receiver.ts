@@ -4,7 +4,12 @@ import type { Logger } from '../logger.js';
 import type { ExporterMetrics } from '../metrics.js';
 import { decodeLogsRequest, decodeTracesRequest, DecodeError, type Encoding } from '../otlp/decode.js';
 import { encodeErrorStatus, encodeExportResponse, type Signal } from '../otlp/response.js';
-import { mapLogsRequest, type MappedBatch, type Rejection, type TenantContext } from '../mapping/log-records.js';
+import {
+  mapLogsRequest,
+  type MappedBatch,
+  type Rejection,
+  type TenantContext,
+} from '../mapping/log-records.js';
 import { mapTracesRequest } from '../mapping/http-spans.js';
 import type { RowLimits } from '../mapping/row.js';
 import { IngestPipeline, QueueFullError } from '../ingest/pipeline.js';
@@ -108,13 +113,18 @@ export function createOtlpReceiver(options: OtlpReceiverOptions): express.Expres
       const rejections = [...batch.rejections, ...result.rejected];
       for (const r of rejections) options.metrics.rejected.inc({ reason: r.reason });
       if (rejections.length > 0) {
-        options.logger.warn({ signal, rejected: rejections.length, first: rejections[0]?.message }, 'records rejected');
+        options.logger.warn(
+          { signal, rejected: rejections.length, first: rejections[0]?.message },
+          'records rejected',
+        );
       }
       options.metrics.requests.inc({ signal, status: '200' });
       const { body, contentType } = encodeExportResponse(
         signal,
         encoding,
-        rejections.length > 0 ? { rejected: rejections.length, message: rejectionMessage(rejections) } : undefined,
+        rejections.length > 0
+          ? { rejected: rejections.length, message: rejectionMessage(rejections) }
+          : undefined,
       );
       response.status(200).type(contentType).send(body);
     } catch (error) {
@@ -123,7 +133,9 @@ export function createOtlpReceiver(options: OtlpReceiverOptions): express.Expres
       }
       if (error instanceof StoreUnavailableError) {
         options.logger.error({ signal, err: error.message }, 'store unavailable; sender told to retry');
-        return reply(503, 'audit store unavailable, retry later', { 'Retry-After': String(retryAfter.unavailable) });
+        return reply(503, 'audit store unavailable, retry later', {
+          'Retry-After': String(retryAfter.unavailable),
+        });
       }
       throw error;
     }
@@ -131,14 +143,19 @@ export function createOtlpReceiver(options: OtlpReceiverOptions): express.Expres
 
   const guard = (signal: Signal) => (request: Request, response: Response) => {
     handle(signal)(request, response).catch((error: unknown) => {
-      options.logger.error({ err: error instanceof Error ? error.message : String(error) }, 'OTLP handler failed');
+      options.logger.error(
+        { err: error instanceof Error ? error.message : String(error) },
+        'OTLP handler failed',
+      );
       if (!response.headersSent) response.status(500).json({ code: 13, message: 'internal error' });
     });
   };
   app.post('/v1/logs', guard('logs'));
   app.post('/v1/traces', guard('traces'));
   app.use((_request, response) => {
-    response.status(404).json({ code: 5, message: 'not found: OTLP endpoints are POST /v1/logs and POST /v1/traces' });
+    response
+      .status(404)
+      .json({ code: 5, message: 'not found: OTLP endpoints are POST /v1/logs and POST /v1/traces' });
   });
   return app;
 }

@@ -95,13 +95,16 @@ export class IngestPipeline {
       list.push(row);
       byTable.set(row.table, list);
     }
-    const outcomes = await Promise.all([...byTable].flatMap(([table, list]) => this.writer(table).enqueue(list)));
+    const outcomes = await Promise.all(
+      [...byTable].flatMap(([table, list]) => this.writer(table).enqueue(list)),
+    );
     const result: IngestResult = { stored: 0, duplicates: 0, rejected: [] };
     let unavailable: string | undefined;
     for (const outcome of outcomes) {
       if (outcome.status === 'stored') result.stored++;
       else if (outcome.status === 'duplicate') result.duplicates++;
-      else if (outcome.status === 'rejected') result.rejected.push({ reason: 'store_rejected', message: outcome.message });
+      else if (outcome.status === 'rejected')
+        result.rejected.push({ reason: 'store_rejected', message: outcome.message });
       else unavailable = outcome.message;
     }
     if (unavailable !== undefined) throw new StoreUnavailableError(unavailable);

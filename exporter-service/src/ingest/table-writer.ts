@@ -120,7 +120,8 @@ export class TableWriter {
       for (const item of batch) item.settle({ status: 'unavailable', message });
       return;
     }
-    for (const item of unique.values()) item.settle(outcomeById.get(item.row.eventId) ?? { status: 'stored' });
+    for (const item of unique.values())
+      item.settle(outcomeById.get(item.row.eventId) ?? { status: 'stored' });
     for (const item of repeats) {
       const first = outcomeById.get(item.row.eventId) ?? { status: 'stored' };
       item.settle(first.status === 'stored' ? { status: 'duplicate' } : first);
@@ -143,7 +144,12 @@ export class TableWriter {
        WHERE tenant_id IN {tenants:Array(String)}
          AND event_time BETWEEN {from:DateTime64(3, 'UTC')} AND {to:DateTime64(3, 'UTC')}
          AND event_id IN {ids:Array(UUID)}`,
-      { tenants: [...tenants], from: formatTime(from), to: formatTime(to), ids: items.map((i) => i.row.eventId) },
+      {
+        tenants: [...tenants],
+        from: formatTime(from),
+        to: formatTime(to),
+        ids: items.map((i) => i.row.eventId),
+      },
     );
     return new Set(rows.map((r) => r.id));
   }
@@ -152,7 +158,11 @@ export class TableWriter {
    * Inserts the items; when the store rejects the data itself, splits the batch to find the
    * offending rows, rejects only those and commits the rest (one bad row must not block others).
    */
-  private async insertIsolating(items: Pending[], outcomes: Map<string, RowOutcome>, committed: AuditRow[]): Promise<void> {
+  private async insertIsolating(
+    items: Pending[],
+    outcomes: Map<string, RowOutcome>,
+    committed: AuditRow[],
+  ): Promise<void> {
     if (items.length === 0) return;
     try {
       await this.store.insertJsonLines(this.table, items.map((i) => i.line).join('\n'), {
@@ -163,7 +173,10 @@ export class TableWriter {
       if (!(error instanceof StoreRejectedError)) throw error;
       if (items.length === 1) {
         const [item] = items as [Pending];
-        outcomes.set(item.row.eventId, { status: 'rejected', message: `store refused the row: ${error.message.slice(0, 300)}` });
+        outcomes.set(item.row.eventId, {
+          status: 'rejected',
+          message: `store refused the row: ${error.message.slice(0, 300)}`,
+        });
         return;
       }
       const middle = Math.ceil(items.length / 2);

@@ -102,7 +102,8 @@ function toTime(value: AttributeValue, name: string): string {
 export function convertField(kind: FieldKind, value: AttributeValue, name: string): ColumnValue {
   if (typeof kind === 'object') {
     const text = valueToText(value);
-    if (!kind.oneOf.includes(text)) throw new FieldError(`${name}: "${text}" is not one of ${kind.oneOf.join('|')}`);
+    if (!kind.oneOf.includes(text))
+      throw new FieldError(`${name}: "${text}" is not one of ${kind.oneOf.join('|')}`);
     return text;
   }
   switch (kind) {

@@ -1,4 +1,4 @@
-import { attributesToMap, bytesToHex, nanosToMillis, valueToText } from '../otlp/values.js';
+import { attributesToMap, bytesToHex, millisBetween, nanosToMillis, valueToText } from '../otlp/values.js';
 import { SPAN_KIND_SERVER, STATUS_CODE_ERROR, type TracesRequest } from '../otlp/schema.js';
 import { deriveRequestRisk, deriveResult } from './derive.js';
 import { derivedUuid } from './ids.js';
@@ -16,7 +16,11 @@ export const RECORDED_BY_SDK = 'audit.recorded';
  * `http.request.method`) to audit_request_log rows, so any OTel-instrumented service gets request
  * audit without code changes. Every other span is skipped.
  */
-export function mapTracesRequest(request: TracesRequest, limits: RowLimits, tenant: TenantContext): MappedBatch {
+export function mapTracesRequest(
+  request: TracesRequest,
+  limits: RowLimits,
+  tenant: TenantContext,
+): MappedBatch {
   const batch: MappedBatch = { rows: [], rejections: [], skipped: 0 };
   for (const resourceSpans of request.resourceSpans ?? []) {
     let resource;
@@ -25,7 +29,10 @@ export function mapTracesRequest(request: TracesRequest, limits: RowLimits, tena
     } catch (error) {
       const count = (resourceSpans.scopeSpans ?? []).reduce((n, s) => n + (s.spans?.length ?? 0), 0);
       for (let i = 0; i < count; i++) {
-        batch.rejections.push({ reason: 'invalid_resource', message: `resource: ${(error as Error).message}` });
+        batch.rejections.push({
+          reason: 'invalid_resource',
+          message: `resource: ${(error as Error).message}`,
+        });
       }
       continue;
     }
@@ -35,19 +42,29 @@ export function mapTracesRequest(request: TracesRequest, limits: RowLimits, tena
         try {
           const attributes = attributesToMap(span.attributes);
           const method = attributes.get('http.request.method') ?? attributes.get('http.method');
-          if (span.kind !== SPAN_KIND_SERVER || method === undefined || attributes.get(RECORDED_BY_SDK) === true) {
+          if (
+            span.kind !== SPAN_KIND_SERVER ||
+            method === undefined ||
+            attributes.get(RECORDED_BY_SDK) === true
+          ) {
             batch.skipped++;
             continue;
           }
           const traceId = bytesToHex(span.traceId);
           const spanId = bytesToHex(span.spanId);
           const startMs = nanosToMillis(span.startTimeUnixNano);
-          const endMs = nanosToMillis(span.endTimeUnixNano);
-          if (!attributes.has('url.path')) attributes.set('url.path', attributes.get('http.target') ?? attributes.get('http.route') ?? '/');
-          if (!attributes.has('audit.duration_ms') && endMs >= startMs) attributes.set('audit.duration_ms', endMs - startMs);
-          if (span.status?.code === STATUS_CODE_ERROR && !attributes.has('error.type')) attributes.set('error.type', '_OTHER');
-          if (span.status?.message && !attributes.has('audit.error.message')) attributes.set('audit.error.message', span.status.message);
-          const status = Number(attributes.get('http.response.status_code') ?? attributes.get('http.status_code') ?? 0);
+          const durationMs = millisBetween(span.startTimeUnixNano, span.endTimeUnixNano);
+          if (!attributes.has('url.path'))
+            attributes.set('url.path', attributes.get('http.target') ?? attributes.get('http.route') ?? '/');
+          if (!attributes.has('audit.duration_ms') && durationMs >= 0)
+            attributes.set('audit.duration_ms', durationMs);
+          if (span.status?.code === STATUS_CODE_ERROR && !attributes.has('error.type'))
+            attributes.set('error.type', '_OTHER');
+          if (span.status?.message && !attributes.has('audit.error.message'))
+            attributes.set('audit.error.message', span.status.message);
+          const status = Number(
+            attributes.get('http.response.status_code') ?? attributes.get('http.status_code') ?? 0,
+          );
           const explicitTenant = attributes.get('audit.tenant_id') ?? resourceTenant;
           batch.rows.push(
             buildRow(
@@ -66,13 +83,20 @@ export function mapTracesRequest(request: TracesRequest, limits: RowLimits, tena
               limits,
               {
                 result: deriveResult(attributes),
-                risk_level: deriveRequestRisk(valueToText(method), valueToText(attributes.get('url.path') ?? ''), status),
+                risk_level: deriveRequestRisk(
+                  valueToText(method),
+                  valueToText(attributes.get('url.path') ?? ''),
+                  status,
+                ),
                 operation_name: span.name ?? '',
               },
             ),
           );
         } catch (error) {
-          batch.rejections.push({ reason: 'invalid_field', message: `span ${span.name ?? ''}: ${(error as Error).message}` });
+          batch.rejections.push({
+            reason: 'invalid_field',
+            message: `span ${span.name ?? ''}: ${(error as Error).message}`,
+          });
         }
       }
     }

@@ -65,102 +65,104 @@ const required = (mappings: readonly ColumnMapping[], columns: readonly string[]
   mappings.map((m) => (columns.includes(m.column) ? { ...m, required: true } : m));
 
 /** Per kind: its EventName, its table, and the columns beyond COMMON. */
-export const KINDS: Record<AuditKind, { eventName: string; table: string; columns: readonly ColumnMapping[] }> =
-  {
-    request: {
-      eventName: 'audit.request',
-      table: 'audit_request_log',
-      columns: [...COMMON, ...required(HTTP, ['http_method', 'url_path'])],
-    },
-    db_operation: {
-      eventName: 'audit.db_operation',
-      table: 'audit_database_log',
-      columns: [
-        ...COMMON,
-        { column: 'db_system', attribute: 'db.system.name', kind: 'text', aliases: ['db.system'] },
-        { column: 'db_namespace', attribute: 'db.namespace', kind: 'text', aliases: ['db.name'] },
-        { column: 'db_table', attribute: 'db.collection.name', kind: 'text', required: true },
-        { column: 'db_operation', attribute: 'db.operation.name', kind: 'text', required: true },
-        { column: 'query_text', attribute: 'db.query.text', kind: 'text', aliases: ['db.statement'] },
-        { column: 'query_params', attribute: 'audit.db.params', kind: 'json' },
-        { column: 'affected_rows', attribute: 'audit.db.affected_rows', kind: 'int' },
-        { column: 'duration_ms', attribute: 'audit.duration_ms', kind: 'float' },
-        { column: 'transaction_id', attribute: 'audit.db.transaction_id', kind: 'text' },
-        { column: 'before_data', attribute: 'audit.db.before', kind: 'json' },
-        { column: 'after_data', attribute: 'audit.db.after', kind: 'json' },
-        { column: 'error_type', attribute: 'error.type', kind: 'text' },
-        { column: 'error_message', attribute: 'audit.error.message', kind: 'text' },
-      ],
-    },
-    field_change: {
-      eventName: 'audit.field_change',
-      table: 'audit_change_log',
-      columns: [
-        ...COMMON,
-        { column: 'db_table', attribute: 'db.collection.name', kind: 'text', required: true },
-        { column: 'record_id', attribute: 'audit.change.record_id', kind: 'text', required: true },
-        { column: 'field_name', attribute: 'audit.change.field', kind: 'text', required: true },
-        { column: 'field_label', attribute: 'audit.change.field_label', kind: 'text' },
-        { column: 'old_value', attribute: 'audit.change.old_value', kind: 'text' },
-        { column: 'new_value', attribute: 'audit.change.new_value', kind: 'text' },
-        { column: 'value_type', attribute: 'audit.change.value_type', kind: 'text' },
-        {
-          column: 'change_type',
-          attribute: 'audit.change.type',
-          kind: { oneOf: ['INSERT', 'UPDATE', 'DELETE'] },
-          required: true,
-        },
-        { column: 'change_reason', attribute: 'audit.change.reason', kind: 'text' },
-        { column: 'db_event_id', attribute: 'audit.change.db_event_id', kind: 'uuid' },
-        { column: 'is_encrypted', attribute: 'audit.change.encrypted', kind: 'bool' },
-        ...APPROVAL,
-      ],
-    },
-    security: {
-      eventName: 'audit.security',
-      table: 'audit_security_log',
-      columns: [
-        ...COMMON,
-        { column: 'event_type', attribute: 'audit.security.event_type', kind: 'text', required: true },
-        { column: 'threat_type', attribute: 'audit.security.threat_type', kind: 'text' },
-        { column: 'attack_vector', attribute: 'audit.security.attack_vector', kind: 'text' },
-        { column: 'mitre_technique', attribute: 'audit.security.mitre_technique', kind: 'text' },
-        { column: 'mitre_tactic', attribute: 'audit.security.mitre_tactic', kind: 'text' },
-        { column: 'detection_method', attribute: 'audit.security.detection_method', kind: 'text' },
-        { column: 'rule_name', attribute: 'audit.security.rule', kind: 'text' },
-        { column: 'target_resource', attribute: 'audit.security.target_resource', kind: 'text' },
-        { column: 'related_events', attribute: 'audit.security.related_events', kind: 'uuidArray' },
-      ],
-    },
-    admin: {
-      eventName: 'audit.admin',
-      table: 'audit_admin_log',
-      columns: [
-        ...required(COMMON, ['operation_name']),
-        ...HTTP,
-        { column: 'target_type', attribute: 'audit.admin.target_type', kind: 'text' },
-        { column: 'target_id', attribute: 'audit.admin.target_id', kind: 'text' },
-        { column: 'target_name', attribute: 'audit.admin.target_name', kind: 'text' },
-        ...APPROVAL,
-      ],
-    },
-    access: {
-      eventName: 'audit.access',
-      table: 'audit_access_log',
-      columns: [
-        ...COMMON,
-        {
-          column: 'access_type',
-          attribute: 'audit.access.type',
-          kind: { oneOf: ['search', 'read', 'export', 'report', 'verify'] },
-          required: true,
-        },
-        { column: 'resource', attribute: 'audit.access.resource', kind: 'text', required: true },
-        { column: 'query_filter', attribute: 'audit.access.filter', kind: 'json' },
-        { column: 'rows_returned', attribute: 'audit.access.rows', kind: 'uint' },
-      ],
-    },
-  };
+export const KINDS: Record<
+  AuditKind,
+  { eventName: string; table: string; columns: readonly ColumnMapping[] }
+> = {
+  request: {
+    eventName: 'audit.request',
+    table: 'audit_request_log',
+    columns: [...COMMON, ...required(HTTP, ['http_method', 'url_path'])],
+  },
+  db_operation: {
+    eventName: 'audit.db_operation',
+    table: 'audit_database_log',
+    columns: [
+      ...COMMON,
+      { column: 'db_system', attribute: 'db.system.name', kind: 'text', aliases: ['db.system'] },
+      { column: 'db_namespace', attribute: 'db.namespace', kind: 'text', aliases: ['db.name'] },
+      { column: 'db_table', attribute: 'db.collection.name', kind: 'text', required: true },
+      { column: 'db_operation', attribute: 'db.operation.name', kind: 'text', required: true },
+      { column: 'query_text', attribute: 'db.query.text', kind: 'text', aliases: ['db.statement'] },
+      { column: 'query_params', attribute: 'audit.db.params', kind: 'json' },
+      { column: 'affected_rows', attribute: 'audit.db.affected_rows', kind: 'int' },
+      { column: 'duration_ms', attribute: 'audit.duration_ms', kind: 'float' },
+      { column: 'transaction_id', attribute: 'audit.db.transaction_id', kind: 'text' },
+      { column: 'before_data', attribute: 'audit.db.before', kind: 'json' },
+      { column: 'after_data', attribute: 'audit.db.after', kind: 'json' },
+      { column: 'error_type', attribute: 'error.type', kind: 'text' },
+      { column: 'error_message', attribute: 'audit.error.message', kind: 'text' },
+    ],
+  },
+  field_change: {
+    eventName: 'audit.field_change',
+    table: 'audit_change_log',
+    columns: [
+      ...COMMON,
+      { column: 'db_table', attribute: 'db.collection.name', kind: 'text', required: true },
+      { column: 'record_id', attribute: 'audit.change.record_id', kind: 'text', required: true },
+      { column: 'field_name', attribute: 'audit.change.field', kind: 'text', required: true },
+      { column: 'field_label', attribute: 'audit.change.field_label', kind: 'text' },
+      { column: 'old_value', attribute: 'audit.change.old_value', kind: 'text' },
+      { column: 'new_value', attribute: 'audit.change.new_value', kind: 'text' },
+      { column: 'value_type', attribute: 'audit.change.value_type', kind: 'text' },
+      {
+        column: 'change_type',
+        attribute: 'audit.change.type',
+        kind: { oneOf: ['INSERT', 'UPDATE', 'DELETE'] },
+        required: true,
+      },
+      { column: 'change_reason', attribute: 'audit.change.reason', kind: 'text' },
+      { column: 'db_event_id', attribute: 'audit.change.db_event_id', kind: 'uuid' },
+      { column: 'is_encrypted', attribute: 'audit.change.encrypted', kind: 'bool' },
+      ...APPROVAL,
+    ],
+  },
+  security: {
+    eventName: 'audit.security',
+    table: 'audit_security_log',
+    columns: [
+      ...COMMON,
+      { column: 'event_type', attribute: 'audit.security.event_type', kind: 'text', required: true },
+      { column: 'threat_type', attribute: 'audit.security.threat_type', kind: 'text' },
+      { column: 'attack_vector', attribute: 'audit.security.attack_vector', kind: 'text' },
+      { column: 'mitre_technique', attribute: 'audit.security.mitre_technique', kind: 'text' },
+      { column: 'mitre_tactic', attribute: 'audit.security.mitre_tactic', kind: 'text' },
+      { column: 'detection_method', attribute: 'audit.security.detection_method', kind: 'text' },
+      { column: 'rule_name', attribute: 'audit.security.rule', kind: 'text' },
+      { column: 'target_resource', attribute: 'audit.security.target_resource', kind: 'text' },
+      { column: 'related_events', attribute: 'audit.security.related_events', kind: 'uuidArray' },
+    ],
+  },
+  admin: {
+    eventName: 'audit.admin',
+    table: 'audit_admin_log',
+    columns: [
+      ...required(COMMON, ['operation_name']),
+      ...HTTP,
+      { column: 'target_type', attribute: 'audit.admin.target_type', kind: 'text' },
+      { column: 'target_id', attribute: 'audit.admin.target_id', kind: 'text' },
+      { column: 'target_name', attribute: 'audit.admin.target_name', kind: 'text' },
+      ...APPROVAL,
+    ],
+  },
+  access: {
+    eventName: 'audit.access',
+    table: 'audit_access_log',
+    columns: [
+      ...COMMON,
+      {
+        column: 'access_type',
+        attribute: 'audit.access.type',
+        kind: { oneOf: ['search', 'read', 'export', 'report', 'verify'] },
+        required: true,
+      },
+      { column: 'resource', attribute: 'audit.access.resource', kind: 'text', required: true },
+      { column: 'query_filter', attribute: 'audit.access.filter', kind: 'json' },
+      { column: 'rows_returned', attribute: 'audit.access.rows', kind: 'uint' },
+    ],
+  },
+};
 
 export const AUDIT_TABLES = Object.values(KINDS).map((k) => k.table);
 

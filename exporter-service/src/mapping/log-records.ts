@@ -45,7 +45,10 @@ export function mapLogsRequest(request: LogsRequest, limits: RowLimits, tenant: 
     } catch (error) {
       const count = (resourceLogs.scopeLogs ?? []).reduce((n, s) => n + (s.logRecords?.length ?? 0), 0);
       for (let i = 0; i < count; i++) {
-        batch.rejections.push({ reason: 'invalid_resource', message: `resource: ${(error as Error).message}` });
+        batch.rejections.push({
+          reason: 'invalid_resource',
+          message: `resource: ${(error as Error).message}`,
+        });
       }
       continue;
     }
@@ -59,12 +62,15 @@ export function mapLogsRequest(request: LogsRequest, limits: RowLimits, tenant: 
         }
         try {
           if (kind === 'access') {
-            throw new Error('audit.access records are written by the exporter itself, not accepted over OTLP');
+            throw new Error(
+              'audit.access records are written by the exporter itself, not accepted over OTLP',
+            );
           }
           const attributes = attributesToMap(record.attributes);
           const traceId = bytesToHex(record.traceId);
           const spanId = bytesToHex(record.spanId);
-          const eventTimeMs = nanosToMillis(record.timeUnixNano) || nanosToMillis(record.observedTimeUnixNano);
+          const eventTimeMs =
+            nanosToMillis(record.timeUnixNano) || nanosToMillis(record.observedTimeUnixNano);
           const description = valueToText(anyValueToJs(record.body, 'body'));
           const uid = attributes.get('log.record.uid');
           const explicitTenant = attributes.get('audit.tenant_id') ?? resourceTenant;
@@ -74,7 +80,14 @@ export function mapLogsRequest(request: LogsRequest, limits: RowLimits, tenant: 
               tenantId: explicitTenant === undefined ? tenant.defaultTenant : valueToText(explicitTenant),
               eventId:
                 uid === undefined
-                  ? derivedUuid(record.eventName ?? '', traceId, spanId, String(eventTimeMs), description, canonicalAttributes(attributes))
+                  ? derivedUuid(
+                      record.eventName ?? '',
+                      traceId,
+                      spanId,
+                      String(eventTimeMs),
+                      description,
+                      canonicalAttributes(attributes),
+                    )
                   : (convertField('uuid', uid, 'log.record.uid') as string),
               eventTimeMs,
               traceId,
@@ -102,5 +115,7 @@ export function mapLogsRequest(request: LogsRequest, limits: RowLimits, tenant: 
 
 /** Attributes in a stable order, for hashing into a derived event id. */
 function canonicalAttributes(attributes: ReadonlyMap<string, AttributeValue>): string {
-  return JSON.stringify([...attributes.keys()].sort().map((key) => [key, valueToText(attributes.get(key) ?? null)]));
+  return JSON.stringify(
+    [...attributes.keys()].sort().map((key) => [key, valueToText(attributes.get(key) ?? null)]),
+  );
 }

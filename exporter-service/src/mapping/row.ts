@@ -40,15 +40,20 @@ const EARLIEST_EVENT_MS = Date.UTC(2000, 0, 1);
 function checkSize(text: string, name: string, limit: number): void {
   // Cheap char-length test first; exact UTF-8 byte length only for long strings.
   if (text.length * 3 > limit && Buffer.byteLength(text) > limit) {
-    throw new FieldError(`${name}: value of ${Buffer.byteLength(text)} bytes exceeds the ${limit}-byte limit`);
+    throw new FieldError(
+      `${name}: value of ${Buffer.byteLength(text)} bytes exceeds the ${limit}-byte limit`,
+    );
   }
 }
 
 export function checkEventTime(ms: number, limits: RowLimits, now = Date.now()): void {
-  if (ms === 0) throw new FieldError('event time is 0: time_unix_nano and observed_time_unix_nano are both unset');
+  if (ms === 0)
+    throw new FieldError('event time is 0: time_unix_nano and observed_time_unix_nano are both unset');
   if (ms < EARLIEST_EVENT_MS) throw new FieldError(`time ${new Date(ms).toISOString()} is before 2000-01-01`);
   if (ms > now + limits.maxFutureSkewMs) {
-    throw new FieldError(`time ${new Date(ms).toISOString()} is in the future (beyond the allowed clock skew)`);
+    throw new FieldError(
+      `time ${new Date(ms).toISOString()} is in the future (beyond the allowed clock skew)`,
+    );
   }
 }
 
@@ -75,7 +80,9 @@ export function buildRow(
     service: valueToText(envelope.resource.get('service.name') ?? ''),
     service_version: valueToText(envelope.resource.get('service.version') ?? ''),
     environment: valueToText(
-      envelope.resource.get('deployment.environment.name') ?? envelope.resource.get('deployment.environment') ?? '',
+      envelope.resource.get('deployment.environment.name') ??
+        envelope.resource.get('deployment.environment') ??
+        '',
     ),
     description: envelope.description,
   };

@@ -25,11 +25,18 @@ class StrictUtf8Reader extends protobuf.Reader {
   }
 }
 
+/** protobufjs bounds message nesting (protoc's default of 100); say so in words. */
+function explain(error: Error): string {
+  return error.message === 'max depth exceeded'
+    ? `messages nested more than ${protobuf.util.recursionLimit} levels deep (max depth exceeded)`
+    : error.message.replace(/^\./, '');
+}
+
 function decodeProtobuf<T>(type: protobuf.Type, body: Uint8Array): T {
   try {
     return type.decode(new StrictUtf8Reader(body)) as unknown as T;
   } catch (error) {
-    throw new DecodeError(`invalid OTLP protobuf ${type.name}: ${(error as Error).message}`);
+    throw new DecodeError(`invalid OTLP protobuf ${type.name}: ${explain(error as Error)}`);
   }
 }
 
@@ -43,10 +50,28 @@ function hexToBytes(hex: string, path: string): Uint8Array {
   return Uint8Array.from(Buffer.from(hex, 'hex'));
 }
 
-/** Converts the hex id fields in place; walks only the containers that can hold them. */
-function convertHexIds(node: unknown, path: string): void {
+const MAX_UINT64 = 2n ** 64n - 1n;
+
+/**
+ * Nanosecond timestamps must fit fixed64; protobufjs would silently wrap a larger value into a
+ * wrong time, so an out-of-range one (e.g. the year 3000) is refused here.
+ */
+function checkNanos(value: unknown, path: string): void {
+  const text = typeof value === 'number' ? (Number.isInteger(value) ? BigInt(value).toString() : 'x') : value;
+  if (typeof text !== 'string' || !/^\d{1,20}$/.test(text) || BigInt(text) > MAX_UINT64) {
+    throw new DecodeError(
+      `${path}: ${JSON.stringify(value)?.slice(0, 40)} is not a uint64 nanosecond timestamp`,
+    );
+  }
+}
+
+/**
+ * Converts the hex id fields in place and checks timestamps; walks only the containers that can
+ * hold them (never attribute values, whose content is the sender's own).
+ */
+function normalizeJson(node: unknown, path: string): void {
   if (Array.isArray(node)) {
-    node.forEach((item, i) => convertHexIds(item, `${path}[${i}]`));
+    node.forEach((item, i) => normalizeJson(item, `${path}[${i}]`));
     return;
   }
   if (typeof node !== 'object' || node === null) return;
@@ -55,8 +80,10 @@ function convertHexIds(node: unknown, path: string): void {
     if (HEX_ID_FIELDS.has(key)) {
       if (typeof value !== 'string') throw new DecodeError(`${path}.${key}: hex string expected`);
       record[key] = hexToBytes(value, `${path}.${key}`);
+    } else if (key.endsWith('UnixNano')) {
+      checkNanos(value, `${path}.${key}`);
     } else if (key !== 'attributes' && key !== 'body' && key !== 'resource' && typeof value === 'object') {
-      convertHexIds(value, `${path}.${key}`);
+      normalizeJson(value, `${path}.${key}`);
     }
   }
 }
@@ -77,13 +104,13 @@ function decodeJson<T>(type: protobuf.Type, body: Uint8Array): T {
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new DecodeError(`invalid OTLP JSON ${type.name}: a JSON object expected`);
   }
-  convertHexIds(parsed, '');
+  normalizeJson(parsed, '');
   try {
     // fromObject accepts the OTLP/JSON conventions: lowerCamelCase names, enums as names or
     // numbers, 64-bit integers as strings or numbers; unknown fields are ignored as OTLP requires.
     return type.fromObject(parsed as Record<string, unknown>) as unknown as T;
   } catch (error) {
-    throw new DecodeError(`invalid OTLP JSON ${type.name}: ${(error as Error).message.replace(/^\./, '')}`);
+    throw new DecodeError(`invalid OTLP JSON ${type.name}: ${explain(error as Error)}`);
   }
 }
 

@@ -37,11 +37,28 @@ export function encodeExportResponse(
 }
 
 /** gRPC status codes used in OTLP/HTTP error bodies. */
-const RPC_CODE_BY_HTTP: Record<number, number> = { 400: 3, 401: 16, 403: 7, 404: 5, 413: 3, 415: 3, 429: 8, 503: 14 };
+const RPC_CODE_BY_HTTP: Record<number, number> = {
+  400: 3,
+  401: 16,
+  403: 7,
+  404: 5,
+  413: 3,
+  415: 3,
+  429: 8,
+  503: 14,
+};
 
 /** An error body (google.rpc.Status) in the request's encoding. */
-export function encodeErrorStatus(encoding: Encoding, httpStatus: number, message: string): { body: Buffer; contentType: string } {
+export function encodeErrorStatus(
+  encoding: Encoding,
+  httpStatus: number,
+  message: string,
+): { body: Buffer; contentType: string } {
   const status = { code: RPC_CODE_BY_HTTP[httpStatus] ?? 13, message };
-  if (encoding === 'json') return { body: Buffer.from(JSON.stringify(status)), contentType: 'application/json' };
-  return { body: Buffer.from(RpcStatus.encode(RpcStatus.fromObject(status)).finish()), contentType: 'application/x-protobuf' };
+  if (encoding === 'json')
+    return { body: Buffer.from(JSON.stringify(status)), contentType: 'application/json' };
+  return {
+    body: Buffer.from(RpcStatus.encode(RpcStatus.fromObject(status)).finish()),
+    contentType: 'application/x-protobuf',
+  };
 }

@@ -58,7 +58,8 @@ export function attributesToMap(attributes: KeyValue[] | undefined): Map<string,
 export function valueToText(value: AttributeValue): string {
   if (typeof value === 'string') return value;
   if (value === null) return '';
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint')
+    return String(value);
   return JSON.stringify(value, (_key, v: unknown) => {
     if (typeof v === 'bigint') return v.toString();
     if (v instanceof Uint8Array) return Buffer.from(v).toString('base64');
@@ -68,6 +69,17 @@ export function valueToText(value: AttributeValue): string {
 
 export function bytesToHex(bytes: Uint8Array | undefined): string {
   return bytes && bytes.length > 0 ? Buffer.from(bytes).toString('hex') : '';
+}
+
+function nanosToBigInt(value: Long | number | undefined): bigint {
+  if (value === undefined || value === null) return 0n;
+  if (typeof value === 'number') return BigInt(Math.trunc(value));
+  return (BigInt(value.high >>> 0) << 32n) | BigInt(value.low >>> 0);
+}
+
+/** Milliseconds between two OTLP nanosecond timestamps, exact to the nanosecond. */
+export function millisBetween(start: Long | number | undefined, end: Long | number | undefined): number {
+  return Number(nanosToBigInt(end) - nanosToBigInt(start)) / 1e6;
 }
 
 /** OTLP nanosecond timestamp → epoch milliseconds (0 when unset). */

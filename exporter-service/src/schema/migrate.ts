@@ -49,7 +49,9 @@ export async function migrate(
   options: { cluster?: string | undefined; onStep?: (done: number, total: number) => void } = {},
 ): Promise<MigrationReport> {
   const target: RenderTarget = { database: store.database, cluster: options.cluster };
-  await store.command(`CREATE DATABASE IF NOT EXISTS ${target.database}${target.cluster ? ` ON CLUSTER ${target.cluster}` : ''}`);
+  await store.command(
+    `CREATE DATABASE IF NOT EXISTS ${target.database}${target.cluster ? ` ON CLUSTER ${target.cluster}` : ''}`,
+  );
   for (const statement of renderTable(MIGRATIONS_TABLE, target)) await store.command(statement);
   const done = await appliedVersions(store);
   const pending = MIGRATIONS.filter((m) => !done.has(m.version));
@@ -61,7 +63,10 @@ export async function migrate(
       await runStep(store, step);
       options.onStep?.(++completed, total);
     }
-    await store.insertJsonLines('schema_migrations', JSON.stringify({ version: migration.version, name: migration.name }));
+    await store.insertJsonLines(
+      'schema_migrations',
+      JSON.stringify({ version: migration.version, name: migration.name }),
+    );
   }
   return { applied: pending.map((m) => m.version), current: LATEST_SCHEMA_VERSION };
 }

@@ -23,7 +23,9 @@ export const MIGRATIONS: Migration[] = [
     version: 1,
     name: 'audit tables, summaries, retention, integrity, alerting, reports',
     steps: (target) => [
-      ...[...AUDIT_TABLE_DEFS, ...SUMMARY_TABLE_DEFS, ...SUPPORT_TABLE_DEFS].flatMap((t) => renderTable(t, target)),
+      ...[...AUDIT_TABLE_DEFS, ...SUMMARY_TABLE_DEFS, ...SUPPORT_TABLE_DEFS].flatMap((t) =>
+        renderTable(t, target),
+      ),
       ...SUMMARY_VIEW_DEFS.map((v) => renderView(v, target)),
       {
         insertInto: 'audit_retention_policy',

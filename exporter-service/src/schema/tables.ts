@@ -164,7 +164,10 @@ function summaryTable(name: string): TableDef {
   };
 }
 
-export const SUMMARY_TABLE_DEFS: TableDef[] = [summaryTable('audit_summary_minute'), summaryTable('audit_summary_hour')];
+export const SUMMARY_TABLE_DEFS: TableDef[] = [
+  summaryTable('audit_summary_minute'),
+  summaryTable('audit_summary_hour'),
+];
 
 const KIND_OF_TABLE: Record<string, string> = {
   audit_request_log: 'request',
@@ -341,7 +344,15 @@ export const DEFAULT_RETENTION_POLICIES = [
   ['default-request-normal', 'Web requests — ordinary', 'audit_request_log', 'NORMAL', 1, 365, 2555],
   ['default-request-sensitive', 'Web requests — sensitive', 'audit_request_log', 'SENSITIVE', 3, 2555, null],
   ['default-database-normal', 'Database operations — ordinary', 'audit_database_log', 'NORMAL', 1, 365, 2555],
-  ['default-database-sensitive', 'Database operations — sensitive', 'audit_database_log', 'SENSITIVE', 3, 2555, null],
+  [
+    'default-database-sensitive',
+    'Database operations — sensitive',
+    'audit_database_log',
+    'SENSITIVE',
+    3,
+    2555,
+    null,
+  ],
   ['default-change-all', 'Field changes — all', 'audit_change_log', 'ALL', null, 2555, null],
   ['default-security-all', 'Security events — all', 'audit_security_log', 'ALL', null, 2555, null],
   ['default-admin-all', 'Admin operations — all', 'audit_admin_log', 'ALL', null, 2555, null],

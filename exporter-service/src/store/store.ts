@@ -45,7 +45,25 @@ export class StoreRejectedError extends Error {
  * parse failures, type mismatches, unknown columns, syntax errors, bad arguments.
  */
 const DATA_ERROR_CODES = new Set([
-  '6', '26', '27', '38', '41', '47', '53', '62', '69', '70', '72', '117', '130', '131', '190', '386', '395', '407', '491',
+  '6',
+  '26',
+  '27',
+  '38',
+  '41',
+  '47',
+  '53',
+  '62',
+  '69',
+  '70',
+  '72',
+  '117',
+  '130',
+  '131',
+  '190',
+  '386',
+  '395',
+  '407',
+  '491',
 ]);
 
 export function isDataErrorCode(code: string | number | undefined): boolean {
