@@ -1,12 +1,9 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { startAuditChild } from './testing/child-process.js';
 import { makeTempDir, removeDir } from './testing/helpers.js';
 import { OtlpCaptureServer } from './testing/otlp-capture-server.js';
-
-const CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), 'testing', 'audit-child.js');
 
 let collector: OtlpCaptureServer;
 let dir: string;
@@ -19,53 +16,6 @@ after(async () => {
   removeDir(dir);
 });
 
-interface ChildMessage {
-  event: string;
-  ids?: string[];
-  stats?: Record<string, number>;
-}
-
-/** Starts the child; resolves the first message of `event`. */
-function startChild(env: Record<string, string>): {
-  child: ChildProcess;
-  next: (event: string) => Promise<ChildMessage>;
-} {
-  const child = spawn(process.execPath, [CHILD], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const messages: ChildMessage[] = [];
-  const waiters: { event: string; resolve: (m: ChildMessage) => void }[] = [];
-  let buffered = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    buffered += chunk.toString();
-    let newline: number;
-    while ((newline = buffered.indexOf('\n')) >= 0) {
-      const message = JSON.parse(buffered.slice(0, newline)) as ChildMessage;
-      buffered = buffered.slice(newline + 1);
-      messages.push(message);
-      for (const w of waiters.filter((w) => w.event === message.event)) w.resolve(message);
-    }
-  });
-  const next = (event: string): Promise<ChildMessage> =>
-    new Promise((resolve, reject) => {
-      const found = messages.find((m) => m.event === event);
-      if (found) return resolve(found);
-      waiters.push({ event, resolve });
-      child.once('exit', (code, signal) =>
-        reject(new Error(`child exited (${code ?? signal}) before "${event}"`)),
-      );
-    });
-  return { child, next };
-}
-
-const exited = (child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> =>
-  new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null)
-      resolve({ code: child.exitCode, signal: child.signalCode });
-    else child.once('exit', (code, signal) => resolve({ code, signal }));
-  });
-
 function deliveredIds(): Map<string, number> {
   const counts = new Map<string, number>();
   for (const record of collector.deliveredLogs()) {
@@ -77,7 +27,7 @@ function deliveredIds(): Map<string, number> {
 
 test('SIGTERM: records still buffered in memory are flushed before the process ends', async () => {
   collector.reset();
-  const { child, next } = startChild({
+  const { child, next, exited } = startAuditChild({
     AUDIT_CHILD_MODE: 'sigterm',
     AUDIT_CHILD_ENDPOINT: collector.url,
     AUDIT_CHILD_SPOOL: path.join(dir, 'sigterm-spool'),
@@ -86,7 +36,7 @@ test('SIGTERM: records still buffered in memory are flushed before the process e
   const ready = await next('ready');
   assert.equal(collector.deliveredLogs().length, 0, 'nothing sent before the signal');
   child.kill('SIGTERM');
-  const { signal } = await exited(child);
+  const { signal } = await exited();
   assert.equal(signal, 'SIGTERM', 'the default behaviour of SIGTERM (terminate) is kept');
   const counts = deliveredIds();
   assert.deepEqual(
@@ -100,7 +50,7 @@ test('SIGKILL with records spooled: the restarted process delivers them, exactly
   collector.reset();
   collector.reply = () => ({ status: 503, headers: { 'retry-after': '0' } });
   const spool = path.join(dir, 'kill-spool');
-  const first = startChild({
+  const first = startAuditChild({
     AUDIT_CHILD_MODE: 'spool',
     AUDIT_CHILD_ENDPOINT: collector.url,
     AUDIT_CHILD_SPOOL: spool,
@@ -108,17 +58,17 @@ test('SIGKILL with records spooled: the restarted process delivers them, exactly
   });
   const spooled = await first.next('spooled');
   first.child.kill('SIGKILL');
-  await exited(first.child);
+  await first.exited();
   assert.equal(collector.deliveredLogs().length, 0);
 
   collector.reply = () => ({ status: 200 });
-  const second = startChild({
+  const second = startAuditChild({
     AUDIT_CHILD_MODE: 'drain',
     AUDIT_CHILD_ENDPOINT: collector.url,
     AUDIT_CHILD_SPOOL: spool,
   });
   const drained = await second.next('drained');
-  const { code } = await exited(second.child);
+  const { code } = await second.exited();
   assert.equal(code, 0);
   assert.equal(drained.stats?.recovered, 300);
   const counts = deliveredIds();
