@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
-import { createClient, ClickHouseError, type ClickHouseClient } from '@clickhouse/client';
+import { createClient, ClickHouseError, ClickHouseLogLevel, type ClickHouseClient } from '@clickhouse/client';
 import {
   isDataErrorCode,
   StoreRejectedError,
@@ -34,6 +34,8 @@ export class ServerStore implements AuditStore {
       request_timeout: options.requestTimeoutMs ?? 30_000,
       ...(options.caCertPath ? { tls: { ca_cert: readFileSync(options.caCertPath) } } : {}),
       clickhouse_settings: { output_format_json_quote_64bit_integers: 1 },
+      // Errors surface as exceptions that the exporter logs in its own structured form.
+      log: { level: ClickHouseLogLevel.OFF },
     });
   }
 

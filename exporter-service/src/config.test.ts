@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConfigError, loadConfig, parseApiTokens, parseIngestTokens } from './config.js';
+import { tempDir } from './testing/temp.js';
+
+test('defaults follow DESIGN §5: embedded store, ports 4318/8080, database audit, open dev mode', () => {
+  const config = loadConfig({});
+  assert.equal(config.clickhouse.url, undefined);
+  assert.equal(config.clickhouse.user, 'default');
+  assert.equal(config.clickhouse.database, 'audit');
+  assert.equal(config.otlpPort, 4318);
+  assert.equal(config.apiPort, 8080);
+  assert.match(config.dataDir, /\.auditlens-data$/);
+  assert.equal(config.ingestTokens.size, 0);
+  assert.equal(config.apiTokens.size, 0);
+  assert.equal(config.spansAsRequests, true);
+});
+
+test('every invalid variable is named in one error', () => {
+  assert.throws(
+    () =>
+      loadConfig({
+        AUDITLENS_OTLP_PORT: '70000',
+        AUDITLENS_CLICKHOUSE_URL: 'not a url',
+        AUDITLENS_CLICKHOUSE_DATABASE: 'audit; DROP',
+        AUDITLENS_SPANS_AS_REQUESTS: 'maybe',
+      }),
+    (error: Error) => {
+      assert.ok(error instanceof ConfigError);
+      for (const name of [
+        'AUDITLENS_OTLP_PORT',
+        'AUDITLENS_CLICKHOUSE_URL',
+        'AUDITLENS_CLICKHOUSE_DATABASE',
+        'AUDITLENS_SPANS_AS_REQUESTS',
+      ]) {
+        assert.match(error.message, new RegExp(name));
+      }
+      return true;
+    },
+  );
+});
+
+test('ingest tokens map to tenants; a malformed entry is named by position, never by its text', () => {
+  const tokens = parseIngestTokens('alpha:acme,globex; collector:*;sys:@system');
+  assert.deepEqual([...(tokens.get('alpha')?.tenants ?? [])], ['acme', 'globex']);
+  assert.deepEqual([...(tokens.get('collector')?.tenants ?? [])], ['*']);
+  assert.throws(
+    () => parseIngestTokens('good:acme;super-secret-token'),
+    (error: Error) => /entry 2/.test(error.message) && !error.message.includes('super-secret-token'),
+  );
+});
+
+test('API tokens take a role of reader or admin', () => {
+  assert.equal(parseApiTokens('r1:reader;a1:admin').get('a1'), 'admin');
+  assert.throws(() => parseApiTokens('x:root'), /AUDITLENS_API_TOKENS: entry 1/);
+});
+
+test('a config file supplies AUDITLENS_* values; the environment wins', () => {
+  const dir = tempDir('config');
+  try {
+    const file = join(dir.path, 'auditlens.json');
+    writeFileSync(file, JSON.stringify({ AUDITLENS_OTLP_PORT: 5000, AUDITLENS_API_PORT: 5001 }));
+    const config = loadConfig({ AUDITLENS_API_PORT: '6001' }, file);
+    assert.equal(config.otlpPort, 5000);
+    assert.equal(config.apiPort, 6001);
+    writeFileSync(file, JSON.stringify({ OTLP_PORT: 1 }));
+    assert.throws(() => loadConfig({}, file), /unknown key OTLP_PORT/);
+  } finally {
+    dir.remove();
+  }
+});
