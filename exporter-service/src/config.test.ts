@@ -52,8 +52,11 @@ test('ingest tokens map to tenants; a malformed entry is named by position, neve
   );
 });
 
-test('API tokens take a role of reader or admin', () => {
-  assert.equal(parseApiTokens('r1:reader;a1:admin').get('a1'), 'admin');
+test('API tokens take a role of reader or admin and optionally the tenants they may see', () => {
+  const tokens = parseApiTokens('r1:reader:acme,globex;a1:admin');
+  assert.equal(tokens.get('a1')?.role, 'admin');
+  assert.deepEqual([...(tokens.get('a1')?.tenants ?? [])], ['*']);
+  assert.deepEqual([...(tokens.get('r1')?.tenants ?? [])], ['acme', 'globex']);
   assert.throws(() => parseApiTokens('x:root'), /AUDITLENS_API_TOKENS: entry 1/);
 });
 

@@ -18,6 +18,12 @@ export interface IngestToken {
 
 export type ApiRole = 'reader' | 'admin';
 
+export interface ApiToken {
+  role: ApiRole;
+  /** Tenants this token may read (and, for admins, configure); `*` = all. */
+  tenants: ReadonlySet<string>;
+}
+
 export interface ExporterConfig {
   clickhouse: {
     /** Set = server mode; unset = embedded chdb under dataDir. */
@@ -37,8 +43,8 @@ export interface ExporterConfig {
   host: string;
   /** token → tenants; empty map = dev mode (open). */
   ingestTokens: ReadonlyMap<string, IngestToken>;
-  /** token → role; empty map = dev mode (open). */
-  apiTokens: ReadonlyMap<string, ApiRole>;
+  /** token → role and tenants; empty map = dev mode (open). */
+  apiTokens: ReadonlyMap<string, ApiToken>;
   /** Map HTTP server spans that follow the HTTP semantic conventions to audit_request_log rows. */
   spansAsRequests: boolean;
   batch: {
@@ -120,17 +126,23 @@ export function parseIngestTokens(spec: string | undefined): Map<string, IngestT
   return tokens;
 }
 
-/** Parses `token:reader;token2:admin` into a map. */
-export function parseApiTokens(spec: string | undefined): Map<string, ApiRole> {
-  const tokens = new Map<string, ApiRole>();
+/** Parses `token:reader[:tenantA,tenantB];token2:admin` into a map (no tenant list = all tenants). */
+export function parseApiTokens(spec: string | undefined): Map<string, ApiToken> {
+  const tokens = new Map<string, ApiToken>();
   for (const [index, entry] of splitEntries(spec)) {
-    const [token, role] = splitOnce(entry, ':');
+    const [token, rest] = splitOnce(entry, ':');
+    const [role, tenantList] = splitOnce(rest ?? '', ':');
     if (!token || (role !== 'reader' && role !== 'admin')) {
       throw new ConfigError(
-        `AUDITLENS_API_TOKENS: entry ${index + 1} must look like "<token>:reader" or "<token>:admin"`,
+        `AUDITLENS_API_TOKENS: entry ${index + 1} must look like "<token>:reader" or "<token>:admin", ` +
+          'optionally followed by ":<tenant>[,<tenant>…]"',
       );
     }
-    tokens.set(token, role);
+    const tenants = (tenantList ?? '*')
+      .split(',')
+      .map((t) => t.trim())
+      .filter((t) => t.length > 0);
+    tokens.set(token, { role, tenants: new Set(tenants.length > 0 ? tenants : ['*']) });
   }
   return tokens;
 }

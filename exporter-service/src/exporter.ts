@@ -7,6 +7,7 @@ import { ExporterMetrics } from './metrics.js';
 import { IngestPipeline } from './ingest/pipeline.js';
 import { createOtlpReceiver } from './http/otlp-receiver.js';
 import { createOpsRouter } from './http/ops.js';
+import { createApiRouter } from './api/router.js';
 import { migrate } from './schema/migrate.js';
 import { createStore, type AuditStore } from './store/index.js';
 
@@ -97,6 +98,7 @@ export async function startExporter(
   const apiApp = express();
   apiApp.disable('x-powered-by');
   apiApp.use(createOpsRouter(store, pipeline, metrics));
+  apiApp.use('/api/v1', createApiRouter({ store, pipeline, logger, apiTokens: config.apiTokens }));
 
   const otlpServer = createServer(otlpApp);
   const apiServer = createServer(apiApp);

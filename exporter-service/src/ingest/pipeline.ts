@@ -83,7 +83,7 @@ export class IngestPipeline {
    * throws StoreUnavailableError when any could not be committed (the sender retries the whole
    * request; deduplication makes that safe) and QueueFullError when over the memory bound.
    */
-  async ingest(rows: readonly AuditRow[]): Promise<IngestResult> {
+  async ingest(rows: readonly AuditRow[], options: { urgent?: boolean } = {}): Promise<IngestResult> {
     if (this.closed) throw new StoreUnavailableError('exporter is shutting down');
     if (rows.length === 0) return { stored: 0, duplicates: 0, rejected: [] };
     if (this.queuedRows + rows.length > this.options.maxQueuedRows) {
@@ -96,7 +96,7 @@ export class IngestPipeline {
       byTable.set(row.table, list);
     }
     const outcomes = await Promise.all(
-      [...byTable].flatMap(([table, list]) => this.writer(table).enqueue(list)),
+      [...byTable].flatMap(([table, list]) => this.writer(table).enqueue(list, options.urgent)),
     );
     const result: IngestResult = { stored: 0, duplicates: 0, rejected: [] };
     let unavailable: string | undefined;

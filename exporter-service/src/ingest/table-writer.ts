@@ -50,7 +50,8 @@ export class TableWriter {
     return this.queue[0]?.enqueuedAt;
   }
 
-  enqueue(rows: readonly AuditRow[]): Promise<RowOutcome>[] {
+  /** Queues rows; `urgent` starts a flush now instead of waiting for the batch to fill or age. */
+  enqueue(rows: readonly AuditRow[], urgent = false): Promise<RowOutcome>[] {
     const now = Date.now();
     const outcomes = rows.map(
       (row) =>
@@ -58,7 +59,8 @@ export class TableWriter {
           this.queue.push({ row, line: JSON.stringify(row.values), enqueuedAt: now, settle });
         }),
     );
-    this.schedule();
+    if (urgent && !this.flushing) this.startFlush();
+    else this.schedule();
     return outcomes;
   }
 

@@ -1,0 +1,71 @@
+import { randomUUID } from 'node:crypto';
+import type { IngestPipeline } from '../ingest/pipeline.js';
+import { normalizeIp } from '../mapping/fields.js';
+import { buildRow } from '../mapping/row.js';
+import type { AttributeValue } from '../otlp/values.js';
+import type { Principal } from './principal.js';
+
+export type AccessType = 'search' | 'read' | 'export' | 'report' | 'verify';
+
+export interface AccessEvent {
+  tenantId: string;
+  type: AccessType;
+  /** The API resource, e.g. "GET /api/v1/search". */
+  resource: string;
+  /** The filter the caller used (stored as JSON). */
+  filter: Record<string, unknown>;
+  rows: number;
+}
+
+const resource = new Map<string, AttributeValue>([['service.name', 'auditlens-exporter']]);
+
+function clientIp(address: string): string {
+  try {
+    return normalizeIp(address.replace(/^::ffff:/, ''), 'client.address');
+  } catch {
+    return '::';
+  }
+}
+
+/**
+ * Writes an `audit.access` record for every read of audit data (PCI DSS 10.2.1.1/10.2.1.3,
+ * GB/T 22239 8.1.5.2): who, which filter, how many rows. Fail-closed: the caller awaits the
+ * commit, so data is never served when its access could not be recorded.
+ */
+export class AccessLog {
+  constructor(private readonly pipeline: IngestPipeline) {}
+
+  async record(principal: Principal, event: AccessEvent): Promise<void> {
+    const attributes = new Map<string, AttributeValue>([
+      ['user.id', principal.subject],
+      ['user.name', principal.userName],
+      ['user.roles', [principal.role]],
+      ['client.address', clientIp(principal.clientAddress)],
+      ['user_agent.original', principal.userAgent],
+      ['audit.result', 'success'],
+      ['audit.risk_level', event.type === 'export' ? 2 : 1],
+      ['audit.module', 'audit-api'],
+      ['audit.operation', event.type],
+      ['audit.access.type', event.type],
+      ['audit.access.resource', event.resource],
+      ['audit.access.filter', JSON.stringify(event.filter)],
+      ['audit.access.rows', event.rows],
+    ]);
+    const row = buildRow(
+      {
+        kind: 'access',
+        tenantId: event.tenantId,
+        eventId: randomUUID(),
+        eventTimeMs: Date.now(),
+        traceId: '',
+        spanId: '',
+        parentSpanId: '',
+        description: `${principal.userName || principal.subject} ${event.type} ${event.resource} (${event.rows} rows)`,
+        resource,
+      },
+      attributes,
+      { maxAttributeBytes: 1024 * 1024, maxFutureSkewMs: 60_000 },
+    );
+    await this.pipeline.ingest([row], { urgent: true });
+  }
+}

@@ -1,0 +1,303 @@
+import { normalizeIp, formatTime } from '../mapping/fields.js';
+import { KINDS, type AuditKind } from '../mapping/kinds.js';
+import type { AuditStore, QueryParams } from '../store/store.js';
+import { ApiError } from './errors.js';
+
+/** A one-line description of a row, per kind, computed in SQL. */
+const SUMMARY_SQL: Record<AuditKind, string> = {
+  request: "concat(http_method, ' ', url_path, ' → ', toString(status_code))",
+  db_operation: "concat(db_operation, ' ', db_table, ' (', toString(affected_rows), ' rows)')",
+  field_change: "concat(change_type, ' ', db_table, '#', record_id, '.', field_name)",
+  security: "concat(event_type, if(mitre_technique = '', '', concat(' ', mitre_technique)))",
+  admin: "concat(operation_name, ' ', target_type, ' ', target_id)",
+  access: "concat(access_type, ' ', resource, ' (', toString(rows_returned), ' rows)')",
+};
+
+// Columns are selected unaliased: an alias would shadow the column in WHERE and ORDER BY.
+// UUID and IPv6 values arrive as their text forms in JSON anyway.
+const LIST_COLUMNS = `event_id, event_time, tenant_id, trace_id, span_id, service, user_id, username, session_id,
+  ip_address, result, risk_level, is_sensitive, module, operation_name, description`;
+
+export interface AuditListRow {
+  kind: AuditKind;
+  event_id: string;
+  event_time: string;
+  tenant_id: string;
+  trace_id: string;
+  span_id: string;
+  service: string;
+  user_id: string;
+  username: string;
+  session_id: string;
+  ip_address: string;
+  result: string;
+  risk_level: number;
+  is_sensitive: boolean;
+  module: string;
+  operation_name: string;
+  description: string;
+  summary: string;
+}
+
+export interface SearchFilter {
+  tenantId: string;
+  kinds: AuditKind[];
+  fromMs: number;
+  toMs: number;
+  user?: string | undefined;
+  ip?: string | undefined;
+  traceId?: string | undefined;
+  action?: string | undefined;
+  result?: string | undefined;
+  minRisk?: number | undefined;
+  module?: string | undefined;
+  service?: string | undefined;
+  text?: string | undefined;
+  limit: number;
+  cursor?: string | undefined;
+}
+
+export interface SearchPage {
+  rows: AuditListRow[];
+  nextCursor: string | null;
+}
+
+/** Opaque keyset cursor: the (event_time, event_id) of the last row served. */
+export function encodeCursor(row: Pick<AuditListRow, 'event_time' | 'event_id'>): string {
+  return Buffer.from(JSON.stringify([row.event_time, row.event_id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { time: string; id: string } {
+  try {
+    const [time, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
+    if (
+      typeof time === 'string' &&
+      typeof id === 'string' &&
+      /^[\d-]+ [\d:.]+$/.test(time) &&
+      /^[0-9a-f-]{36}$/.test(id)
+    ) {
+      return { time, id };
+    }
+  } catch {
+    // fall through to the error below
+  }
+  throw new ApiError(400, 'cursor: not a cursor returned by this API');
+}
+
+/**
+ * Searches every requested kind for one tenant, newest first, with keyset pagination on
+ * (event_time, event_id): no offset, no result cap, stable under concurrent inserts of older rows.
+ * All values travel as server-side parameters.
+ */
+export async function searchAudit(store: AuditStore, filter: SearchFilter): Promise<SearchPage> {
+  const params: QueryParams = {
+    tenant: filter.tenantId,
+    from: formatTime(filter.fromMs),
+    to: formatTime(filter.toMs),
+    limit: filter.limit,
+  };
+  const conditions = [
+    'tenant_id = {tenant:String}',
+    "event_time >= {from:DateTime64(3, 'UTC')}",
+    "event_time < {to:DateTime64(3, 'UTC')}",
+  ];
+  const add = (condition: string, name: string, value: unknown): void => {
+    conditions.push(condition);
+    params[name] = value;
+  };
+  if (filter.user) add('(user_id = {user:String} OR username = {user:String})', 'user', filter.user);
+  if (filter.ip) add('ip_address = toIPv6({ip:String})', 'ip', normalizeIpParam(filter.ip));
+  if (filter.traceId) add('trace_id = {trace:String}', 'trace', filter.traceId.toLowerCase());
+  if (filter.action) add('operation_name = {action:String}', 'action', filter.action);
+  if (filter.result) add('result = {result:String}', 'result', filter.result);
+  if (filter.minRisk) add('risk_level >= {minRisk:UInt8}', 'minRisk', filter.minRisk);
+  if (filter.module) add('module = {module:String}', 'module', filter.module);
+  if (filter.service) add('service = {service:String}', 'service', filter.service);
+  if (filter.text) add('positionCaseInsensitiveUTF8(description, {text:String}) > 0', 'text', filter.text);
+  if (filter.cursor) {
+    const cursor = decodeCursor(filter.cursor);
+    add(
+      "(event_time, event_id) < ({cursorTime:DateTime64(3, 'UTC')}, {cursorId:UUID})",
+      'cursorTime',
+      cursor.time,
+    );
+    params.cursorId = cursor.id;
+  }
+  const where = conditions.join(' AND ');
+  const parts = filter.kinds.map(
+    (kind) =>
+      `(SELECT '${kind}' AS kind, ${LIST_COLUMNS}, ${SUMMARY_SQL[kind]} AS summary
+        FROM ${store.database}.${KINDS[kind].table} WHERE ${where}
+        ORDER BY event_time DESC, event_id DESC LIMIT {limit:UInt32})`,
+  );
+  const rows = await store.query<AuditListRow>(
+    `SELECT * FROM (${parts.join(' UNION ALL ')}) ORDER BY event_time DESC, event_id DESC LIMIT {limit:UInt32}`,
+    params,
+  );
+  const last = rows.at(-1);
+  return { rows, nextCursor: rows.length === filter.limit && last ? encodeCursor(last) : null };
+}
+
+function normalizeIpParam(ip: string): string {
+  try {
+    return normalizeIp(ip, 'ip');
+  } catch (error) {
+    throw new ApiError(400, (error as Error).message);
+  }
+}
+
+/** Every column of one record. */
+export async function readRecord(
+  store: AuditStore,
+  tenantId: string,
+  kind: AuditKind,
+  eventId: string,
+): Promise<Record<string, unknown> | undefined> {
+  const [row] = await store.query<Record<string, unknown>>(
+    `SELECT * FROM ${store.database}.${KINDS[kind].table}
+     WHERE tenant_id = {tenant:String} AND event_id = {id:UUID} LIMIT 1`,
+    { tenant: tenantId, id: eventId },
+  );
+  return row;
+}
+
+export interface TraceChain {
+  traceId: string;
+  requests: (AuditListRow & { parent_span_id: string })[];
+  dbOperations: (AuditListRow & { changes: (AuditListRow & { db_event_id: string })[] })[];
+  /** Field changes whose db operation is not in this trace (a data-quality anomaly). */
+  orphanChanges: (AuditListRow & { db_event_id: string })[];
+  securityEvents: AuditListRow[];
+  adminOperations: AuditListRow[];
+  rows: number;
+}
+
+/** Everything one trace recorded, as a chain: request → db operations → field changes, plus security and admin rows. */
+export async function traceChain(store: AuditStore, tenantId: string, traceId: string): Promise<TraceChain> {
+  const parts = (Object.keys(KINDS) as AuditKind[])
+    .filter((kind) => kind !== 'access')
+    .map(
+      (kind) =>
+        `(SELECT '${kind}' AS kind, ${LIST_COLUMNS}, ${SUMMARY_SQL[kind]} AS summary, parent_span_id,
+          ${kind === 'field_change' ? 'toString(db_event_id)' : "''"} AS db_event_id
+          FROM ${store.database}.${KINDS[kind].table}
+          WHERE tenant_id = {tenant:String} AND trace_id = {trace:String})`,
+    );
+  const rows = await store.query<AuditListRow & { parent_span_id: string; db_event_id: string }>(
+    `SELECT * FROM (${parts.join(' UNION ALL ')}) ORDER BY event_time, event_id`,
+    { tenant: tenantId, trace: traceId },
+  );
+  const chain: TraceChain = {
+    traceId,
+    requests: [],
+    dbOperations: [],
+    orphanChanges: [],
+    securityEvents: [],
+    adminOperations: [],
+    rows: rows.length,
+  };
+  const operations = new Map<string, TraceChain['dbOperations'][number]>();
+  for (const row of rows) {
+    if (row.kind === 'request') chain.requests.push(row);
+    else if (row.kind === 'db_operation') {
+      const operation = { ...row, changes: [] };
+      operations.set(row.event_id, operation);
+      chain.dbOperations.push(operation);
+    } else if (row.kind === 'security') chain.securityEvents.push(row);
+    else if (row.kind === 'admin') chain.adminOperations.push(row);
+  }
+  for (const row of rows.filter((r) => r.kind === 'field_change')) {
+    const operation = operations.get(row.db_event_id);
+    if (operation) operation.changes.push(row);
+    else chain.orphanChanges.push(row);
+  }
+  return chain;
+}
+
+export interface AuditStats {
+  total: number;
+  failed: number;
+  highRisk: number;
+  sensitive: number;
+  uniqueUsers: number;
+  uniqueIps: number;
+  errorRate: number;
+  riskRate: number;
+  byKind: Record<string, number>;
+  byResult: Record<string, number>;
+  topActions: { action: string; events: number }[];
+  trend: { bucket: string; events: number; failed: number; highRisk: number }[];
+}
+
+/**
+ * The source's report figures for a tenant and period (total, failed, high-risk, unique users
+ * and IPs, error and risk rates, by action and result), from the per-minute summary views.
+ * Unique counts use ClickHouse's uniq (HyperLogLog-class estimate, exact for small sets).
+ * Reads of audit data (audit.access) are not part of these figures.
+ */
+export async function auditStats(
+  store: AuditStore,
+  tenantId: string,
+  fromMs: number,
+  toMs: number,
+): Promise<AuditStats> {
+  const params = { tenant: tenantId, from: formatTime(fromMs), to: formatTime(toMs) };
+  const scope = `FROM ${store.database}.audit_summary_minute
+    WHERE tenant_id = {tenant:String} AND bucket >= toStartOfMinute({from:DateTime64(3, 'UTC')})
+      AND bucket < {to:DateTime64(3, 'UTC')} AND kind != 'access'`;
+  const [totals] = await store.query<Record<string, string>>(
+    `SELECT sum(events) AS total, sumIf(events, result IN ('failure', 'denied')) AS failed,
+            sumIf(events, risk_level >= 3) AS high_risk, sum(sensitive_events) AS sensitive,
+            uniqMerge(users) AS unique_users, uniqMerge(ips) AS unique_ips ${scope}`,
+    params,
+  );
+  const grouped = (column: string) =>
+    store.query<{ key: string; n: string }>(
+      `SELECT ${column} AS key, sum(events) AS n ${scope} GROUP BY key ORDER BY n DESC`,
+      params,
+    );
+  const [byKind, byResult, actions] = await Promise.all([
+    grouped('kind'),
+    grouped('result'),
+    grouped('operation_name'),
+  ]);
+  const spanMs = toMs - fromMs;
+  const bucketSql =
+    spanMs <= 6 * 3600_000
+      ? 'bucket'
+      : spanMs <= 7 * 86400_000
+        ? 'toStartOfHour(bucket)'
+        : 'toStartOfDay(bucket)';
+  const trend = await store.query<{ time: string; n: string; failed: string; high_risk: string }>(
+    `SELECT ${bucketSql} AS time, sum(events) AS n, sumIf(events, result IN ('failure', 'denied')) AS failed,
+            sumIf(events, risk_level >= 3) AS high_risk ${scope} GROUP BY time ORDER BY time`,
+    params,
+  );
+  const total = Number(totals?.total ?? 0);
+  const failed = Number(totals?.failed ?? 0);
+  const highRisk = Number(totals?.high_risk ?? 0);
+  const toRecord = (rows: { key: string; n: string }[]) =>
+    Object.fromEntries(rows.map((r) => [r.key, Number(r.n)]));
+  return {
+    total,
+    failed,
+    highRisk,
+    sensitive: Number(totals?.sensitive ?? 0),
+    uniqueUsers: Number(totals?.unique_users ?? 0),
+    uniqueIps: Number(totals?.unique_ips ?? 0),
+    errorRate: total === 0 ? 0 : failed / total,
+    riskRate: total === 0 ? 0 : highRisk / total,
+    byKind: toRecord(byKind),
+    byResult: toRecord(byResult),
+    topActions: actions
+      .filter((a) => a.key !== '')
+      .slice(0, 20)
+      .map((a) => ({ action: a.key, events: Number(a.n) })),
+    trend: trend.map((t) => ({
+      bucket: t.time,
+      events: Number(t.n),
+      failed: Number(t.failed),
+      highRisk: Number(t.high_risk),
+    })),
+  };
+}
