@@ -136,7 +136,7 @@ test('search filters by user, IP, result and risk, across kinds, newest first', 
   const rows = failedAlice.body.rows as { user_id: string; result: string; event_time: string }[];
   assert.equal(rows.length, 63); // i ≡ 0 mod 4 among 0..249 (all even, so all alice)
   assert.ok(rows.every((r) => r.user_id === 'alice' && r.result === 'failure'));
-  assert.ok(rows.every((r, i) => i === 0 || rows[i - 1]!.event_time >= r.event_time));
+  assert.ok(rows.every((r, i) => i === 0 || (rows[i - 1]?.event_time ?? '') >= r.event_time));
   const highRisk = await api(`/search?tenant=acme&from=${base - 1}&minRisk=3&limit=1000`);
   assert.equal((highRisk.body.rows as unknown[]).length, 25);
   const allKinds = await api(`/search?tenant=acme&from=${base - 1}&trace=${traceId}`);
