@@ -28,8 +28,13 @@ export interface DurableLogRecordProcessorOptions {
   maxQueueSize?: number;
   /** Records per export request. Default 512. */
   maxExportBatchSize?: number;
-  /** How long a record may wait for its batch to fill. Default 200 ms. */
+  /** How long a record may wait for its batch to fill. Default 200 ms (1 s while the backend is failing). */
   scheduledDelayMillis?: number;
+  /**
+   * Export requests in flight at once. Default 4: an exporter that acknowledges only after its
+   * store committed answers slowly, and parallel requests let it commit them together.
+   */
+  maxConcurrentExports?: number;
   retry?: RetryPolicyOptions;
   /**
    * Drop records (and count them) when memory and spool are full. Default false: the queue grows
@@ -52,6 +57,8 @@ interface QueuedBatch {
   spooling?: Promise<void>;
   /** Delivered or given up. */
   done?: boolean;
+  /** An export request for it is under way. */
+  sending?: boolean;
 }
 
 interface Waiter {
@@ -64,8 +71,8 @@ interface Waiter {
  *
  * onEmit only appends to an in-memory buffer: no I/O and no serialization on the caller's path.
  * Every `scheduledDelayMillis` (or as soon as a batch is full) the buffer is serialized once into
- * an OTLP request; from then on the batch is those bytes. Batches are sent one at a time, oldest
- * first. A retryable failure moves every unsent batch to the spool and retries the oldest with
+ * an OTLP request; from then on the batch is those bytes. Batches are sent oldest first, a few at
+ * a time. A retryable failure moves every unsent batch to the spool and pauses sending for a
  * backoff (or the server's Retry-After); while failures continue, new batches go straight to the
  * spool, so memory stays bounded and a crash loses at most the last unbatched moments. Batches
  * found in the spool at startup are sent first. Since a batch is always resent as the same bytes,
@@ -81,6 +88,7 @@ export class DurableLogRecordProcessor implements LogRecordProcessor {
   private readonly maxQueueSize: number;
   private readonly maxBatch: number;
   private readonly delayMillis: number;
+  private readonly maxConcurrent: number;
   private readonly dropWhenFull: boolean;
   private readonly shutdownTimeoutMillis: number;
   private readonly retryPolicy: RetryPolicy;
@@ -93,7 +101,9 @@ export class DurableLogRecordProcessor implements LogRecordProcessor {
   private memoryRecords = 0;
   private unreportedQueued = 0;
   private consecutiveFailures = 0;
-  private sending = false;
+  private readonly inFlight = new Set<Promise<void>>();
+  /** Aborts the requests in flight when shutdown gives up waiting for them. */
+  private readonly abortSends = new AbortController();
   private flushTimer: NodeJS.Timeout | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private cutPending = false;
@@ -109,6 +119,7 @@ export class DurableLogRecordProcessor implements LogRecordProcessor {
     this.maxQueueSize = options.maxQueueSize ?? 8192;
     this.maxBatch = Math.max(1, options.maxExportBatchSize ?? 512);
     this.delayMillis = options.scheduledDelayMillis ?? 200;
+    this.maxConcurrent = Math.max(1, options.maxConcurrentExports ?? 4);
     this.dropWhenFull = options.dropWhenFull ?? false;
     this.shutdownTimeoutMillis = options.shutdownTimeoutMillis ?? 5000;
     this.retryPolicy = new RetryPolicy(options.retry);
@@ -119,7 +130,7 @@ export class DurableLogRecordProcessor implements LogRecordProcessor {
       this.queue.push({ id: spooled.id, recordCount: spooled.recordCount, spooled });
       this.telemetry.add('recovered', spooled.recordCount);
     }
-    if (this.queue.length > 0) setImmediate(() => void this.pump());
+    if (this.queue.length > 0) setImmediate(() => this.pump());
   }
 
   onEmit(record: SdkLogRecord): void {
@@ -146,7 +157,9 @@ export class DurableLogRecordProcessor implements LogRecordProcessor {
         setImmediate(() => this.cutBatches());
       }
     } else if (this.flushTimer === undefined) {
-      this.flushTimer = setTimeout(() => this.cutBatches(), this.delayMillis);
+      // While the backend fails, batches go to disk: fewer, fuller ones are cheaper to spool and resend.
+      const delay = this.consecutiveFailures > 0 ? Math.max(this.delayMillis, 1000) : this.delayMillis;
+      this.flushTimer = setTimeout(() => this.cutBatches(), delay);
       this.flushTimer.unref();
     }
   }
@@ -203,6 +216,9 @@ export class DurableLogRecordProcessor implements LogRecordProcessor {
     this.stopped = true;
     clearTimeout(this.flushTimer);
     clearTimeout(this.retryTimer);
+    // Nothing may reach the backend after shutdown resolves: a later process resends from the spool.
+    this.abortSends.abort();
+    await Promise.all(this.inFlight);
     if (!delivered) {
       if (this.spool) {
         for (const batch of this.queue) if (!batch.spooled && !batch.spooling) this.persist(batch);
@@ -260,7 +276,7 @@ export class DurableLogRecordProcessor implements LogRecordProcessor {
         this.persist(batch);
       }
     }
-    void this.pump();
+    this.pump();
   }
 
   /** Writes a batch to the spool; releases its bytes from memory when memory is short or the backend down. */
@@ -307,34 +323,42 @@ export class DurableLogRecordProcessor implements LogRecordProcessor {
       });
   }
 
-  /** Sends queued batches one at a time, oldest first, until the queue is empty or a retry is scheduled. */
-  private async pump(): Promise<void> {
-    if (this.sending || this.retryTimer !== undefined || this.stopped) return;
-    this.sending = true;
-    try {
-      while (this.queue.length > 0 && !this.stopped) {
-        const batch = this.queue[0] as QueuedBatch;
-        let bytes: Uint8Array;
-        try {
-          bytes = batch.bytes ?? (await this.readSpooled(batch));
-        } catch (error) {
-          await this.giveUp(batch, undefined, 'corrupt', (error as Error).message);
-          continue;
-        }
-        const outcome = await this.transport.send(bytes);
-        if (this.stopped && outcome.kind !== 'accepted') break;
-        const proceed = await this.settle(batch, bytes, outcome);
+  /**
+   * Starts sending queued batches, oldest first, up to `maxConcurrentExports` at a time, unless a
+   * retry is pending. Each finished send calls it again.
+   */
+  private pump(): void {
+    if (this.stopped) return;
+    while (this.retryTimer === undefined && this.inFlight.size < this.maxConcurrent) {
+      const batch = this.queue.find((b) => !b.sending);
+      if (!batch) break;
+      batch.sending = true;
+      const sending = this.sendOne(batch).finally(() => {
+        batch.sending = false;
+        this.inFlight.delete(sending);
         this.notify();
-        if (!proceed) return;
-      }
-    } finally {
-      this.sending = false;
-      this.notify();
+        this.pump();
+      });
+      this.inFlight.add(sending);
     }
   }
 
-  /** Applies one export outcome; false when the batch must wait for a retry. */
-  private async settle(batch: QueuedBatch, bytes: Uint8Array, outcome: ExportOutcome): Promise<boolean> {
+  private async sendOne(batch: QueuedBatch): Promise<void> {
+    let bytes: Uint8Array;
+    try {
+      bytes = batch.bytes ?? (await this.readSpooled(batch));
+    } catch (error) {
+      await this.giveUp(batch, undefined, 'corrupt', (error as Error).message);
+      return;
+    }
+    if (this.stopped) return;
+    const outcome = await this.transport.send(bytes, this.abortSends.signal);
+    if (this.stopped && outcome.kind !== 'accepted') return;
+    await this.settle(batch, bytes, outcome);
+  }
+
+  /** Applies one export outcome. */
+  private async settle(batch: QueuedBatch, bytes: Uint8Array, outcome: ExportOutcome): Promise<void> {
     switch (outcome.kind) {
       case 'accepted': {
         this.consecutiveFailures = 0;
@@ -351,11 +375,11 @@ export class DurableLogRecordProcessor implements LogRecordProcessor {
           });
         }
         await this.acknowledge(batch);
-        return true;
+        return;
       }
       case 'rejected':
         await this.giveUp(batch, bytes, 'rejected', outcome.reason, outcome.status);
-        return true;
+        return;
       case 'retryable': {
         this.consecutiveFailures++;
         this.telemetry.add('retries', 1);
@@ -370,12 +394,15 @@ export class DurableLogRecordProcessor implements LogRecordProcessor {
         });
         // The backend is failing: make every waiting batch durable before waiting.
         for (const queued of this.queue) this.persist(queued);
-        this.retryTimer = setTimeout(() => {
-          this.retryTimer = undefined;
-          void this.pump();
-        }, delay);
-        this.retryTimer.unref();
-        return false;
+        // Concurrent sends failing together schedule one retry, not several.
+        if (this.retryTimer === undefined) {
+          this.retryTimer = setTimeout(() => {
+            this.retryTimer = undefined;
+            this.pump();
+          }, delay);
+          this.retryTimer.unref();
+        }
+        return;
       }
     }
   }

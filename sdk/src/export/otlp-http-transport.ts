@@ -21,7 +21,8 @@ export type ExportOutcome =
 /** Sends one serialized OTLP logs request. A plug-in point: tests and other protocols bring their own. */
 export interface LogBatchTransport {
   readonly encoding: OtlpEncoding;
-  send(payload: Uint8Array): Promise<ExportOutcome>;
+  /** Sends one request; `signal` aborts it (the outcome is then retryable). */
+  send(payload: Uint8Array, signal?: AbortSignal): Promise<ExportOutcome>;
   shutdown?(): void;
 }
 
@@ -68,7 +69,7 @@ export class OtlpHttpTransport implements LogBatchTransport {
     this.agent = new Agent({ keepAlive: true, maxSockets: 4 });
   }
 
-  async send(payload: Uint8Array): Promise<ExportOutcome> {
+  async send(payload: Uint8Array, signal?: AbortSignal): Promise<ExportOutcome> {
     let body: Uint8Array;
     try {
       body = this.compression === 'gzip' ? await gzipAsync(payload) : payload;
@@ -76,14 +77,15 @@ export class OtlpHttpTransport implements LogBatchTransport {
       return { kind: 'retryable', reason: `compression failed: ${(error as Error).message}` };
     }
     // Our own export requests must not show up as spans of the app's HTTP instrumentation.
-    return context.with(suppressTracing(context.active()), () => this.post(body));
+    if (signal?.aborted) return { kind: 'retryable', reason: 'aborted' };
+    return context.with(suppressTracing(context.active()), () => this.post(body, signal));
   }
 
   shutdown(): void {
     this.agent.destroy();
   }
 
-  private post(body: Uint8Array): Promise<ExportOutcome> {
+  private post(body: Uint8Array, signal: AbortSignal | undefined): Promise<ExportOutcome> {
     return new Promise((resolve) => {
       const client = this.url.protocol === 'https:' ? https : http;
       const request = client.request(
@@ -93,6 +95,7 @@ export class OtlpHttpTransport implements LogBatchTransport {
           agent: this.agent,
           headers: { ...this.headers, 'Content-Length': String(body.byteLength) },
           timeout: this.timeoutMillis,
+          signal,
         },
         (response) => {
           const chunks: Buffer[] = [];
