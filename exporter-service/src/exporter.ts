@@ -10,6 +10,8 @@ import { createOpsRouter } from './http/ops.js';
 import { createApiRouter } from './api/router.js';
 import { migrate } from './schema/migrate.js';
 import { createStore, type AuditStore } from './store/index.js';
+import { AccessLog } from './api/access-log.js';
+import { defaultModules, type ExporterModule, type ModuleContext } from './modules.js';
 
 export interface RunningExporter {
   config: ExporterConfig;
@@ -31,6 +33,8 @@ export type ExporterOverrides = Partial<Omit<ExporterConfig, 'clickhouse' | 'bat
   batch?: Partial<ExporterConfig['batch']>;
   /** Use this store instead of creating one from the configuration. */
   store?: AuditStore;
+  /** Feature modules to run instead of the default set. */
+  modules?: ExporterModule[];
 };
 
 function listen(server: Server, port: number, host: string): Promise<number> {
@@ -58,7 +62,7 @@ export async function startExporter(
   env = process.env,
 ): Promise<RunningExporter> {
   const base = loadConfig(env);
-  const { store: givenStore, ...rest } = overrides;
+  const { store: givenStore, modules = defaultModules(), ...rest } = overrides;
   const config: ExporterConfig = {
     ...base,
     ...rest,
@@ -95,10 +99,39 @@ export async function startExporter(
     maxBodyBytes: config.maxBodyBytes,
     spansAsRequests: config.spansAsRequests,
   });
+  const context: ModuleContext = {
+    config,
+    store,
+    pipeline,
+    logger,
+    metrics,
+    accessLog: new AccessLog(pipeline),
+  };
+  const started: ExporterModule[] = [];
+  const stopModules = async (): Promise<void> => {
+    for (const module of started.reverse()) await module.stop?.();
+  };
+  try {
+    for (const module of modules) {
+      await module.start(context);
+      started.push(module);
+    }
+  } catch (error) {
+    await stopModules();
+    await pipeline.close();
+    await store.close();
+    throw error;
+  }
   const apiApp = express();
   apiApp.disable('x-powered-by');
   apiApp.use(createOpsRouter(store, pipeline, metrics));
-  apiApp.use('/api/v1', createApiRouter({ store, pipeline, logger, apiTokens: config.apiTokens }));
+  apiApp.use(
+    '/api/v1',
+    createApiRouter(
+      { store, logger, accessLog: context.accessLog, apiTokens: config.apiTokens },
+      modules.flatMap((module) => (module.routes ? [module.routes(context)] : [])),
+    ),
+  );
 
   const otlpServer = createServer(otlpApp);
   const apiServer = createServer(apiApp);
@@ -111,6 +144,7 @@ export async function startExporter(
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= (async () => {
+      await stopModules();
       await pipeline.close();
       await Promise.all([closeServer(otlpServer), closeServer(apiServer)]);
       await store.close();
