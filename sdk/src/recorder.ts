@@ -300,8 +300,8 @@ export class AuditRecorder {
 
   /** A successful login; the user becomes the identity of the rest of the request. */
   loginSucceeded(fields: LoginFields = {}): RecordedEvent {
-    if (fields.userId !== undefined || fields.userName !== undefined) {
-      setAuditIdentity({ userId: fields.userId, userName: fields.userName });
+    if (fields.userId !== undefined || fields.userName !== undefined || fields.identity) {
+      setAuditIdentity({ ...fields.identity, userId: fields.userId, userName: fields.userName });
     }
     return this.securityEvent(
       this.loginEvent(
@@ -429,7 +429,10 @@ export class AuditRecorder {
 
   /** Attributes every record carries; explicit fields win over context, context over defaults. */
   private common(fields: CommonRecordFields, scope: AuditScope | undefined, defaults: RecordDefaults): Draft {
-    const identity: AuditIdentity | undefined = fields.identity ?? currentIdentity(scope);
+    const contextual = currentIdentity(scope);
+    const identity: AuditIdentity | undefined = fields.identity
+      ? { ...contextual, ...fields.identity }
+      : contextual;
     const annotations = scope?.annotations;
     const timestamp = fields.timestamp === undefined ? Date.now() : +fields.timestamp;
     const attributes: LogAttributes = {
@@ -514,11 +517,11 @@ export class AuditRecorder {
 
   private loginEvent(eventType: string, fields: LoginFields, description: string): SecurityEventFields {
     const { userId, userName, method, ...rest } = fields;
+    // The account named by the call is the subject, even when another user is logged in.
     const identity =
-      fields.identity ??
-      (userId !== undefined || userName !== undefined
-        ? { ...currentIdentity(), userId, userName }
-        : undefined);
+      userId !== undefined || userName !== undefined
+        ? { ...fields.identity, userId, userName }
+        : fields.identity;
     return {
       ...rest,
       eventType,

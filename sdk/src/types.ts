@@ -31,7 +31,7 @@ export interface CommonRecordFields {
   module?: string;
   operation?: string;
   complianceTags?: string[];
-  /** Overrides the identity taken from the async context for this one record. */
+  /** Overrides fields of the identity taken from the async context, for this one record. */
   identity?: AuditIdentity;
   /** Record time; defaults to now. */
   timestamp?: Date | number;
