@@ -82,9 +82,10 @@ export function millisBetween(start: Long | number | undefined, end: Long | numb
   return Number(nanosToBigInt(end) - nanosToBigInt(start)) / 1e6;
 }
 
-/** OTLP nanosecond timestamp → epoch milliseconds (0 when unset). */
+/**
+ * OTLP nanosecond timestamp → epoch milliseconds (0 when unset). Exact integer arithmetic: a
+ * double holds today's nanoseconds only to ~256 ns, which can floor to the wrong millisecond.
+ */
 export function nanosToMillis(value: Long | number | undefined): number {
-  if (value === undefined || value === null) return 0;
-  const nanos = typeof value === 'number' ? value : (value.high >>> 0) * 4294967296 + (value.low >>> 0);
-  return Math.floor(nanos / 1e6);
+  return Number(nanosToBigInt(value) / 1_000_000n);
 }
