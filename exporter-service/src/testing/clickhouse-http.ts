@@ -89,6 +89,11 @@ export interface ClickHouseHttpOptions {
   /** When `user` or `password` is set, requests must authenticate (user defaults to `default`). */
   user?: string;
   password?: string;
+  /**
+   * Sees every statement as received: its text (for an INSERT, the statement and then the data)
+   * and its parameters. Tests use it to prove values travel only as parameters.
+   */
+  onQuery?: (query: { sql: string; params: Readonly<Record<string, string | null>> }) => void;
 }
 
 /**
@@ -221,6 +226,7 @@ async function handleRequest(
     authenticate(req, url, options);
     rejectNativeCompression(url);
     const request = parseQueryRequest(req, url, body, queryId);
+    options.onQuery?.({ sql: request.sql, params: request.params });
     const outcome = await execute(options.dataDir, request);
     await sendResult(req, res, request, outcome);
   } catch (err) {
