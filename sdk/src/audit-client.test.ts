@@ -452,3 +452,51 @@ test('request records: result and risk derived from status and rules, query and 
   assert.deepEqual(JSON.parse(String(a['audit.request.body'])), { username: 'lisi', password: '***' });
   assert.deepEqual(JSON.parse(String(a['audit.request.params'])), { notify: '1', token: '***' });
 });
+
+test('standard OTEL_* variables configure endpoint, headers, service name and resource', async () => {
+  const variables = {
+    OTEL_EXPORTER_OTLP_ENDPOINT: server.url,
+    OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer%20ingest-token,x-scope=audit',
+    OTEL_SERVICE_NAME: 'billing-from-env',
+    OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment.name=staging,team=payments',
+  };
+  Object.assign(process.env, variables);
+  try {
+    audit = new AuditClient({
+      spoolDir: false,
+      handleSignals: false,
+      delivery: { scheduledDelayMillis: 10 },
+    });
+    audit.loginSucceeded({ userName: 'x' });
+    await audit.forceFlush();
+  } finally {
+    for (const key of Object.keys(variables)) Reflect.deleteProperty(process.env, key);
+  }
+  const request = at(
+    server.requests.filter((r) => r.path === '/v1/logs'),
+    0,
+  );
+  assert.equal(request.headers.authorization, 'Bearer ingest-token');
+  assert.equal(request.headers['x-scope'], 'audit');
+  const [record] = server.deliveredLogs();
+  assert.equal(record?.resource['service.name'], 'billing-from-env');
+  assert.equal(record?.resource['deployment.environment.name'], 'staging');
+  assert.equal(record?.resource.team, 'payments');
+});
+
+test('shutdown() flushes records that are still waiting for their batch', async () => {
+  const c = client({ delivery: { scheduledDelayMillis: 60_000 } });
+  for (let i = 0; i < 25; i++) c.logout({ userName: `u${i}` });
+  assert.equal(server.deliveredLogs().length, 0);
+  await c.shutdown();
+  assert.equal(server.deliveredLogs().length, 25);
+  assert.deepEqual(c.stats(), {
+    queued: 25,
+    spooled: 0,
+    sent: 25,
+    failed: 0,
+    dropped: 0,
+    retries: 0,
+    recovered: 0,
+  });
+});

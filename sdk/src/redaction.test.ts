@@ -118,6 +118,23 @@ test('toJson caps the size and still yields valid JSON', () => {
   assert.equal(r.toJson({ a: 1 }, 500), '{"a":1}');
 });
 
+test('toJson masks like redact, including buffers, cycles and extra field names', () => {
+  const r = new Redactor();
+  const cyclic: Record<string, unknown> = { password: 'x', ok: 1 };
+  cyclic.self = cyclic;
+  assert.equal(r.toJson(cyclic, 1000), '{"password":"***","ok":1,"self":"[circular]"}');
+  assert.equal(
+    r.toJson({ file: Buffer.from('abcd'), token: 't' }, 1000),
+    '{"file":"[binary 4 bytes]","token":"***"}',
+  );
+  assert.equal(r.toJson(Buffer.from('ab'), 1000), '"[binary 2 bytes]"');
+  assert.equal(
+    r.toJson({ salary: 1, list: [{ salary: 2 }] }, 1000, new Set(['salary'])),
+    '{"salary":"***","list":[{"salary":"***"}]}',
+  );
+  assert.equal(r.toJson(undefined, 1000), 'null');
+});
+
 test('redactQuery masks sensitive parameters of a query string', () => {
   const r = new Redactor();
   assert.equal(r.redactQuery('page=2&access_token=abc&q=x'), 'page=2&access_token=***&q=x');

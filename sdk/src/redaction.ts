@@ -95,8 +95,33 @@ export class Redactor {
    * small JSON object with a prefix of the text, so the column still holds valid JSON.
    */
   toJson(value: unknown, maxBytes: number, extraSensitive?: ReadonlySet<string>): string {
-    const json = JSON.stringify(this.redact(value, extraSensitive)) ?? 'null';
-    return capJson(json, maxBytes);
+    if (ArrayBuffer.isView(value)) return JSON.stringify(`[binary ${value.byteLength} bytes]`);
+    let json: string | undefined;
+    try {
+      // Fast path: one pass, masking in the replacer, no copy of the value.
+      json = JSON.stringify(value, this.replacer(extraSensitive));
+    } catch {
+      // Cycles, BigInts or absurd nesting: the careful copy handles them.
+      json = JSON.stringify(this.redact(value, extraSensitive));
+    }
+    return capJson(json ?? 'null', maxBytes);
+  }
+
+  private replacer(
+    extra: ReadonlySet<string> | undefined,
+  ): (this: unknown, key: string, value: unknown) => unknown {
+    const mask = this.mask;
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const redactor = this;
+    return function (this: unknown, key: string, value: unknown): unknown {
+      if (key === '') return value;
+      if (redactor.isSensitiveKey(key) || extra?.has(key)) return mask;
+      if (typeof value === 'object' && value !== null) {
+        const original = (this as Record<string, unknown>)[key];
+        if (ArrayBuffer.isView(original)) return `[binary ${original.byteLength} bytes]`;
+      }
+      return value;
+    };
   }
 
   /** `a=1&password=x` → `a=1&password=***`. */
