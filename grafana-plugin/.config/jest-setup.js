@@ -1,0 +1,2 @@
+// Base per-test setup: DOM matchers.
+import '@testing-library/jest-dom';

@@ -1,0 +1,11 @@
+/* global module, require */
+// Extends the create-plugin base configuration (.config/jest.config.js).
+const base = require('./.config/jest.config');
+
+module.exports = {
+  ...base,
+  // The page tests render whole pages; give slow CI machines room.
+  testTimeout: 20000,
+  // Print every test, then jest's summary as the last lines of the output.
+  verbose: true,
+};

@@ -1,0 +1,56 @@
+import pluginJson from './plugin.json';
+
+export const PLUGIN_ID = pluginJson.id;
+export const PLUGIN_BASE_URL = `/a/${PLUGIN_ID}`;
+
+/** Page paths under the app's base URL (react-router v6, relative). */
+export enum ROUTES {
+  Overview = 'overview',
+  Explore = 'explore',
+  SecurityEvents = 'security-events',
+  AlertRules = 'alert-rules',
+  Compliance = 'compliance',
+  Retention = 'retention',
+}
+
+/** RBAC actions declared in plugin.json `roles`; pages and every mutation check them. */
+export const ACTIONS = {
+  read: `${PLUGIN_ID}.audit:read`,
+  triage: `${PLUGIN_ID}.events:triage`,
+  rulesWrite: `${PLUGIN_ID}.rules:write`,
+  reportsWrite: `${PLUGIN_ID}.reports:write`,
+  retentionWrite: `${PLUGIN_ID}.retention:write`,
+  integrityVerify: `${PLUGIN_ID}.integrity:verify`,
+} as const;
+
+export type Action = (typeof ACTIONS)[keyof typeof ACTIONS];
+
+/** The provisioned ClickHouse data source (provisioning/grafana/datasources). */
+export const DEFAULT_DATASOURCE_UID = 'auditlens-clickhouse';
+
+/** Grafana's plugin proxy in front of the exporter (plugin.json `routes`). */
+export const PROXY_BASE = `api/plugin-proxy/${PLUGIN_ID}`;
+
+/** Tenant value for system-level records (the exporter's `@system`). */
+export const SYSTEM_TENANT = '@system';
+
+/** Settings stored by the configuration page (plugin jsonData). */
+export interface AppJsonData {
+  exporterUrl?: string;
+  datasourceUid?: string;
+  tenants?: string[];
+}
+
+/** Secure settings: only whether they are set is ever visible to the browser. */
+export interface AppSecureJsonData {
+  apiToken?: string;
+}
+
+export const DASHBOARDS = [
+  { uid: 'auditlens-overview', title: 'Audit overview' },
+  { uid: 'auditlens-security', title: 'Security' },
+  { uid: 'auditlens-admin-ops', title: 'Admin operations' },
+  { uid: 'auditlens-data-changes', title: 'Data changes' },
+  { uid: 'auditlens-user-activity', title: 'User activity' },
+  { uid: 'auditlens-pipeline', title: 'Pipeline health & data quality' },
+] as const;

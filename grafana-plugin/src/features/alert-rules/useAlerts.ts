@@ -1,0 +1,13 @@
+import { apiGet } from '../../api/client';
+import { alertInstanceSchema, listOf, type AlertInstance } from '../../api/alertSchemas';
+import { useAsync, type AsyncState } from '../../hooks/useAsync';
+import { useScope } from '../tenant/TenantContext';
+
+/** GET /api/v1/alerts: the tenant's currently firing alert instances. */
+export function useFiringAlerts(): AsyncState<AlertInstance[]> {
+  const { tenant, key } = useScope();
+  return useAsync(
+    () => (tenant ? apiGet('/alerts', listOf(alertInstanceSchema, 'alerts', 'instances'), { tenant }) : undefined),
+    key,
+  );
+}
