@@ -95,6 +95,7 @@ export class AuditClient extends AuditRecorder {
   private readonly ownTracerProvider: NodeTracerProvider | undefined;
   private readonly removeProcessHooks: () => void;
   private shutdownPromise: Promise<void> | undefined;
+  private readonly flushOnExitMillis: number;
 
   constructor(options: AuditOptions = {}) {
     const endpoint = resolveEndpoint(options);
@@ -133,6 +134,7 @@ export class AuditClient extends AuditRecorder {
         options.fieldEncryptionKey === undefined ? undefined : parseKey(options.fieldEncryptionKey),
     });
     this.resource = resource;
+    this.flushOnExitMillis = options.delivery?.shutdownTimeoutMillis ?? 5000;
     this.loggerProvider = loggerProvider;
     this.processor = processor;
 
@@ -226,6 +228,10 @@ export class AuditClient extends AuditRecorder {
   }
 
   private installProcessHooks(): () => void {
+    // The event loop ran dry (a script ending without shutdown()): deliver what is pending first.
+    const onBeforeExit = (): void => {
+      if (this.processor.hasPending()) void this.forceFlush(this.flushOnExitMillis);
+    };
     const onExit = (): void => this.processor.persistSync();
     const onSignal = (signal: NodeJS.Signals): void => {
       // Durable first: another handler may exit the process before the flush below completes.
@@ -236,10 +242,12 @@ export class AuditClient extends AuditRecorder {
         if (!othersHandleIt) process.kill(process.pid, signal);
       });
     };
+    process.on('beforeExit', onBeforeExit);
     process.on('exit', onExit);
     process.once('SIGTERM', onSignal);
     process.once('SIGINT', onSignal);
     return () => {
+      process.off('beforeExit', onBeforeExit);
       process.off('exit', onExit);
       process.off('SIGTERM', onSignal);
       process.off('SIGINT', onSignal);

@@ -79,3 +79,20 @@ test('SIGKILL with records spooled: the restarted process delivers them, exactly
   );
   assert.equal(counts.size, 300);
 });
+
+test('a script that ends without shutdown() still delivers its records before the process exits', async () => {
+  collector.reset();
+  const { next, exited } = startAuditChild({
+    AUDIT_CHILD_MODE: 'script',
+    AUDIT_CHILD_ENDPOINT: collector.url,
+    AUDIT_CHILD_SPOOL: path.join(dir, 'script-spool'),
+    AUDIT_CHILD_RECORDS: '40',
+  });
+  const emitted = await next('emitted');
+  assert.equal((await exited()).code, 0);
+  const counts = deliveredIds();
+  assert.deepEqual(
+    (emitted.ids ?? []).filter((id) => counts.get(id) !== 1),
+    [],
+  );
+});

@@ -178,6 +178,11 @@ export class DurableLogRecordProcessor implements LogRecordProcessor {
     return this.shutdownPromise;
   }
 
+  /** True while some record is neither delivered nor (with the backend failing) spooled. */
+  hasPending(): boolean {
+    return !this.stopped && !this.isSettled();
+  }
+
   /** Snapshot of the delivery counters. */
   stats(): DeliveryStats {
     const stats = this.telemetry.stats();

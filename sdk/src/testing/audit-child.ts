@@ -1,6 +1,6 @@
 /**
  * Test support: a process using the SDK, for tests that kill or signal it. Configured by env:
- *   AUDIT_CHILD_MODE      spool | sigterm | drain
+ *   AUDIT_CHILD_MODE      spool | sigterm | drain | script
  *   AUDIT_CHILD_ENDPOINT  OTLP base URL
  *   AUDIT_CHILD_SPOOL     spool directory
  *   AUDIT_CHILD_RECORDS   how many records to emit (spool, sigterm)
@@ -22,7 +22,7 @@ const audit = initAudit({
   spool: { fsync: false },
   delivery: {
     // In sigterm mode records must still be buffered when the signal arrives.
-    scheduledDelayMillis: mode === 'sigterm' ? 60_000 : 20,
+    scheduledDelayMillis: mode === 'sigterm' || mode === 'script' ? 60_000 : 20,
     maxExportBatchSize: 100,
     retry: { initialBackoffMs: 50, maxBackoffMs: 300 },
     shutdownTimeoutMillis: 5000,
@@ -46,26 +46,39 @@ function emit(): string[] {
   return ids;
 }
 
-const keepAlive = setInterval(() => undefined, 1000);
-
-if (mode === 'spool') {
-  const ids = emit();
-  const poll = setInterval(() => {
-    if (audit.stats().spooled >= count) {
-      clearInterval(poll);
-      say('spooled', { ids, stats: audit.stats() });
-    }
-  }, 20);
-} else if (mode === 'sigterm') {
-  const ids = emit();
-  say('ready', { ids, stats: audit.stats() });
-} else {
-  const poll = setInterval(() => {
-    const stats = audit.stats();
-    if (stats.recovered > 0 && stats.sent >= stats.recovered) {
-      clearInterval(poll);
-      say('drained', { stats });
-      void audit.shutdown().then(() => clearInterval(keepAlive));
-    }
-  }, 20);
+switch (mode) {
+  case 'script': {
+    // Emits and simply ends, like a CLI script that never calls shutdown().
+    say('emitted', { ids: emit() });
+    break;
+  }
+  case 'sigterm': {
+    // Keeps running with the records buffered until the test sends SIGTERM.
+    setInterval(() => undefined, 1000);
+    say('ready', { ids: emit(), stats: audit.stats() });
+    break;
+  }
+  case 'spool': {
+    // Keeps running (the test kills it) once every record is in the spool.
+    setInterval(() => undefined, 1000);
+    const ids = emit();
+    const poll = setInterval(() => {
+      if (audit.stats().spooled >= count) {
+        clearInterval(poll);
+        say('spooled', { ids, stats: audit.stats() });
+      }
+    }, 20);
+    break;
+  }
+  default: {
+    // drain: resend what the spool holds, then stop.
+    const poll = setInterval(() => {
+      const stats = audit.stats();
+      if (stats.recovered > 0 && stats.sent >= stats.recovered) {
+        clearInterval(poll);
+        say('drained', { stats });
+        void audit.shutdown();
+      }
+    }, 20);
+  }
 }
