@@ -11,6 +11,7 @@ import { createApiRouter } from './api/router.js';
 import { migrate } from './schema/migrate.js';
 import { createStore, type AuditStore } from './store/index.js';
 import { AccessLog } from './api/access-log.js';
+import { InternalRecorder } from './internal-records.js';
 import { defaultModules, type ExporterModule, type ModuleContext } from './modules.js';
 
 export interface RunningExporter {
@@ -99,13 +100,15 @@ export async function startExporter(
     maxBodyBytes: config.maxBodyBytes,
     spansAsRequests: config.spansAsRequests,
   });
+  const recorder = new InternalRecorder(pipeline);
   const context: ModuleContext = {
     config,
     store,
     pipeline,
     logger,
     metrics,
-    accessLog: new AccessLog(pipeline),
+    recorder,
+    accessLog: new AccessLog(recorder),
   };
   const started: ExporterModule[] = [];
   const stopModules = async (): Promise<void> => {

@@ -4,6 +4,8 @@ import type { Logger } from './logger.js';
 import type { ExporterMetrics } from './metrics.js';
 import type { IngestPipeline } from './ingest/pipeline.js';
 import type { AccessLog } from './api/access-log.js';
+import type { InternalRecorder } from './internal-records.js';
+import { selfAuditModule } from './self-audit/self-audit.js';
 import type { AuditStore } from './store/store.js';
 
 /** What a feature module gets when the exporter starts (store migrated, pipeline running). */
@@ -14,6 +16,8 @@ export interface ModuleContext {
   logger: Logger;
   metrics: ExporterMetrics;
   accessLog: AccessLog;
+  /** Writes the exporter's own audit records through the pipeline. */
+  recorder: InternalRecorder;
 }
 
 /**
@@ -30,5 +34,5 @@ export interface ExporterModule {
 
 /** The modules every exporter runs, in start order. */
 export function defaultModules(): ExporterModule[] {
-  return [];
+  return [selfAuditModule()];
 }

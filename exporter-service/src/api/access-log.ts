@@ -1,8 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import type { IngestPipeline } from '../ingest/pipeline.js';
+import type { InternalRecorder } from '../internal-records.js';
 import { normalizeIp } from '../mapping/fields.js';
-import { buildRow } from '../mapping/row.js';
-import type { AttributeValue } from '../otlp/values.js';
 import type { Principal } from './principal.js';
 
 export type AccessType = 'search' | 'read' | 'export' | 'report' | 'verify';
@@ -16,8 +13,6 @@ export interface AccessEvent {
   filter: Record<string, unknown>;
   rows: number;
 }
-
-const resource = new Map<string, AttributeValue>([['service.name', 'auditlens-exporter']]);
 
 function clientIp(address: string): string {
   try {
@@ -33,39 +28,28 @@ function clientIp(address: string): string {
  * commit, so data is never served when its access could not be recorded.
  */
 export class AccessLog {
-  constructor(private readonly pipeline: IngestPipeline) {}
+  constructor(private readonly recorder: InternalRecorder) {}
 
   async record(principal: Principal, event: AccessEvent): Promise<void> {
-    const attributes = new Map<string, AttributeValue>([
-      ['user.id', principal.subject],
-      ['user.name', principal.userName],
-      ['user.roles', [principal.role]],
-      ['client.address', clientIp(principal.clientAddress)],
-      ['user_agent.original', principal.userAgent],
-      ['audit.result', 'success'],
-      ['audit.risk_level', event.type === 'export' ? 2 : 1],
-      ['audit.module', 'audit-api'],
-      ['audit.operation', event.type],
-      ['audit.access.type', event.type],
-      ['audit.access.resource', event.resource],
-      ['audit.access.filter', JSON.stringify(event.filter)],
-      ['audit.access.rows', event.rows],
-    ]);
-    const row = buildRow(
-      {
-        kind: 'access',
-        tenantId: event.tenantId,
-        eventId: randomUUID(),
-        eventTimeMs: Date.now(),
-        traceId: '',
-        spanId: '',
-        parentSpanId: '',
-        description: `${principal.userName || principal.subject} ${event.type} ${event.resource} (${event.rows} rows)`,
-        resource,
+    await this.recorder.write({
+      kind: 'access',
+      tenantId: event.tenantId,
+      description: `${principal.userName || principal.subject} ${event.type} ${event.resource} (${event.rows} rows)`,
+      attributes: {
+        'user.id': principal.subject,
+        'user.name': principal.userName,
+        'user.roles': [principal.role],
+        'client.address': clientIp(principal.clientAddress),
+        'user_agent.original': principal.userAgent,
+        'audit.result': 'success',
+        'audit.risk_level': event.type === 'export' ? 2 : 1,
+        'audit.module': 'audit-api',
+        'audit.operation': event.type,
+        'audit.access.type': event.type,
+        'audit.access.resource': event.resource,
+        'audit.access.filter': JSON.stringify(event.filter),
+        'audit.access.rows': event.rows,
       },
-      attributes,
-      { maxAttributeBytes: 1024 * 1024, maxFutureSkewMs: 60_000 },
-    );
-    await this.pipeline.ingest([row], { urgent: true });
+    });
   }
 }

@@ -1,0 +1,46 @@
+import { randomUUID } from 'node:crypto';
+import type { IngestPipeline } from './ingest/pipeline.js';
+import type { AuditKind } from './mapping/kinds.js';
+import { buildRow } from './mapping/row.js';
+import type { AttributeValue } from './otlp/values.js';
+
+export interface InternalRecord {
+  kind: AuditKind;
+  /** '' for system-level records. */
+  tenantId: string;
+  description: string;
+  /** DESIGN §3 attribute names, as an SDK would send them. */
+  attributes: Record<string, AttributeValue>;
+}
+
+const EXPORTER_RESOURCE = new Map<string, AttributeValue>([['service.name', 'auditlens-exporter']]);
+const LIMITS = { maxAttributeBytes: 1024 * 1024, maxFutureSkewMs: 60_000 };
+
+/**
+ * Audit records the exporter writes about itself and its users (access to audit data, its own
+ * start and stop, store outages, configuration changes). They take the same path as received
+ * records — validation, deduplication, commit, and whatever listens to commits — and the
+ * caller's promise settles only once they are stored.
+ */
+export class InternalRecorder {
+  constructor(private readonly pipeline: IngestPipeline) {}
+
+  async write(record: InternalRecord): Promise<void> {
+    const row = buildRow(
+      {
+        kind: record.kind,
+        tenantId: record.tenantId,
+        eventId: randomUUID(),
+        eventTimeMs: Date.now(),
+        traceId: '',
+        spanId: '',
+        parentSpanId: '',
+        description: record.description,
+        resource: EXPORTER_RESOURCE,
+      },
+      new Map(Object.entries(record.attributes)),
+      LIMITS,
+    );
+    await this.pipeline.ingest([row], { urgent: true });
+  }
+}

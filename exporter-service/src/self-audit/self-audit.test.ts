@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { after, test } from 'node:test';
+import { startExporter, type ExporterOverrides, type RunningExporter } from '../exporter.js';
+import { startClickHouseHttp } from '../testing/clickhouse-http.js';
+import { tempDir } from '../testing/temp.js';
+import { SELF_AUDIT_EVENTS, selfAuditModule } from './self-audit.js';
+
+const dir = tempDir('self-audit');
+after(() => dir.remove());
+
+async function selfEvents(exporter: RunningExporter) {
+  return exporter.store.query<{ event_type: string; risk_level: number; attributes: Record<string, string> }>(
+    `SELECT event_type, risk_level, attributes FROM audit.audit_security_log
+     WHERE tenant_id = '' AND detection_method = 'self-audit' ORDER BY event_time, event_type`,
+  );
+}
+
+test('start, stop, a configuration change and a store outage are recorded, without secrets', async () => {
+  const clickhouse = await startClickHouseHttp({ dataDir: dir.path });
+  const base = (overrides: ExporterOverrides): Promise<RunningExporter> =>
+    startExporter(
+      {
+        dataDir: dir.path,
+        otlpPort: 0,
+        apiPort: 0,
+        host: '127.0.0.1',
+        logLevel: 'silent',
+        clickhouse: { url: clickhouse.url, password: 'supersecret-pw' },
+        modules: [selfAuditModule({ probeIntervalMs: 50 })],
+        ...overrides,
+      },
+      {},
+    );
+  try {
+    const first = await base({
+      ingestTokens: new Map([['supersecret-token', { tenants: new Set(['acme']) }]]),
+    });
+    await first.close();
+
+    const second = await base({ spansAsRequests: false });
+    clickhouse.setAvailable(false);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    clickhouse.setAvailable(true);
+    // The outage is written once the store answers again.
+    let events = await selfEvents(second);
+    for (let i = 0; i < 50 && !events.some((e) => e.event_type === SELF_AUDIT_EVENTS.storeOutage); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      events = await selfEvents(second);
+    }
+    await second.close();
+
+    const reader = await base({ modules: [] });
+    events = await selfEvents(reader);
+    await reader.close();
+    assert.deepEqual(
+      events.map((e) => e.event_type),
+      [
+        SELF_AUDIT_EVENTS.started,
+        SELF_AUDIT_EVENTS.stopped,
+        SELF_AUDIT_EVENTS.started,
+        SELF_AUDIT_EVENTS.configChanged,
+        SELF_AUDIT_EVENTS.storeOutage,
+        SELF_AUDIT_EVENTS.stopped,
+      ],
+    );
+    const [firstStart, , secondStart, change, outage] = events;
+    assert.equal(firstStart?.risk_level, 3, 'dev mode (no API tokens) is recorded as high risk');
+    assert.equal(JSON.parse(firstStart?.attributes['auditlens.config'] ?? '{}').clickhousePasswordSet, true);
+    assert.equal(secondStart?.attributes['auditlens.dev_mode'], 'true');
+    assert.deepEqual(JSON.parse(change?.attributes['auditlens.config.changed'] ?? '[]'), [
+      'ingestTokens',
+      'spansAsRequests',
+    ]);
+    assert.ok(Number(outage?.attributes['auditlens.outage.duration_ms']) >= 100);
+    assert.doesNotMatch(JSON.stringify(events), /supersecret/);
+  } finally {
+    await clickhouse.close();
+  }
+});
