@@ -52,7 +52,7 @@ async function runMigrate(options: { print?: boolean; cluster?: string; config?:
     }
     return 0;
   }
-  const store = createStore(config);
+  const store = await createStore(config);
   try {
     const report = await migrate(store, { cluster, onStep: progressLine });
     process.stdout.write(

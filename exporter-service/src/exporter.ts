@@ -80,7 +80,7 @@ export async function startExporter(
     logger.warn('AUDITLENS_API_TOKENS is not set: DEV MODE, the REST API is open to anyone');
   }
 
-  const store = givenStore ?? createStore(config);
+  const store = givenStore ?? (await createStore(config));
   const metrics = new ExporterMetrics();
   try {
     const report = await migrate(store, { cluster: config.clickhouse.cluster });

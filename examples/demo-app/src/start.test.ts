@@ -1,6 +1,6 @@
 // `npm start` on a fresh data directory: within 60 s all five audit tables have rows and the
 // request → db operation → field change chain is linked. Runs dist/start.js as a child process.
-import { EmbeddedStore } from '@auditlens/exporter';
+import { EmbeddedStore } from '@auditlens/exporter/embedded';
 import { makeTempDir, removeDir } from '@auditlens/sdk/testing';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';

@@ -1,12 +1,15 @@
 import type { ExporterConfig } from '../config.js';
-import { EmbeddedStore } from './embedded.js';
 import { ServerStore } from './server.js';
 import type { AuditStore } from './store.js';
 
 export * from './store.js';
 
-/** Server mode when a ClickHouse URL is configured, embedded otherwise (DESIGN §2). */
-export function createStore(config: ExporterConfig): AuditStore {
+/**
+ * Server mode when a ClickHouse URL is configured, embedded otherwise (DESIGN §2). The embedded
+ * engine (chdb, an optional dependency of several hundred MB) is loaded only when used, so a
+ * server-mode deployment can leave it out.
+ */
+export async function createStore(config: ExporterConfig): Promise<AuditStore> {
   const { clickhouse } = config;
   if (clickhouse.url) {
     return new ServerStore({
@@ -17,5 +20,6 @@ export function createStore(config: ExporterConfig): AuditStore {
       caCertPath: clickhouse.caCertPath,
     });
   }
+  const { EmbeddedStore } = await import('./embedded.js');
   return EmbeddedStore.inDataDir(config.dataDir, clickhouse.database);
 }

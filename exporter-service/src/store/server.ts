@@ -72,6 +72,8 @@ export class ServerStore implements AuditStore {
         query: `INSERT INTO ${this.database}.${table} FORMAT JSONEachRow`,
         values: Readable.from(Buffer.from(lines), { objectMode: false }),
         clickhouse_settings: {
+          // Synchronous: the insert returns once committed (26.3+ would default to async inserts).
+          async_insert: 0,
           input_format_skip_unknown_fields: 0,
           ...(options.deduplicationToken ? { insert_deduplication_token: options.deduplicationToken } : {}),
         },
