@@ -24,9 +24,11 @@ import { runAs } from './audit-context.js';
 import { resolveEndpoint, type EndpointOptions } from './config.js';
 import { BatchSpool } from './export/batch-spool.js';
 import type { DeliveryErrorHandler, DeliveryStats } from './export/delivery-telemetry.js';
-import { DurableLogRecordProcessor } from './export/durable-log-record-processor.js';
+import {
+  DurableLogRecordProcessor,
+  type DurableLogRecordProcessorOptions,
+} from './export/durable-log-record-processor.js';
 import { OtlpHttpTransport, type LogBatchTransport } from './export/otlp-http-transport.js';
-import type { RetryPolicyOptions } from './export/retry-policy.js';
 import { parseKey } from './field-protection.js';
 import { AuditRecorder, type PayloadLimits } from './recorder.js';
 import { Redactor, type RedactionOptions } from './redaction.js';
@@ -58,14 +60,17 @@ export interface AuditOptions extends EndpointOptions {
     fsync?: boolean;
     mode?: 'overflow' | 'always';
   };
-  delivery?: {
-    maxQueueSize?: number;
-    maxExportBatchSize?: number;
-    scheduledDelayMillis?: number;
-    retry?: RetryPolicyOptions;
-    dropWhenFull?: boolean;
-    shutdownTimeoutMillis?: number;
-  };
+  /** Queueing, batching, concurrency, retries, dropping, shutdown deadline (see DurableLogRecordProcessorOptions). */
+  delivery?: Pick<
+    DurableLogRecordProcessorOptions,
+    | 'maxQueueSize'
+    | 'maxExportBatchSize'
+    | 'scheduledDelayMillis'
+    | 'maxConcurrentExports'
+    | 'retry'
+    | 'dropWhenFull'
+    | 'shutdownTimeoutMillis'
+  >;
   onError?: DeliveryErrorHandler;
   /** Meter provider of the delivery counters; default the global one. */
   meterProvider?: MeterProvider;
