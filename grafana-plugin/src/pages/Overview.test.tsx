@@ -24,16 +24,21 @@ describe('Overview page', () => {
       http.get(
         readUrl('/alerts'),
         ok({
-          alerts: [
+          instances: [
             {
-              rule_id: 'brute-force-ip',
-              rule_name: 'Brute force per IP',
-              group_key: 'ip=198.51.100.1',
+              tenant: 'acme',
+              ruleId: 'brute-force-ip',
+              ruleName: 'Brute force per IP',
+              groupKey: 'ip_address=198.51.100.1',
+              state: 'firing',
               severity: 3,
-              match_count: 61,
+              mitreTechnique: 'T1110',
+              matchCount: 61,
               summary: '61 failed logins in 1h',
+              firedAt: '2025-01-15T09:59:00.000Z',
             },
           ],
+          history: [],
         }),
       ),
     );
@@ -52,7 +57,7 @@ describe('Overview page', () => {
   });
 
   it('says so when nothing happened in the range', async () => {
-    server.use(http.get(readUrl('/stats'), ok(EMPTY_STATS)), http.get(readUrl('/alerts'), ok([])));
+    server.use(http.get(readUrl('/stats'), ok(EMPTY_STATS)), http.get(readUrl('/alerts'), ok({ instances: [], history: [] })));
     renderPage(<Overview />);
     expect(await screen.findByText('No events in this time range.')).toBeInTheDocument();
     expect(await screen.findByText('No alert is firing')).toBeInTheDocument();

@@ -4,7 +4,6 @@ import { config } from '@grafana/runtime';
 import { Badge, Card, LinkButton, Stack, Text, useStyles2 } from '@grafana/ui';
 import React from 'react';
 
-import { alertFields } from '../api/alertSchemas';
 import { TrendChart } from '../components/Charts/TrendChart';
 import { AppPage } from '../components/Page/AppPage';
 import { ApiErrorView, QueryState } from '../components/QueryState/QueryState';
@@ -32,19 +31,21 @@ function FiringAlerts() {
     <QueryState state={alerts} what="Firing alerts" isEmpty={(list) => list.length === 0} emptyMessage="No alert is firing">
       {(list) => (
         <Stack direction="column" gap={1}>
-          {list.map((alert) => {
-            const a = alertFields(alert);
-            return (
-              <Card key={`${a.ruleId}|${a.groupKey}`}>
-                <Card.Heading>{a.ruleName}</Card.Heading>
-                <Card.Meta>{[a.groupKey, `${a.matchCount} matches`, a.lastSeen && `last ${a.lastSeen}`]}</Card.Meta>
-                <Card.Description>{a.summary}</Card.Description>
-                <Card.Tags>
-                  <Badge color={a.severity >= 3 ? 'red' : 'orange'} text={SEVERITY[a.severity] ?? String(a.severity)} />
-                </Card.Tags>
-              </Card>
-            );
-          })}
+          {list.map((a) => (
+            <Card key={`${a.ruleId}|${a.groupKey}`}>
+              <Card.Heading>{a.ruleName}</Card.Heading>
+              <Card.Meta>
+                {[a.groupKey, `${a.matchCount} matches`, a.mitreTechnique, a.firedAt && `since ${a.firedAt}`]}
+              </Card.Meta>
+              <Card.Description>{a.summary}</Card.Description>
+              <Card.Tags>
+                <Badge
+                  color={Number(a.severity) >= 3 ? 'red' : 'orange'}
+                  text={SEVERITY[Number(a.severity)] ?? String(a.severity)}
+                />
+              </Card.Tags>
+            </Card>
+          ))}
         </Stack>
       )}
     </QueryState>

@@ -1,5 +1,5 @@
 import { apiGet } from '../../api/client';
-import { alertInstanceSchema, listOf, type AlertInstance } from '../../api/alertSchemas';
+import { alertsSchema, type AlertInstance } from '../../api/alertSchemas';
 import { useAsync, type AsyncState } from '../../hooks/useAsync';
 import { useScope } from '../tenant/TenantContext';
 
@@ -7,7 +7,8 @@ import { useScope } from '../tenant/TenantContext';
 export function useFiringAlerts(): AsyncState<AlertInstance[]> {
   const { tenant, key } = useScope();
   return useAsync(
-    () => (tenant ? apiGet('/alerts', listOf(alertInstanceSchema, 'alerts', 'instances'), { tenant }) : undefined),
+    () =>
+      tenant ? apiGet('/alerts', alertsSchema, { tenant, state: 'firing' }).then((a) => a.instances) : undefined,
     key,
   );
 }
