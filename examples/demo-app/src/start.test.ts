@@ -38,6 +38,7 @@ test(
         AUDITLENS_DATA_DIR: dataDir,
         AUDITLENS_OTLP_PORT: String(await freePort()),
         AUDITLENS_API_PORT: String(await freePort()),
+        AUDITLENS_OTLP_GRPC_PORT: String(await freePort()),
         DEMO_PORT: String(await freePort()),
         DEMO_STATUS_INTERVAL_MS: '1000',
         AUDITLENS_LOG_LEVEL: 'error',

@@ -41,7 +41,14 @@ interface DemoUser {
 
 before(async () => {
   exporter = await startExporter(
-    { dataDir: path.join(dir, 'data'), otlpPort: 0, apiPort: 0, host: '127.0.0.1', logLevel: 'silent' },
+    {
+      dataDir: path.join(dir, 'data'),
+      otlpPort: 0,
+      otlpGrpcPort: 0,
+      apiPort: 0,
+      host: '127.0.0.1',
+      logLevel: 'silent',
+    },
     {},
   );
   tap = await startWireTap(() => exporter);
