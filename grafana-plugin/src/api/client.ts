@@ -66,6 +66,7 @@ interface RequestOptions {
   method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   params?: Record<string, QueryValue>;
   body?: unknown;
+  headers?: Record<string, string>;
 }
 
 /** Sends a raw request through Grafana's backend service (and so through the plugin proxy). */
@@ -77,6 +78,7 @@ export async function rawRequest(url: string, options: RequestOptions = {}): Pro
         url: `${url}${queryString(options.params ?? {})}`,
         method,
         data: options.body,
+        headers: options.headers,
         showErrorAlert: false,
         showSuccessAlert: false,
       }),

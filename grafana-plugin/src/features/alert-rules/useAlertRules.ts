@@ -1,0 +1,130 @@
+import { apiGet, apiRequest, rawRequest } from '../../api/client';
+import {
+  contactPointsSchema,
+  desiredGrafanaRulesSchema,
+  dryRunSchema,
+  provisionedRuleSchema,
+  ruleListSchema,
+  ruleViewSchema,
+  type DesiredGrafanaRules,
+  type ProvisionedRule,
+  type RuleView,
+} from '../../api/alertSchemas';
+import { ApiError } from '../../api/client';
+import { useAsync, type AsyncState } from '../../hooks/useAsync';
+import { z } from 'zod';
+
+/** GET /api/v1/alert-rules: the rules visible for the tenant, each with its firing count. */
+export function useAlertRules(tenant: string, key: string): AsyncState<RuleView[]> {
+  return useAsync(
+    () => (tenant ? apiGet('/alert-rules', ruleListSchema, { tenant }).then((list) => list.rules) : undefined),
+    key,
+  );
+}
+
+const id = (ruleId: string) => `/alert-rules/${encodeURIComponent(ruleId)}`;
+
+export const createRule = (rule: Record<string, unknown>) =>
+  apiRequest('/alert-rules', ruleViewSchema, { method: 'POST', body: rule });
+
+export const updateRule = (rule: Record<string, unknown> & { id: string }) =>
+  apiRequest(id(rule.id), ruleViewSchema, { method: 'PUT', body: rule });
+
+export const setRuleEnabled = (ruleId: string, enabled: boolean) =>
+  apiRequest(`${id(ruleId)}/${enabled ? 'enable' : 'disable'}`, ruleViewSchema, { method: 'POST' });
+
+export const deleteRule = (ruleId: string) =>
+  apiRequest(id(ruleId), z.looseObject({ deleted: z.string() }), { method: 'DELETE' });
+
+/** Dry run of a draft rule over the last `hours` of stored records (POST /api/v1/alert-rules/test). */
+export const testRule = (tenant: string, rule: Record<string, unknown>, hours: number) =>
+  apiRequest('/alert-rules/test', dryRunSchema, { method: 'POST', params: { tenant }, body: { rule, hours } });
+
+/** Grafana's own contact points (the user's session; needs alerting read permission in Grafana). */
+export function useContactPoints(): AsyncState<string[]> {
+  return useAsync(async () => {
+    const data = await rawRequest('api/v1/provisioning/contact-points');
+    const parsed = contactPointsSchema.safeParse(data);
+    if (!parsed.success) throw new ApiError(502, 'unexpected answer from Grafana contact points');
+    return [...new Set(parsed.data.map((c) => c.name))].sort();
+  }, 'contact-points');
+}
+
+export type SyncState = 'in sync' | 'missing' | 'differs' | 'unknown';
+
+export interface GrafanaSync {
+  desired: DesiredGrafanaRules;
+  /** Grafana rule state per AuditLens rule id. */
+  states: Map<string, { state: SyncState; uid: string }>;
+  /** Why Grafana's rules could not be read (then every state is unknown). */
+  grafanaError?: unknown;
+}
+
+const sqlOf = (rule: ProvisionedRule) =>
+  JSON.stringify((rule.data ?? []).map((d) => (d.model as Record<string, unknown> | undefined)?.rawSql ?? ''));
+
+export function compareRule(desired: ProvisionedRule, actual: ProvisionedRule | undefined): SyncState {
+  if (!actual) return 'missing';
+  const same =
+    actual.title === desired.title &&
+    Boolean(actual.isPaused) === Boolean(desired.isPaused) &&
+    (actual.notification_settings?.receiver ?? '') === (desired.notification_settings?.receiver ?? '') &&
+    actual.folderUID === desired.folderUID &&
+    sqlOf(actual) === sqlOf(desired);
+  return same ? 'in sync' : 'differs';
+}
+
+/**
+ * The Grafana-managed rule of each AuditLens rule (DESIGN §7): what the exporter wants
+ * (GET /api/v1/grafana/alert-rules) against what Grafana has (its provisioning API).
+ */
+export function useGrafanaSync(tenant: string, datasourceUid: string, key: string): AsyncState<GrafanaSync> {
+  return useAsync(async () => {
+    const desired = await apiGet('/grafana/alert-rules', desiredGrafanaRulesSchema, { tenant, datasourceUid });
+    let actual: ProvisionedRule[] = [];
+    let grafanaError: unknown;
+    try {
+      const parsed = z.array(provisionedRuleSchema).safeParse(await rawRequest('api/v1/provisioning/alert-rules'));
+      if (!parsed.success) throw new ApiError(502, 'unexpected answer from Grafana alert rules');
+      actual = parsed.data;
+    } catch (error) {
+      grafanaError = error;
+    }
+    const byUid = new Map(actual.map((r) => [r.uid, r]));
+    const states = new Map<string, { state: SyncState; uid: string }>();
+    for (const rule of desired.rules) {
+      const ruleId = rule.labels?.auditlens_rule_id ?? rule.uid;
+      states.set(ruleId, { uid: rule.uid, state: grafanaError ? 'unknown' : compareRule(rule, byUid.get(rule.uid)) });
+    }
+    return { desired, states, grafanaError };
+  }, `${key}|${datasourceUid}`);
+}
+
+/** Creates or updates every desired Grafana rule (and its folder) with the user's Grafana session. */
+export async function applyGrafanaRules(sync: GrafanaSync): Promise<number> {
+  const { desired } = sync;
+  const headers = desired.headers ?? { 'X-Disable-Provenance': 'true' };
+  try {
+    await rawRequest(`api/folders/${encodeURIComponent(desired.folder.uid)}`);
+  } catch (error) {
+    if (!(error instanceof ApiError) || error.status !== 404) throw error;
+    await rawRequest('api/folders', { method: 'POST', body: { uid: desired.folder.uid, title: desired.folder.title } });
+  }
+  let applied = 0;
+  for (const rule of desired.rules) {
+    const ruleId = rule.labels?.auditlens_rule_id ?? rule.uid;
+    const state = sync.states.get(ruleId)?.state;
+    if (state === 'in sync') continue;
+    if (state === 'missing') {
+      await rawRequest('api/v1/provisioning/alert-rules', { method: 'POST', body: rule, headers });
+    } else {
+      await rawRequest(`api/v1/provisioning/alert-rules/${encodeURIComponent(rule.uid)}`, {
+        method: 'PUT',
+        body: rule,
+        headers,
+      });
+    }
+    applied++;
+  }
+  return applied;
+}
