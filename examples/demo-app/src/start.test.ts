@@ -84,7 +84,8 @@ test(
     try {
       for (const table of TABLES) {
         const [row] = await store.query<{ n: string }>(
-          `SELECT count() AS n FROM audit.${table} WHERE event_time <= fromUnixTimestamp64Milli({deadline:Int64})`,
+          `SELECT count() AS n FROM audit.${table}
+          WHERE service = 'auditlens-demo' AND event_time <= fromUnixTimestamp64Milli({deadline:Int64})`,
           { deadline },
         );
         assert.ok(Number(row?.n) > 0, `${table} has rows within 60 s`);
@@ -110,15 +111,15 @@ test(
 
       // The source's scenarios are all there.
       const [brute] = await store.query<{ n: string }>(
-        `SELECT count() AS n FROM audit.audit_security_log WHERE event_type = 'BRUTE_FORCE' AND mitre_technique = 'T1110'`,
+        `SELECT count() AS n FROM audit.audit_security_log WHERE service = 'auditlens-demo' AND event_type = 'BRUTE_FORCE' AND mitre_technique = 'T1110'`,
       );
       assert.ok(Number(brute?.n) > 0, 'a brute-force event');
       const [system] = await store.query<{ n: string }>(
-        `SELECT count() AS n FROM audit.audit_admin_log WHERE tenant_id = '' AND module = 'SYSTEM_CONFIG'`,
+        `SELECT count() AS n FROM audit.audit_admin_log WHERE service = 'auditlens-demo' AND tenant_id = '' AND module = 'SYSTEM_CONFIG'`,
       );
       assert.ok(Number(system?.n) > 0, 'a system initialisation without tenant');
       const [created] = await store.query<{ n: string }>(
-        `SELECT count() AS n FROM audit.audit_admin_log WHERE operation_name = 'CREATE_USER' AND target_type = 'USER'`,
+        `SELECT count() AS n FROM audit.audit_admin_log WHERE service = 'auditlens-demo' AND operation_name = 'CREATE_USER' AND target_type = 'USER'`,
       );
       assert.ok(Number(created?.n) > 0, 'an administrator created a user');
     } finally {

@@ -99,7 +99,9 @@ test(
     const rows = (
       await Promise.all(
         ['audit_request_log', 'audit_database_log', 'audit_change_log'].map((table) =>
-          running.store.query<{ id: string }>(`SELECT toString(event_id) AS id FROM audit.${table}`),
+          running.store.query<{ id: string }>(
+            `SELECT toString(event_id) AS id FROM audit.${table} WHERE service = 'outage-e2e'`,
+          ),
         ),
       )
     ).flat();
