@@ -11,6 +11,8 @@ export enum ROUTES {
   AlertRules = 'alert-rules',
   Compliance = 'compliance',
   Retention = 'retention',
+  /** Where the exporter's Grafana rules link to (alert annotations): redirects to the incident or rule. */
+  Alerts = 'alerts',
 }
 
 /** RBAC actions declared in plugin.json `roles`; pages and every mutation check them. */
@@ -18,9 +20,8 @@ export const ACTIONS = {
   read: `${PLUGIN_ID}.audit:read`,
   triage: `${PLUGIN_ID}.events:triage`,
   rulesWrite: `${PLUGIN_ID}.rules:write`,
-  reportsWrite: `${PLUGIN_ID}.reports:write`,
+  reportsCreate: `${PLUGIN_ID}.reports:create`,
   retentionWrite: `${PLUGIN_ID}.retention:write`,
-  integrityVerify: `${PLUGIN_ID}.integrity:verify`,
 } as const;
 
 export type Action = (typeof ACTIONS)[keyof typeof ACTIONS];

@@ -8,7 +8,7 @@ import { AppSettingsProvider } from '../features/settings/AppSettingsContext';
 import { ScopeProvider } from '../features/tenant/TenantContext';
 import { createFetchBackendSrv } from './fetchBackendSrv';
 
-export const READER: Action[] = [ACTIONS.read, ACTIONS.integrityVerify];
+export const READER: Action[] = [ACTIONS.read, ACTIONS.reportsCreate];
 export const ADMIN: Action[] = Object.values(ACTIONS);
 
 /** Gives the signed-in user exactly these RBAC actions. */

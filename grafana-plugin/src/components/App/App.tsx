@@ -6,6 +6,7 @@ import { Navigate, Route, Routes } from 'react-router-dom';
 import { ROUTES, type AppJsonData } from '../../constants';
 import { AppSettingsProvider } from '../../features/settings/AppSettingsContext';
 import { ScopeProvider } from '../../features/tenant/TenantContext';
+import { AlertLink } from './AlertLink';
 
 const Overview = lazy(() => import('../../pages/Overview'));
 const Explore = lazy(() => import('../../pages/Explore'));
@@ -27,6 +28,7 @@ export default function App({ meta }: AppRootProps<AppJsonData>) {
             <Route path={ROUTES.AlertRules} element={<AlertRules />} />
             <Route path={ROUTES.Compliance} element={<ComplianceReports />} />
             <Route path={ROUTES.Retention} element={<RetentionIntegrity />} />
+            <Route path={ROUTES.Alerts} element={<AlertLink />} />
             <Route path="*" element={<Navigate to={ROUTES.Overview} replace />} />
           </Routes>
         </Suspense>
