@@ -303,62 +303,71 @@ export class AuditRecorder {
     if (fields.userId !== undefined || fields.userName !== undefined || fields.identity) {
       setAuditIdentity({ ...fields.identity, userId: fields.userId, userName: fields.userName });
     }
-    return this.securityEvent(
-      this.loginEvent(
-        'LOGIN_SUCCESS',
-        fields,
-        `Login of ${fields.userName ?? fields.userId ?? 'user'} succeeded`,
-      ),
+    const who = fields.userName ?? fields.userId ?? 'user';
+    return this.emitSecurity(
+      this.loginEvent('LOGIN_SUCCESS', fields, `Login of ${who} succeeded`),
       { result: 'success', riskLevel: 1, module: 'AUTH', operation: 'LOGIN' },
+      authExtras(fields.method),
     );
   }
 
   loginFailed(fields: LoginFailedFields = {}): RecordedEvent {
     const who = fields.userName ?? fields.userId ?? 'unknown user';
-    const event = this.loginEvent(
-      'LOGIN_FAILED',
-      fields,
-      `Login attempt for ${who} failed${fields.reason ? `: ${fields.reason}` : ''}`,
+    const extras = authExtras(fields.method);
+    if (fields.reason !== undefined) extras.push(['audit.security.reason', fields.reason]);
+    return this.emitSecurity(
+      this.loginEvent(
+        'LOGIN_FAILED',
+        fields,
+        `Login attempt for ${who} failed${fields.reason ? `: ${fields.reason}` : ''}`,
+      ),
+      { result: 'failure', riskLevel: 2, module: 'AUTH', operation: 'LOGIN' },
+      extras,
     );
-    if (fields.reason !== undefined)
-      event.attributes = { 'audit.security.reason': fields.reason, ...event.attributes };
-    return this.securityEvent(event, { result: 'failure', riskLevel: 2, module: 'AUTH', operation: 'LOGIN' });
   }
 
   logout(fields: LoginFields = {}): RecordedEvent {
-    return this.securityEvent(
+    return this.emitSecurity(
       this.loginEvent('LOGOUT', fields, `Logout of ${fields.userName ?? fields.userId ?? 'user'}`),
       { result: 'success', riskLevel: 1, module: 'AUTH', operation: 'LOGOUT' },
+      authExtras(fields.method),
     );
   }
 
   permissionDenied(fields: PermissionDeniedFields): RecordedEvent {
-    const { resource, permission, ...rest } = fields;
-    return this.securityEvent(
-      {
-        ...rest,
-        eventType: 'PERMISSION_DENIED',
-        targetResource: fields.targetResource ?? resource,
-        description:
-          fields.description ??
-          `Permission denied on ${resource}${permission ? ` (needs ${permission})` : ''}`,
-        attributes:
-          permission === undefined
-            ? rest.attributes
-            : { 'audit.security.permission': permission, ...rest.attributes },
-      },
+    const { resource, permission } = fields;
+    const event: SecurityEventFields = {
+      ...fields,
+      eventType: 'PERMISSION_DENIED',
+      targetResource: fields.targetResource ?? resource,
+      description:
+        fields.description ?? `Permission denied on ${resource}${permission ? ` (needs ${permission})` : ''}`,
+    };
+    return this.emitSecurity(
+      event,
       { result: 'denied', riskLevel: 2, module: 'AUTH', operation: 'ACCESS_CHECK' },
+      permission === undefined ? [] : [['audit.security.permission', permission]],
     );
   }
 
   /** Any security event: detected attacks, privilege changes, suspicious activity, with MITRE fields. */
-  securityEvent(fields: SecurityEventFields, defaults?: RecordDefaults): RecordedEvent {
-    const draft = this.common(
-      fields,
-      currentScope(),
-      defaults ?? { result: 'success', riskLevel: 3, module: 'SECURITY', operation: fields.eventType },
-    );
+  securityEvent(fields: SecurityEventFields): RecordedEvent {
+    return this.emitSecurity(fields, {
+      result: 'success',
+      riskLevel: 3,
+      module: 'SECURITY',
+      operation: fields.eventType,
+    });
+  }
+
+  private emitSecurity(
+    fields: SecurityEventFields,
+    defaults: RecordDefaults,
+    extras: readonly [string, string][] = [],
+  ): RecordedEvent {
+    const draft = this.common(fields, currentScope(), defaults);
     const attributes = draft.attributes;
+    for (const [key, value] of extras) attributes[key] = value;
     attributes[A.ATTR_SECURITY_EVENT_TYPE] = fields.eventType;
     set(attributes, A.ATTR_SECURITY_THREAT_TYPE, fields.threatType);
     set(attributes, A.ATTR_SECURITY_ATTACK_VECTOR, fields.attackVector);
@@ -516,20 +525,13 @@ export class AuditRecorder {
   }
 
   private loginEvent(eventType: string, fields: LoginFields, description: string): SecurityEventFields {
-    const { userId, userName, method, ...rest } = fields;
+    const { userId, userName } = fields;
     // The account named by the call is the subject, even when another user is logged in.
     const identity =
       userId !== undefined || userName !== undefined
         ? { ...fields.identity, userId, userName }
         : fields.identity;
-    return {
-      ...rest,
-      eventType,
-      identity,
-      description: fields.description ?? description,
-      attributes:
-        method === undefined ? rest.attributes : { 'audit.security.auth_method': method, ...rest.attributes },
-    };
+    return { ...fields, eventType, identity, description: fields.description ?? description };
   }
 
   private sensitiveSet(extra: string[] | undefined): ReadonlySet<string> {
@@ -592,6 +594,11 @@ const SEVERITY_TEXT: Partial<Record<SeverityNumber, string>> = {
   [SeverityNumber.WARN]: 'WARN',
   [SeverityNumber.ERROR]: 'ERROR',
 };
+
+/** Attributes the login helpers add beyond DESIGN §3 (they land in the row's attributes map). */
+function authExtras(method: string | undefined): [string, string][] {
+  return method === undefined ? [] : [['audit.security.auth_method', method]];
+}
 
 function set(attributes: LogAttributes, key: string, value: string | number | boolean | undefined): void {
   if (value !== undefined && value !== '') attributes[key] = value;
