@@ -1,3 +1,4 @@
+/* global beforeAll, afterEach, afterAll */
 // Per-test setup on top of .config/jest-setup.js: msw intercepts every HTTP request the pages make.
 import './.config/jest-setup';
 import { server } from './src/testing/server';

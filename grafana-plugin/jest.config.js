@@ -1,4 +1,5 @@
 /* global module, require */
+/* eslint-disable @typescript-eslint/no-require-imports -- jest loads these files as CommonJS */
 // Extends the create-plugin base configuration (.config/jest.config.js).
 const base = require('./.config/jest.config');
 

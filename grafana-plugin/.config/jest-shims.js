@@ -1,4 +1,5 @@
 /* global global, require */
+/* eslint-disable @typescript-eslint/no-require-imports -- jest loads these files as CommonJS */
 // Browser APIs jsdom lacks and Grafana's components use.
 const { TextDecoder, TextEncoder } = require('util');
 
@@ -33,4 +34,5 @@ global.IntersectionObserver =
       return [];
     }
   };
-if (global.Element && !global.Element.prototype.scrollIntoView) global.Element.prototype.scrollIntoView = () => undefined;
+if (global.Element && !global.Element.prototype.scrollIntoView)
+  global.Element.prototype.scrollIntoView = () => undefined;

@@ -1,4 +1,5 @@
 /* global module, require, __dirname */
+/* eslint-disable @typescript-eslint/no-require-imports -- jest loads these files as CommonJS */
 // Base jest configuration (create-plugin layout): swc transform, jsdom with the Fetch API so that
 // msw intercepts real requests, CSS as identity proxies. Extend it in ../jest.config.js.
 const path = require('path');
@@ -15,7 +16,10 @@ module.exports = {
   setupFilesAfterEnv: ['<rootDir>/jest-setup.js'],
   // jsdom with Node's fetch, Request, Response, streams and BroadcastChannel (needed by msw 2).
   testEnvironment: 'jest-fixed-jsdom',
-  testEnvironmentOptions: { url: 'http://localhost:3000/a/auditlens-audit-app/', customExportConditions: [''] },
+  testEnvironmentOptions: {
+    url: 'http://localhost:3000/a/auditlens-audit-app/',
+    customExportConditions: [''],
+  },
   testMatch: ['<rootDir>/src/**/*.{spec,test,jest}.{js,jsx,ts,tsx}'],
   transform: {
     '^.+\\.(t|j)sx?$|^.+\\.mjs$': [

@@ -3,7 +3,13 @@ import { z } from 'zod';
 // Schemas for the alerting and triage API (exporter-service/src/alerts/routes.ts and
 // security-events.ts). Objects are loose: fields the API adds later are kept, not rejected.
 
-const num = z.union([z.number(), z.string().regex(/^-?\d+(\.\d+)?$/).transform(Number)]);
+const num = z.union([
+  z.number(),
+  z
+    .string()
+    .regex(/^-?\d+(\.\d+)?$/)
+    .transform(Number),
+]);
 const time = z.string().nullable().optional();
 
 export const RULE_KINDS = ['threshold', 'match', 'sequence', 'new_value', 'silence'] as const;
@@ -172,4 +178,8 @@ export const securityEventPageSchema = z.looseObject({
 export const securityEventDetailSchema = securityEventSchema.extend({ history: z.array(statusEntrySchema) });
 export type SecurityEventDetail = z.infer<typeof securityEventDetailSchema>;
 
-export const statusChangeSchema = z.looseObject({ eventId: z.string(), status: z.string(), history: z.array(statusEntrySchema) });
+export const statusChangeSchema = z.looseObject({
+  eventId: z.string(),
+  status: z.string(),
+  history: z.array(statusEntrySchema),
+});

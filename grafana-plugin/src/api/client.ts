@@ -85,7 +85,8 @@ export async function rawRequest(url: string, options: RequestOptions = {}): Pro
     );
     return response.data;
   } catch (error) {
-    if (isFetchError(error)) throw new ApiError(error.status, describe(error.status, error.data, error.statusText));
+    if (isFetchError(error))
+      throw new ApiError(error.status, describe(error.status, error.data, error.statusText));
     if (error instanceof ApiError) throw error;
     throw new ApiError(0, error instanceof Error ? error.message : String(error));
   }
@@ -112,5 +113,8 @@ export async function apiRequest<S extends z.ZodType>(
   return parsed.data;
 }
 
-export const apiGet = <S extends z.ZodType>(path: string, schema: S, params: Record<string, QueryValue> = {}) =>
-  apiRequest(path, schema, { params });
+export const apiGet = <S extends z.ZodType>(
+  path: string,
+  schema: S,
+  params: Record<string, QueryValue> = {},
+) => apiRequest(path, schema, { params });

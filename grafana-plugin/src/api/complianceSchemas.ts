@@ -62,9 +62,16 @@ export const reportContentSchema = z.looseObject({
 });
 export type ReportContent = z.infer<typeof reportContentSchema>;
 
-export const createdReportSchema = z.looseObject({ id: z.string(), sha256: z.string(), content: reportContentSchema });
+export const createdReportSchema = z.looseObject({
+  id: z.string(),
+  sha256: z.string(),
+  content: reportContentSchema,
+});
 /** GET /reports/{id}: the stored report. */
-export const storedReportSchema = z.looseObject({ content: reportContentSchema, sha256: z.string().optional() });
+export const storedReportSchema = z.looseObject({
+  content: reportContentSchema,
+  sha256: z.string().optional(),
+});
 
 export const retentionPolicySchema = z.looseObject({
   id: z.string(),
@@ -80,24 +87,38 @@ export const retentionPolicySchema = z.looseObject({
   enabled: z.boolean(),
   updatedAt: z.string().optional(),
   updatedBy: z.string().optional(),
-  effective: z.looseObject({ totalDays: z.number().nullable(), onlineDays: z.number().nullable() }).optional(),
+  effective: z
+    .looseObject({ totalDays: z.number().nullable(), onlineDays: z.number().nullable() })
+    .optional(),
 });
 export type RetentionPolicy = z.infer<typeof retentionPolicySchema>;
 
 export const retentionListSchema = z.looseObject({
   floorDays: z.number(),
   presets: z.array(
-    z.looseObject({ id: z.string(), title: z.string(), minTotalDays: z.number(), minOnlineDays: z.number(), basis: z.string() }),
+    z.looseObject({
+      id: z.string(),
+      title: z.string(),
+      minTotalDays: z.number(),
+      minOnlineDays: z.number(),
+      basis: z.string(),
+    }),
   ),
   policies: z.array(retentionPolicySchema),
 });
 export type RetentionList = z.infer<typeof retentionListSchema>;
 
-const tier = z.looseObject({ rows: z.number(), oldest: z.string().nullable(), newest: z.string().nullable() });
+const tier = z.looseObject({
+  rows: z.number(),
+  oldest: z.string().nullable(),
+  newest: z.string().nullable(),
+});
 export const retentionStatusSchema = z.looseObject({
   tenant: z.string(),
   mode: z.string(),
-  tables: z.array(z.looseObject({ table: z.string(), online: tier.extend({ dueForArchive: z.number() }), archive: tier })),
+  tables: z.array(
+    z.looseObject({ table: z.string(), online: tier.extend({ dueForArchive: z.number() }), archive: tier }),
+  ),
 });
 export type RetentionStatus = z.infer<typeof retentionStatusSchema>;
 
@@ -120,10 +141,22 @@ export const verifyResultSchema = z.looseObject({
   expiredRows: z.number(),
   unsealedRows: z.number(),
   chains: z.array(
-    z.looseObject({ table: z.string(), writer: z.string(), checkpoints: z.number(), rows: z.number(), lastChainDigest: z.string() }),
+    z.looseObject({
+      table: z.string(),
+      writer: z.string(),
+      checkpoints: z.number(),
+      rows: z.number(),
+      lastChainDigest: z.string(),
+    }),
   ),
   firstBroken: z
-    .looseObject({ table: z.string(), writer: z.string().nullable(), sequence: z.number().nullable(), firstEventTime: z.string(), lastEventTime: z.string() })
+    .looseObject({
+      table: z.string(),
+      writer: z.string().nullable(),
+      sequence: z.number().nullable(),
+      firstEventTime: z.string(),
+      lastEventTime: z.string(),
+    })
     .nullable(),
   problemCount: z.number(),
   problems: z.array(problemSchema),

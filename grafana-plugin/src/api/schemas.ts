@@ -8,7 +8,13 @@ export type AuditKind = (typeof KINDS)[number];
 export const RESULTS = ['success', 'failure', 'partial', 'denied'] as const;
 
 /** ClickHouse 64-bit integers arrive as strings in JSON. */
-const count = z.union([z.number(), z.string().regex(/^-?\d+(\.\d+)?$/).transform(Number)]);
+const count = z.union([
+  z.number(),
+  z
+    .string()
+    .regex(/^-?\d+(\.\d+)?$/)
+    .transform(Number),
+]);
 
 export const auditRowSchema = z.object({
   kind: z.enum(KINDS),
@@ -68,7 +74,9 @@ export const statsSchema = z.object({
   byKind: z.record(z.string(), z.number()),
   byResult: z.record(z.string(), z.number()),
   topActions: z.array(z.object({ action: z.string(), events: z.number() })),
-  trend: z.array(z.object({ bucket: z.string(), events: z.number(), failed: z.number(), highRisk: z.number() })),
+  trend: z.array(
+    z.object({ bucket: z.string(), events: z.number(), failed: z.number(), highRisk: z.number() }),
+  ),
 });
 export type Stats = z.infer<typeof statsSchema>;
 

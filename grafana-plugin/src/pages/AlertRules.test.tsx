@@ -59,13 +59,22 @@ function standardHandlers(grafanaRules: unknown[] = []) {
     http.get(readUrl('/alert-rules'), ok({ rules: [bruteForce] })),
     http.get(readUrl('/grafana/alert-rules'), ok(desired)),
     http.get('*/api/v1/provisioning/alert-rules', ok(grafanaRules)),
-    http.get('*/api/v1/provisioning/contact-points', ok([{ uid: 'a', name: 'security-team', type: 'email' }, { uid: 'b', name: 'oncall', type: 'slack' }])),
+    http.get(
+      '*/api/v1/provisioning/contact-points',
+      ok([
+        { uid: 'a', name: 'security-team', type: 'email' },
+        { uid: 'b', name: 'oncall', type: 'slack' },
+      ]),
+    ),
   ];
 }
 
 describe('Alert rules page', () => {
   it('shows a loading state', async () => {
-    server.use(http.get(readUrl('/alert-rules'), pending()), http.get(readUrl('/grafana/alert-rules'), pending()));
+    server.use(
+      http.get(readUrl('/alert-rules'), pending()),
+      http.get(readUrl('/grafana/alert-rules'), pending()),
+    );
     renderPage(<AlertRules />);
     expect(await screen.findByText('Loading alert rules…')).toBeInTheDocument();
   });
@@ -137,7 +146,14 @@ describe('Alert rules page', () => {
           rowsScanned: 5000,
           truncated: false,
           instances: [
-            { tenant: 'acme', groupKey: 'ip_address=198.51.100.9', firedAt: '2025-01-15T03:00:00.000Z', resolvedAt: null, matchCount: 12, summary: '12 failures' },
+            {
+              tenant: 'acme',
+              groupKey: 'ip_address=198.51.100.9',
+              firedAt: '2025-01-15T03:00:00.000Z',
+              resolvedAt: null,
+              matchCount: 12,
+              summary: '12 failures',
+            },
           ],
         });
       }),
@@ -179,7 +195,10 @@ describe('Alert rules page', () => {
   });
 
   it("shows the exporter's validation error on save", async () => {
-    server.use(...standardHandlers(), http.put(mutateUrl('/alert-rules/brute-force-ip'), fail(400, 'filter.0.field: unknown field "nope"')));
+    server.use(
+      ...standardHandlers(),
+      http.put(mutateUrl('/alert-rules/brute-force-ip'), fail(400, 'filter.0.field: unknown field "nope"')),
+    );
     renderPage(<AlertRules />);
     await userEvent.click(await screen.findByRole('button', { name: 'Edit' }));
     const form = await screen.findByRole('form', { name: 'Alert rule' });
@@ -189,14 +208,22 @@ describe('Alert rules page', () => {
   });
 
   it('says when there are no rules, and "not available" without the alerting API', async () => {
-    server.use(http.get(readUrl('/alert-rules'), ok({ rules: [] })), http.get(readUrl('/grafana/alert-rules'), notAvailable));
+    server.use(
+      http.get(readUrl('/alert-rules'), ok({ rules: [] })),
+      http.get(readUrl('/grafana/alert-rules'), notAvailable),
+    );
     renderPage(<AlertRules />);
     expect(await screen.findByText('No alert rules for this tenant')).toBeInTheDocument();
-    expect(await screen.findByText(/Grafana rule sync state: not available on this exporter/)).toBeInTheDocument();
+    expect(
+      await screen.findByText(/Grafana rule sync state: not available on this exporter/),
+    ).toBeInTheDocument();
   });
 
   it('shows an error answer', async () => {
-    server.use(http.get(readUrl('/alert-rules'), fail(500, 'internal error')), http.get(readUrl('/grafana/alert-rules'), ok(desired)));
+    server.use(
+      http.get(readUrl('/alert-rules'), fail(500, 'internal error')),
+      http.get(readUrl('/grafana/alert-rules'), ok(desired)),
+    );
     renderPage(<AlertRules />);
     expect(await screen.findByText(/Alert rules could not be loaded \(HTTP 500\)/)).toBeInTheDocument();
   });

@@ -64,7 +64,8 @@ function AlertRulesBody() {
     <>
       <Stack justifyContent="space-between" alignItems="center">
         <Text color="secondary">
-          Rules are evaluated by the exporter as records arrive; Grafana-managed rules deliver their alerts to contact points.
+          Rules are evaluated by the exporter as records arrive; Grafana-managed rules deliver their alerts to
+          contact points.
         </Text>
         <Stack gap={1}>
           {canWrite && (
@@ -96,10 +97,16 @@ function AlertRulesBody() {
       {actionError !== undefined && <ApiErrorView error={actionError} what="Change" />}
       {!canWrite && (
         <Alert severity="info" title="Read only">
-          Creating, editing, enabling and disabling rules needs the AuditLens Admin role ({ACTIONS.rulesWrite}).
+          Creating, editing, enabling and disabling rules needs the AuditLens Admin role ({ACTIONS.rulesWrite}
+          ).
         </Alert>
       )}
-      <QueryState state={rules} what="Alert rules" isEmpty={(list) => list.length === 0} emptyMessage="No alert rules for this tenant">
+      <QueryState
+        state={rules}
+        what="Alert rules"
+        isEmpty={(list) => list.length === 0}
+        emptyMessage="No alert rules for this tenant"
+      >
         {(list) => (
           <table className={styles.table} aria-label="Alert rules">
             <thead>
@@ -147,7 +154,12 @@ function AlertRulesBody() {
                     <td>
                       {canWrite && (
                         <Stack gap={1}>
-                          <Button size="sm" variant="secondary" icon="pen" onClick={() => setEditing({ rule: view })}>
+                          <Button
+                            size="sm"
+                            variant="secondary"
+                            icon="pen"
+                            onClick={() => setEditing({ rule: view })}
+                          >
                             Edit
                           </Button>
                           {!view.builtIn && (
@@ -200,7 +212,11 @@ const getStyles = (theme: GrafanaTheme2) => ({
     marginTop: theme.spacing(2),
     fontSize: theme.typography.bodySmall.fontSize,
     th: { textAlign: 'left', padding: theme.spacing(0.5, 1), color: theme.colors.text.secondary },
-    td: { padding: theme.spacing(0.5, 1), borderTop: `1px solid ${theme.colors.border.weak}`, verticalAlign: 'middle' },
+    td: {
+      padding: theme.spacing(0.5, 1),
+      borderTop: `1px solid ${theme.colors.border.weak}`,
+      verticalAlign: 'middle',
+    },
   }),
   highlight: css({ background: theme.colors.action.selected }),
 });

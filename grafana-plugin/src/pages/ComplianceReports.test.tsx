@@ -30,10 +30,30 @@ const content = {
   generatedAt: listItem.generatedAt,
   generatedBy: 'auditor',
   status: 'gap',
-  summary: { total: 900, failed: 12, highRisk: 3, uniqueUsers: 8, uniqueIps: 5, errorRate: 0.0133, riskRate: 0.0033 },
+  summary: {
+    total: 900,
+    failed: 12,
+    highRisk: 3,
+    uniqueUsers: 8,
+    uniqueIps: 5,
+    errorRate: 0.0133,
+    riskRate: 0.0033,
+  },
   controls: [
-    { id: '8.1.4.3 a)', title: 'Audit coverage', requirement: 'audit every user', status: 'met', evidence: ['900 records'] },
-    { id: '8.1.4.3 c)', title: 'Record protection', requirement: 'protect records', status: 'gap', evidence: ['integrity not verified'] },
+    {
+      id: '8.1.4.3 a)',
+      title: 'Audit coverage',
+      requirement: 'audit every user',
+      status: 'met',
+      evidence: ['900 records'],
+    },
+    {
+      id: '8.1.4.3 c)',
+      title: 'Record protection',
+      requirement: 'protect records',
+      status: 'gap',
+      evidence: ['integrity not verified'],
+    },
   ],
 };
 
@@ -55,7 +75,9 @@ describe('Compliance reports page', () => {
     expect(within(table).getByRole('link', { name: /PDF/ }).getAttribute('href')).toBe(
       `/api/plugin-proxy/auditlens-audit-app/exporter/api/v1/reports/${REPORT_ID}.pdf?tenant=acme`,
     );
-    expect(within(table).getByRole('link', { name: /CSV/ }).getAttribute('href')).toContain(`${REPORT_ID}.csv?tenant=acme`);
+    expect(within(table).getByRole('link', { name: /CSV/ }).getAttribute('href')).toContain(
+      `${REPORT_ID}.csv?tenant=acme`,
+    );
     await userEvent.click(within(table).getByRole('button', { name: 'View' }));
     const controls = await screen.findByRole('table', { name: 'Controls' });
     expect(within(controls).getByText('integrity not verified')).toBeInTheDocument();

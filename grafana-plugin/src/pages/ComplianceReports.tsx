@@ -84,7 +84,8 @@ function ComplianceBody() {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>();
   const [open, setOpen] = useState<string | undefined>();
-  const file = (id: string, format: 'pdf' | 'csv') => `${config.appSubUrl ?? ''}/${reportFileUrl(tenant, id, format)}`;
+  const file = (id: string, format: 'pdf' | 'csv') =>
+    `${config.appSubUrl ?? ''}/${reportFileUrl(tenant, id, format)}`;
 
   const generate = async () => {
     setBusy(true);
@@ -125,14 +126,24 @@ function ComplianceBody() {
               onChange={(o) => setPeriod(o?.value ?? period)}
             />
           </Field>
-          <Button icon={busy ? 'spinner' : 'file-alt'} disabled={busy} onClick={() => void generate()} className={styles.button}>
+          <Button
+            icon={busy ? 'spinner' : 'file-alt'}
+            disabled={busy}
+            onClick={() => void generate()}
+            className={styles.button}
+          >
             Generate report
           </Button>
         </Stack>
       )}
       {error !== undefined && <ApiErrorView error={error} what="Report generation" />}
       <Text element="h3">History</Text>
-      <QueryState state={reports} what="Compliance reports" isEmpty={(r) => r.reports.length === 0} emptyMessage="No reports generated for this tenant yet">
+      <QueryState
+        state={reports}
+        what="Compliance reports"
+        isEmpty={(r) => r.reports.length === 0}
+        emptyMessage="No reports generated for this tenant yet"
+      >
         {(page) => (
           <table className={styles.table} aria-label="Report history">
             <thead>
@@ -162,10 +173,22 @@ function ComplianceBody() {
                       <Button size="sm" variant="secondary" onClick={() => setOpen(r.id)}>
                         View
                       </Button>
-                      <LinkButton size="sm" variant="secondary" icon="download-alt" href={file(r.id, 'pdf')} download>
+                      <LinkButton
+                        size="sm"
+                        variant="secondary"
+                        icon="download-alt"
+                        href={file(r.id, 'pdf')}
+                        download
+                      >
                         PDF
                       </LinkButton>
-                      <LinkButton size="sm" variant="secondary" icon="download-alt" href={file(r.id, 'csv')} download>
+                      <LinkButton
+                        size="sm"
+                        variant="secondary"
+                        icon="download-alt"
+                        href={file(r.id, 'csv')}
+                        download
+                      >
                         CSV
                       </LinkButton>
                     </Stack>
@@ -197,6 +220,10 @@ const getStyles = (theme: GrafanaTheme2) => ({
     marginBottom: theme.spacing(2),
     fontSize: theme.typography.bodySmall.fontSize,
     th: { textAlign: 'left', padding: theme.spacing(0.5, 1), color: theme.colors.text.secondary },
-    td: { padding: theme.spacing(0.5, 1), borderTop: `1px solid ${theme.colors.border.weak}`, verticalAlign: 'top' },
+    td: {
+      padding: theme.spacing(0.5, 1),
+      borderTop: `1px solid ${theme.colors.border.weak}`,
+      verticalAlign: 'top',
+    },
   }),
 });

@@ -66,8 +66,8 @@ describe('Explore page', () => {
     await userEvent.clear(screen.getByLabelText('Trace id'));
     await userEvent.click(screen.getByRole('button', { name: 'Search' }));
     await waitFor(() => expect(asked.length).toBe(2));
-    const last = asked[1]!.searchParams;
-    expect([last.get('user'), last.get('ip'), last.get('action'), last.get('trace')]).toEqual([
+    const last = asked[1]?.searchParams;
+    expect([last?.get('user'), last?.get('ip'), last?.get('action'), last?.get('trace')]).toEqual([
       'alice',
       '192.0.2.10',
       'login',
@@ -96,7 +96,12 @@ describe('Explore page', () => {
       dbOperations: [
         {
           ...row({ kind: 'db_operation', event_id: id(2), summary: 'UPDATE users (1 rows)' }),
-          changes: [{ ...row({ kind: 'field_change', event_id: id(3), summary: 'UPDATE users#7.email' }), db_event_id: id(2) }],
+          changes: [
+            {
+              ...row({ kind: 'field_change', event_id: id(3), summary: 'UPDATE users#7.email' }),
+              db_event_id: id(2),
+            },
+          ],
         },
       ],
       orphanChanges: [],
@@ -106,7 +111,10 @@ describe('Explore page', () => {
     };
     server.use(
       http.get(readUrl('/search'), ok({ rows: [row({ summary: 'the row' })], nextCursor: null })),
-      http.get(readUrl('/records/security/:eventId'), ok({ event_id: id(1), event_type: 'LOGIN_FAILED', mitre_technique: 'T1110' })),
+      http.get(
+        readUrl('/records/security/:eventId'),
+        ok({ event_id: id(1), event_type: 'LOGIN_FAILED', mitre_technique: 'T1110' }),
+      ),
       http.get(readUrl(`/traces/${traceId}`), ok(chain)),
     );
     renderPage(<Explore />);
@@ -135,7 +143,7 @@ describe('Explore page', () => {
     await screen.findByText('event 0');
     fireEvent.click(screen.getByRole('button', { name: 'Export CSV (all matches)' }));
     await waitFor(() => expect(click).toHaveBeenCalled());
-    const lines = (await blob!.text()).trim().split('\r\n');
+    const lines = ((await blob?.text()) ?? '').trim().split('\r\n');
     expect(lines[0]).toMatch(/^event_time,kind,event_id/);
     expect(lines).toHaveLength(2501);
     click.mockRestore();
@@ -150,5 +158,28 @@ describe('Explore page', () => {
     server.use(pagedSearch(1));
     renderPage(<Explore />, { actions: READER });
     expect(await screen.findByText('event 0')).toBeInTheDocument();
+  });
+});
+
+describe('Explore page links', () => {
+  it('opens the trace chain named in the URL (dashboard trace links)', async () => {
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    server.use(
+      http.get(readUrl('/search'), ok({ rows: [], nextCursor: null })),
+      http.get(
+        readUrl(`/traces/${traceId}`),
+        ok({
+          traceId,
+          requests: [],
+          dbOperations: [],
+          orphanChanges: [],
+          securityEvents: [],
+          adminOperations: [],
+          rows: 0,
+        }),
+      ),
+    );
+    renderPage(<Explore />, { path: `/a/auditlens-audit-app/explore?trace=${traceId}&x=1` });
+    expect(await screen.findByText('No audit records in this trace for this tenant')).toBeInTheDocument();
   });
 });

@@ -2,6 +2,7 @@ import { css } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
 import { Alert, Button, Stack, Text, useStyles2 } from '@grafana/ui';
 import React, { useMemo, useState } from 'react';
+import { useSearchParams } from 'react-router-dom';
 
 import type { AuditRow } from '../api/schemas';
 import { AppPage } from '../components/Page/AppPage';
@@ -12,7 +13,13 @@ import { RecordDetail } from '../features/search/RecordDetail';
 import { ResultsTable } from '../features/search/ResultsTable';
 import { SearchForm } from '../features/search/SearchForm';
 import { TraceChainView } from '../features/search/TraceChainView';
-import { EMPTY_FILTERS, fetchAllRows, searchParams, useSearch, type SearchFilters } from '../features/search/useSearch';
+import {
+  EMPTY_FILTERS,
+  fetchAllRows,
+  searchParams,
+  useSearch,
+  type SearchFilters,
+} from '../features/search/useSearch';
 import { useScope } from '../features/tenant/TenantContext';
 
 function ExploreBody() {
@@ -20,7 +27,12 @@ function ExploreBody() {
   const { tenant, resolve, key } = useScope();
   const [filters, setFilters] = useState<SearchFilters>(EMPTY_FILTERS);
   const [selected, setSelected] = useState<AuditRow | undefined>();
-  const [traceId, setTraceId] = useState<string | undefined>();
+  // ?trace=<id> (links from the dashboards) opens that trace's chain.
+  const [urlParams] = useSearchParams();
+  const [traceId, setTraceId] = useState<string | undefined>(() => {
+    const fromUrl = urlParams.get('trace') ?? '';
+    return /^[0-9a-fA-F]{32}$/.test(fromUrl) ? fromUrl.toLowerCase() : undefined;
+  });
   const [exporting, setExporting] = useState<{ rows: number; error?: unknown } | undefined>();
   // The time range is resolved once per search so that every page of it uses the same window.
   const params = useMemo(() => {
@@ -45,7 +57,8 @@ function ExploreBody() {
       <SearchForm initial={filters} onSearch={setFilters} />
       <Stack justifyContent="space-between" alignItems="center">
         <Text color="secondary" data-testid="result-count">
-          {search.rows.length.toLocaleString('en-US')} records loaded{search.hasMore ? ', more available' : ''}
+          {search.rows.length.toLocaleString('en-US')} records loaded
+          {search.hasMore ? ', more available' : ''}
         </Text>
         <Button
           icon="download-alt"

@@ -57,7 +57,10 @@ describe('Overview page', () => {
   });
 
   it('says so when nothing happened in the range', async () => {
-    server.use(http.get(readUrl('/stats'), ok(EMPTY_STATS)), http.get(readUrl('/alerts'), ok({ instances: [], history: [] })));
+    server.use(
+      http.get(readUrl('/stats'), ok(EMPTY_STATS)),
+      http.get(readUrl('/alerts'), ok({ instances: [], history: [] })),
+    );
     renderPage(<Overview />);
     expect(await screen.findByText('No events in this time range.')).toBeInTheDocument();
     expect(await screen.findByText('No alert is firing')).toBeInTheDocument();
@@ -70,7 +73,9 @@ describe('Overview page', () => {
     );
     renderPage(<Overview />);
     const error = await screen.findByText(/Audit statistics could not be loaded/);
-    expect(within(error.closest('[role="alert"]') as HTMLElement).getByText(/audit store unavailable/)).toBeInTheDocument();
+    expect(
+      within(error.closest('[role="alert"]') as HTMLElement).getByText(/audit store unavailable/),
+    ).toBeInTheDocument();
     expect(await screen.findByText(/Firing alerts: not available on this exporter/)).toBeInTheDocument();
   });
 

@@ -8,7 +8,7 @@ import { TrendChart } from '../components/Charts/TrendChart';
 import { AppPage } from '../components/Page/AppPage';
 import { ApiErrorView, QueryState } from '../components/QueryState/QueryState';
 import { formatCount, formatRate, StatCard, StatGrid } from '../components/Stat/StatCard';
-import { ACTIONS, DASHBOARDS, SYSTEM_TENANT } from '../constants';
+import { ACTIONS, DASHBOARDS } from '../constants';
 import { useFiringAlerts } from '../features/alert-rules/useAlerts';
 import { useStats } from '../features/stats/useStats';
 import { useScope } from '../features/tenant/TenantContext';
@@ -17,7 +17,8 @@ const SEVERITY = ['', 'low', 'medium', 'high', 'critical'];
 
 export function dashboardUrl(uid: string, tenant: string, range: { from: unknown; to: unknown }): string {
   const params = new URLSearchParams({
-    'var-tenant': tenant === SYSTEM_TENANT ? '' : tenant,
+    // The dashboards' tenant variable uses @system for system-level records, like the app.
+    'var-tenant': tenant,
     from: String(range.from),
     to: String(range.to),
   });
@@ -28,7 +29,12 @@ function FiringAlerts() {
   const alerts = useFiringAlerts();
   if (alerts.error) return <ApiErrorView error={alerts.error} what="Firing alerts" />;
   return (
-    <QueryState state={alerts} what="Firing alerts" isEmpty={(list) => list.length === 0} emptyMessage="No alert is firing">
+    <QueryState
+      state={alerts}
+      what="Firing alerts"
+      isEmpty={(list) => list.length === 0}
+      emptyMessage="No alert is firing"
+    >
       {(list) => (
         <Stack direction="column" gap={1}>
           {list.map((a) => (
@@ -63,8 +69,16 @@ function OverviewBody() {
           <>
             <StatGrid>
               <StatCard label="Total events" value={formatCount(s.total)} />
-              <StatCard label="Failed" value={formatCount(s.failed)} tone={s.failed > 0 ? 'error' : undefined} />
-              <StatCard label="High risk" value={formatCount(s.highRisk)} tone={s.highRisk > 0 ? 'warning' : undefined} />
+              <StatCard
+                label="Failed"
+                value={formatCount(s.failed)}
+                tone={s.failed > 0 ? 'error' : undefined}
+              />
+              <StatCard
+                label="High risk"
+                value={formatCount(s.highRisk)}
+                tone={s.highRisk > 0 ? 'warning' : undefined}
+              />
               <StatCard label="Sensitive" value={formatCount(s.sensitive)} />
               <StatCard label="Unique users" value={formatCount(s.uniqueUsers)} />
               <StatCard label="Unique IPs" value={formatCount(s.uniqueIps)} />
@@ -73,7 +87,11 @@ function OverviewBody() {
             </StatGrid>
             <section className={styles.section}>
               <Text element="h3">Trend</Text>
-              {s.trend.length === 0 ? <Text color="secondary">No events in this time range.</Text> : <TrendChart points={s.trend} />}
+              {s.trend.length === 0 ? (
+                <Text color="secondary">No events in this time range.</Text>
+              ) : (
+                <TrendChart points={s.trend} />
+              )}
             </section>
             <div className={styles.columns}>
               <section>

@@ -26,7 +26,9 @@ const policy = {
 };
 const policies = {
   floorDays: 180,
-  presets: [{ id: 'pci-dss-4', title: 'PCI DSS v4.0', minTotalDays: 365, minOnlineDays: 90, basis: 'PCI DSS 10.5.1' }],
+  presets: [
+    { id: 'pci-dss-4', title: 'PCI DSS v4.0', minTotalDays: 365, minOnlineDays: 90, basis: 'PCI DSS 10.5.1' },
+  ],
   policies: [policy],
 };
 const status = {
@@ -35,7 +37,12 @@ const status = {
   tables: [
     {
       table: 'audit_security_log',
-      online: { rows: 1234, oldest: '2025-01-01 00:00:00.000', newest: '2025-01-15 00:00:00.000', dueForArchive: 0 },
+      online: {
+        rows: 1234,
+        oldest: '2025-01-01 00:00:00.000',
+        newest: '2025-01-15 00:00:00.000',
+        dueForArchive: 0,
+      },
       archive: { rows: 0, oldest: null, newest: null },
     },
   ],
@@ -56,7 +63,11 @@ const intact = {
   durationMs: 42,
   rowsPerSecond: 29380,
 };
-const key = { algorithm: 'Ed25519', keyId: 'k-1', publicKeyPem: '-----BEGIN PUBLIC KEY-----\nMCow\n-----END PUBLIC KEY-----' };
+const key = {
+  algorithm: 'Ed25519',
+  keyId: 'k-1',
+  publicKeyPem: '-----BEGIN PUBLIC KEY-----\nMCow\n-----END PUBLIC KEY-----',
+};
 
 const handlers = () => [
   http.get(readUrl('/retention-policies'), ok(policies)),
@@ -104,9 +115,22 @@ describe('Retention & integrity page', () => {
         ok({
           ...intact,
           ok: false,
-          firstBroken: { table: 'audit_admin_log', writer: 'w1', sequence: 7, firstEventTime: 'a', lastEventTime: 'b' },
+          firstBroken: {
+            table: 'audit_admin_log',
+            writer: 'w1',
+            sequence: 7,
+            firstEventTime: 'a',
+            lastEventTime: 'b',
+          },
           problemCount: 1,
-          problems: [{ kind: 'row_altered', table: 'audit_admin_log', eventTime: '2025-01-14 10:00:00.000', detail: 'digest mismatch' }],
+          problems: [
+            {
+              kind: 'row_altered',
+              table: 'audit_admin_log',
+              eventTime: '2025-01-14 10:00:00.000',
+              detail: 'digest mismatch',
+            },
+          ],
         }),
       ),
     );
@@ -136,12 +160,20 @@ describe('Retention & integrity page', () => {
     await userEvent.clear(input);
     await userEvent.type(input, '400');
     await userEvent.click(screen.getByRole('button', { name: 'Save policy' }));
-    await waitFor(() => expect(body).toMatchObject({ retentionDays: 400, table: 'audit_security_log', archiveDays: null }));
+    await waitFor(() =>
+      expect(body).toMatchObject({ retentionDays: 400, table: 'audit_security_log', archiveDays: null }),
+    );
     expect(Object.keys(body ?? {})).not.toContain('id');
   });
 
   it('shows the exporter refusing a change', async () => {
-    server.use(...handlers(), http.post(mutateUrl('/retention-policies/presets/pci-dss-4'), fail(403, 'this call needs an admin token')));
+    server.use(
+      ...handlers(),
+      http.post(
+        mutateUrl('/retention-policies/presets/pci-dss-4'),
+        fail(403, 'this call needs an admin token'),
+      ),
+    );
     renderPage(<RetentionIntegrity />);
     await userEvent.click(await screen.findByRole('button', { name: 'Apply PCI DSS v4.0' }));
     expect(await screen.findByText('this call needs an admin token')).toBeInTheDocument();

@@ -69,7 +69,11 @@ function PolicyEditor({
   return (
     <Drawer title={`Retention: ${policy.name}`} onClose={onClose} size="sm">
       <Field label="Online days" invalid={Boolean(problem)} error={problem}>
-        <Input id="policy-retention" value={retention} onChange={(e) => setRetention(e.currentTarget.value)} />
+        <Input
+          id="policy-retention"
+          value={retention}
+          onChange={(e) => setRetention(e.currentTarget.value)}
+        />
       </Field>
       <Field label="Archive until day" description="empty: no archive tier">
         <Input id="policy-archive" value={archive} onChange={(e) => setArchive(e.currentTarget.value)} />
@@ -100,7 +104,9 @@ function Retention() {
       <QueryState state={policies} what="Retention policies">
         {(list) => (
           <>
-            <Text color="secondary">Legal floor: no policy may keep rows fewer than {list.floorDays} days.</Text>
+            <Text color="secondary">
+              Legal floor: no policy may keep rows fewer than {list.floorDays} days.
+            </Text>
             {canWrite && (
               <Stack gap={1} wrap="wrap">
                 {list.presets.map((p) => (
@@ -213,14 +219,18 @@ function VerifyResultView({ result }: { result: VerifyResult }) {
   const styles = useStyles2(getStyles);
   return (
     <div role="region" aria-label="Verification result">
-      <Alert severity={result.ok ? 'success' : 'error'} title={result.ok ? 'Intact: no record altered, removed or inserted out of band' : 'Integrity broken'}>
-        {formatCount(result.rows)} rows in {formatCount(result.checkpoints)} signed checkpoints checked between {result.from} and{' '}
-        {result.to} ({result.durationMs} ms). {formatCount(result.expiredRows)} expired by retention, {formatCount(result.unsealedRows)}{' '}
-        not sealed yet.
+      <Alert
+        severity={result.ok ? 'success' : 'error'}
+        title={result.ok ? 'Intact: no record altered, removed or inserted out of band' : 'Integrity broken'}
+      >
+        {formatCount(result.rows)} rows in {formatCount(result.checkpoints)} signed checkpoints checked
+        between {result.from} and {result.to} ({result.durationMs} ms). {formatCount(result.expiredRows)}{' '}
+        expired by retention, {formatCount(result.unsealedRows)} not sealed yet.
         {result.firstBroken && (
           <div>
-            First broken batch: {result.firstBroken.table} writer {result.firstBroken.writer} #{result.firstBroken.sequence} (
-            {result.firstBroken.firstEventTime} … {result.firstBroken.lastEventTime})
+            First broken batch: {result.firstBroken.table} writer {result.firstBroken.writer} #
+            {result.firstBroken.sequence} ({result.firstBroken.firstEventTime} …{' '}
+            {result.firstBroken.lastEventTime})
           </div>
         )}
       </Alert>
@@ -268,8 +278,8 @@ function Integrity() {
     <section className={styles.section}>
       <Text element="h3">Integrity</Text>
       <Text color="secondary">
-        Every stored row is covered by a signed hash chain; verification shows whether any row in the time range was altered,
-        removed or inserted out of band.
+        Every stored row is covered by a signed hash chain; verification shows whether any row in the time
+        range was altered, removed or inserted out of band.
       </Text>
       <div className={styles.verify}>
         <Button icon={busy ? 'spinner' : 'shield'} disabled={busy} onClick={() => void verify()}>

@@ -112,7 +112,10 @@ describe('Security events page', () => {
     server.use(
       http.get(readUrl('/security-events'), ok({ rows: [event], nextCursor: null })),
       http.get(readUrl(`/security-events/${EVENT_ID}`), ok({ ...event, history: [] })),
-      http.post(mutateUrl(`/security-events/${EVENT_ID}/status`), fail(403, 'this call needs an admin token')),
+      http.post(
+        mutateUrl(`/security-events/${EVENT_ID}/status`),
+        fail(403, 'this call needs an admin token'),
+      ),
     );
     renderPage(<SecurityEvents />);
     await userEvent.click(await screen.findByText('BRUTE_FORCE'));

@@ -80,13 +80,21 @@ function SecurityEventsBody() {
           />
         </Field>
         <Field label="User">
-          <Input id="events-user" value={draft.user} onChange={(e) => setDraft({ ...draft, user: e.currentTarget.value })} />
+          <Input
+            id="events-user"
+            value={draft.user}
+            onChange={(e) => setDraft({ ...draft, user: e.currentTarget.value })}
+          />
         </Field>
         <Field label="Source">
           <Select
             inputId="events-detected"
             aria-label="Source filter"
-            options={[ANY, { label: 'raised by alert rules', value: 'true' }, { label: 'recorded by apps', value: 'false' }]}
+            options={[
+              ANY,
+              { label: 'raised by alert rules', value: 'true' },
+              { label: 'recorded by apps', value: 'false' },
+            ]}
             value={draft.detected}
             onChange={(o) => setDraft({ ...draft, detected: o?.value ?? '' })}
           />
@@ -144,7 +152,14 @@ function SecurityEventsBody() {
           </Button>
         )}
       </div>
-      {openId && <TriageDrawer tenant={tenant} eventId={openId} onClose={() => setOpen(undefined)} onChanged={events.reload} />}
+      {openId && (
+        <TriageDrawer
+          tenant={tenant}
+          eventId={openId}
+          onClose={() => setOpen(undefined)}
+          onChanged={events.reload}
+        />
+      )}
     </>
   );
 }

@@ -15,7 +15,11 @@ export function createFetchBackendSrv(baseUrl: string): BackendSrv {
     const hasBody = options.data !== undefined && options.method && options.method !== 'GET';
     return fetch(url, {
       method: options.method ?? 'GET',
-      headers: { accept: 'application/json', ...(hasBody ? { 'content-type': 'application/json' } : {}), ...options.headers },
+      headers: {
+        accept: 'application/json',
+        ...(hasBody ? { 'content-type': 'application/json' } : {}),
+        ...options.headers,
+      },
       body: hasBody ? JSON.stringify(options.data) : undefined,
       signal: options.abortSignal,
     }).then(async (response) => {
@@ -27,7 +31,12 @@ export function createFetchBackendSrv(baseUrl: string): BackendSrv {
         // not JSON: keep the text
       }
       if (!response.ok) {
-        const error: FetchError = { status: response.status, statusText: response.statusText, data, config: options };
+        const error: FetchError = {
+          status: response.status,
+          statusText: response.statusText,
+          data,
+          config: options,
+        };
         throw error;
       }
       return {

@@ -33,7 +33,7 @@ export function renderPage(
 ): RenderResult {
   setBackendSrv(createFetchBackendSrv(window.location.origin + '/'));
   grant(actions);
-  const url = tenant ? `${path}?tenant=${encodeURIComponent(tenant)}` : path;
+  const url = tenant ? `${path}${path.includes('?') ? '&' : '?'}tenant=${encodeURIComponent(tenant)}` : path;
   window.localStorage.clear();
   return render(
     <MemoryRouter initialEntries={[url]}>

@@ -12,7 +12,9 @@ import { ADMIN, grant } from '../../testing/render';
 import { server } from '../../testing/server';
 import App from './App';
 
-const props = { meta: { id: 'auditlens-audit-app', jsonData: { tenants: ['acme'] } } } as unknown as AppRootProps<AppJsonData>;
+const props = {
+  meta: { id: 'auditlens-audit-app', jsonData: { tenants: ['acme'] } },
+} as unknown as AppRootProps<AppJsonData>;
 
 function renderAt(path: string) {
   setBackendSrv(createFetchBackendSrv(window.location.origin + '/'));
@@ -32,7 +34,10 @@ describe('App', () => {
   });
 
   it('sends unknown paths to the overview', async () => {
-    server.use(http.get(readUrl('/stats'), ok(EMPTY_STATS)), http.get(readUrl('/alerts'), ok({ instances: [] })));
+    server.use(
+      http.get(readUrl('/stats'), ok(EMPTY_STATS)),
+      http.get(readUrl('/alerts'), ok({ instances: [] })),
+    );
     renderAt('/nowhere');
     expect(await screen.findByText('No events in this time range.')).toBeInTheDocument();
   });
@@ -41,7 +46,10 @@ describe('App', () => {
     const id = '0190c3a2-0000-7000-8000-0000000000cc';
     server.use(
       http.get(readUrl('/security-events'), ok({ rows: [], nextCursor: null })),
-      http.get(readUrl(`/security-events/${id}`), ok({ event_id: id, event_time: 't', status: 'PENDING', history: [] })),
+      http.get(
+        readUrl(`/security-events/${id}`),
+        ok({ event_id: id, event_time: 't', status: 'PENDING', history: [] }),
+      ),
     );
     renderAt(`/alerts?rule=brute-force-ip&tenant=acme&incident=${id}`);
     expect(await screen.findByText(`Security event ${id}`)).toBeInTheDocument();

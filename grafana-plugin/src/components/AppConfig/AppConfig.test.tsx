@@ -10,13 +10,19 @@ import { createFetchBackendSrv } from '../../testing/fetchBackendSrv';
 import { server } from '../../testing/server';
 import AppConfig from './AppConfig';
 
-const clickhouse = { uid: 'auditlens-clickhouse', name: 'AuditLens ClickHouse', type: 'grafana-clickhouse-datasource', meta: { id: 'grafana-clickhouse-datasource', info: { logos: {} } } };
+const clickhouse = {
+  uid: 'auditlens-clickhouse',
+  name: 'AuditLens ClickHouse',
+  type: 'grafana-clickhouse-datasource',
+  meta: { id: 'grafana-clickhouse-datasource', info: { logos: {} } },
+};
 
 function renderConfig(jsonData: AppJsonData = {}, secureJsonFields: Record<string, boolean> = {}) {
   setBackendSrv(createFetchBackendSrv(window.location.origin + '/'));
   setDataSourceSrv({
     getList: () => [clickhouse],
-    getInstanceSettings: (ref: unknown) => (ref === clickhouse.uid || (ref as { uid?: string })?.uid === clickhouse.uid ? clickhouse : undefined),
+    getInstanceSettings: (ref: unknown) =>
+      ref === clickhouse.uid || (ref as { uid?: string })?.uid === clickhouse.uid ? clickhouse : undefined,
     get: () => Promise.resolve({}),
     reload: () => undefined,
     registerRuntimeDataSource: () => undefined,
@@ -49,7 +55,11 @@ describe('Configuration page', () => {
     expect(saved).toEqual({
       enabled: true,
       pinned: true,
-      jsonData: { exporterUrl: 'http://exporter:8080', datasourceUid: 'auditlens-clickhouse', tenants: ['acme', 'globex'] },
+      jsonData: {
+        exporterUrl: 'http://exporter:8080',
+        datasourceUid: 'auditlens-clickhouse',
+        tenants: ['acme', 'globex'],
+      },
       secureJsonData: { apiToken: 's3cret' },
     });
   });
@@ -74,12 +84,19 @@ describe('Configuration page', () => {
   it('explains an unreachable exporter and a store that is not ready', async () => {
     server.use(
       http.post('*/api/plugins/auditlens-audit-app/settings', ok({})),
-      http.get('*/api/plugin-proxy/auditlens-audit-app/exporter/readyz', fail(502, 'dial tcp: connection refused')),
+      http.get(
+        '*/api/plugin-proxy/auditlens-audit-app/exporter/readyz',
+        fail(502, 'dial tcp: connection refused'),
+      ),
     );
     renderConfig({ exporterUrl: 'http://exporter:8080' });
     await userEvent.click(screen.getByRole('button', { name: 'Save & test connection' }));
     expect(await screen.findByText('Exporter unreachable')).toBeInTheDocument();
-    server.use(http.get('*/api/plugin-proxy/auditlens-audit-app/exporter/readyz', () => HttpResponse.json({ status: 'not ready' }, { status: 503 })));
+    server.use(
+      http.get('*/api/plugin-proxy/auditlens-audit-app/exporter/readyz', () =>
+        HttpResponse.json({ status: 'not ready' }, { status: 503 }),
+      ),
+    );
     await userEvent.click(screen.getByRole('button', { name: 'Save & test connection' }));
     expect(await screen.findByText('Exporter not ready')).toBeInTheDocument();
   });

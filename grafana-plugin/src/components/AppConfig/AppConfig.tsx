@@ -6,7 +6,13 @@ import React, { useState } from 'react';
 
 import { rawRequest, readinessUrl } from '../../api/client';
 import { ApiError } from '../../api/client';
-import { PLUGIN_ID, PROXY_BASE, SYSTEM_TENANT, DEFAULT_DATASOURCE_UID, type AppJsonData } from '../../constants';
+import {
+  PLUGIN_ID,
+  PROXY_BASE,
+  SYSTEM_TENANT,
+  DEFAULT_DATASOURCE_UID,
+  type AppJsonData,
+} from '../../constants';
 
 export type AppConfigProps = PluginConfigPageProps<AppPluginMeta<AppJsonData>>;
 
@@ -39,30 +45,61 @@ export async function testConnection(tenant: string): Promise<TestResult> {
   } catch (error) {
     const e = error instanceof ApiError ? error : new ApiError(0, String(error));
     if (e.status === 404 && /plugin route/i.test(e.message)) {
-      return { ok: false, title: 'No proxy route', detail: 'Save the settings first: the plugin proxy uses the saved exporter URL.' };
+      return {
+        ok: false,
+        title: 'No proxy route',
+        detail: 'Save the settings first: the plugin proxy uses the saved exporter URL.',
+      };
     }
     if (e.status === 503) {
-      return { ok: false, title: 'Exporter not ready', detail: `The exporter answers but its audit store is not ready: ${e.message}` };
+      return {
+        ok: false,
+        title: 'Exporter not ready',
+        detail: `The exporter answers but its audit store is not ready: ${e.message}`,
+      };
     }
     if (e.status === 502 || e.status === 0 || e.status === 504) {
-      return { ok: false, title: 'Exporter unreachable', detail: `Grafana could not reach the exporter URL (${e.message}). Check the URL from Grafana's network.` };
+      return {
+        ok: false,
+        title: 'Exporter unreachable',
+        detail: `Grafana could not reach the exporter URL (${e.message}). Check the URL from Grafana's network.`,
+      };
     }
     return { ok: false, title: `Exporter health check failed (HTTP ${e.status})`, detail: e.message };
   }
   try {
-    await rawRequest(`${PROXY_BASE}/exporter/api/v1/stats`, { params: { tenant, from: Date.now() - 60_000, to: Date.now() } });
+    await rawRequest(`${PROXY_BASE}/exporter/api/v1/stats`, {
+      params: { tenant, from: Date.now() - 60_000, to: Date.now() },
+    });
   } catch (error) {
     const e = error instanceof ApiError ? error : new ApiError(0, String(error));
-    if (e.status === 401) return { ok: false, title: 'API token rejected', detail: `The exporter does not know this API token (${e.message}).` };
+    if (e.status === 401)
+      return {
+        ok: false,
+        title: 'API token rejected',
+        detail: `The exporter does not know this API token (${e.message}).`,
+      };
     if (e.status === 403) {
-      return { ok: false, title: 'Token not allowed for this tenant', detail: `${e.message}. Bind the token to tenant "${tenant}" or to all tenants (*).` };
+      return {
+        ok: false,
+        title: 'Token not allowed for this tenant',
+        detail: `${e.message}. Bind the token to tenant "${tenant}" or to all tenants (*).`,
+      };
     }
     return { ok: false, title: `API call failed (HTTP ${e.status})`, detail: e.message };
   }
-  return { ok: true, title: 'Connected', detail: `The exporter is ready and accepts the API token for tenant "${tenant}".` };
+  return {
+    ok: true,
+    title: 'Connected',
+    detail: `The exporter is ready and accepts the API token for tenant "${tenant}".`,
+  };
 }
 
-async function saveSettings(meta: PluginMeta<AppJsonData>, jsonData: AppJsonData, apiToken?: string): Promise<void> {
+async function saveSettings(
+  meta: PluginMeta<AppJsonData>,
+  jsonData: AppJsonData,
+  apiToken?: string,
+): Promise<void> {
   await rawRequest(`api/plugins/${PLUGIN_ID}/settings`, {
     method: 'POST',
     body: {
@@ -101,13 +138,21 @@ export default function AppConfig({ plugin }: AppConfigProps) {
     try {
       await saveSettings(
         plugin.meta,
-        { exporterUrl: state.exporterUrl.trim().replace(/\/+$/, ''), datasourceUid: state.datasourceUid, tenants },
+        {
+          exporterUrl: state.exporterUrl.trim().replace(/\/+$/, ''),
+          datasourceUid: state.datasourceUid,
+          tenants,
+        },
         state.isApiTokenSet ? undefined : state.apiToken,
       );
       setState((s) => ({ ...s, isApiTokenSet: s.isApiTokenSet || s.apiToken !== '', apiToken: '' }));
       setResult(await testConnection(tenants[0] ?? SYSTEM_TENANT));
     } catch (error) {
-      setResult({ ok: false, title: 'Settings not saved', detail: error instanceof Error ? error.message : String(error) });
+      setResult({
+        ok: false,
+        title: 'Settings not saved',
+        detail: error instanceof Error ? error.message : String(error),
+      });
     } finally {
       setSaving(false);
     }
@@ -122,7 +167,12 @@ export default function AppConfig({ plugin }: AppConfigProps) {
       }}
     >
       <FieldSet label="Exporter">
-        <Field label="Exporter URL" description="The AuditLens exporter's REST API, as Grafana's server reaches it" invalid={Boolean(problem)} error={problem}>
+        <Field
+          label="Exporter URL"
+          description="The AuditLens exporter's REST API, as Grafana's server reaches it"
+          invalid={Boolean(problem)}
+          error={problem}
+        >
           <Input
             id="config-exporter-url"
             width={60}
@@ -131,7 +181,10 @@ export default function AppConfig({ plugin }: AppConfigProps) {
             onChange={(e) => setState({ ...state, exporterUrl: e.currentTarget.value })}
           />
         </Field>
-        <Field label="API token" description="An AUDITLENS_API_TOKENS token; an admin token lets AuditLens admins make changes. Stored encrypted; never sent to browsers.">
+        <Field
+          label="API token"
+          description="An AUDITLENS_API_TOKENS token; an admin token lets AuditLens admins make changes. Stored encrypted; never sent to browsers."
+        >
           <SecretInput
             id="config-api-token"
             width={60}
@@ -143,7 +196,10 @@ export default function AppConfig({ plugin }: AppConfigProps) {
         </Field>
       </FieldSet>
       <FieldSet label="Data">
-        <Field label="ClickHouse data source" description="Used by the bundled dashboards and the Grafana alert rules">
+        <Field
+          label="ClickHouse data source"
+          description="Used by the bundled dashboards and the Grafana alert rules"
+        >
           <div className={styles.picker}>
             <DataSourcePicker
               pluginId="grafana-clickhouse-datasource"
@@ -154,8 +210,17 @@ export default function AppConfig({ plugin }: AppConfigProps) {
             />
           </div>
         </Field>
-        <Field label="Tenants" description="Comma-separated tenants offered by the tenant picker (@system is always offered)">
-          <Input id="config-tenants" width={60} placeholder="acme, globex" value={state.tenants} onChange={(e) => setState({ ...state, tenants: e.currentTarget.value })} />
+        <Field
+          label="Tenants"
+          description="Comma-separated tenants offered by the tenant picker (@system is always offered)"
+        >
+          <Input
+            id="config-tenants"
+            width={60}
+            placeholder="acme, globex"
+            value={state.tenants}
+            onChange={(e) => setState({ ...state, tenants: e.currentTarget.value })}
+          />
         </Field>
       </FieldSet>
       <Stack gap={1}>

@@ -21,13 +21,38 @@ export function TrendChart({ points, height = 160 }: { points: TrendPoint[]; hei
   const y = (value: number) => height - (value / max) * (height - 16);
   return (
     <div className={styles.wrap}>
-      <svg viewBox={`0 0 ${width} ${height}`} preserveAspectRatio="none" role="img" aria-label="Event trend" className={styles.svg}>
+      <svg
+        viewBox={`0 0 ${width} ${height}`}
+        preserveAspectRatio="none"
+        role="img"
+        aria-label="Event trend"
+        className={styles.svg}
+      >
         {points.map((p, i) => (
           <g key={p.bucket}>
             <title>{`${p.bucket}: ${p.events} events, ${p.failed} failed, ${p.highRisk} high-risk`}</title>
-            <rect x={i * step} y={y(p.events)} width={bar} height={height - y(p.events)} fill={theme.colors.primary.main} opacity={0.6} />
-            <rect x={i * step} y={y(p.failed)} width={bar / 2} height={height - y(p.failed)} fill={theme.colors.error.main} />
-            <rect x={i * step + bar / 2} y={y(p.highRisk)} width={bar / 2} height={height - y(p.highRisk)} fill={theme.colors.warning.main} />
+            <rect
+              x={i * step}
+              y={y(p.events)}
+              width={bar}
+              height={height - y(p.events)}
+              fill={theme.colors.primary.main}
+              opacity={0.6}
+            />
+            <rect
+              x={i * step}
+              y={y(p.failed)}
+              width={bar / 2}
+              height={height - y(p.failed)}
+              fill={theme.colors.error.main}
+            />
+            <rect
+              x={i * step + bar / 2}
+              y={y(p.highRisk)}
+              width={bar / 2}
+              height={height - y(p.highRisk)}
+              fill={theme.colors.warning.main}
+            />
           </g>
         ))}
       </svg>

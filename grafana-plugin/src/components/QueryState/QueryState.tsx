@@ -8,8 +8,8 @@ export function ApiErrorView({ error, what }: { error: unknown; what: string }) 
   if (error instanceof ApiError && error.notAvailable) {
     return (
       <Alert severity="info" title={`${what}: not available on this exporter`}>
-        The exporter answered {error.status}: {error.message}. This feature arrives with a newer exporter version; no
-        data is shown until it answers.
+        The exporter answered {error.status}: {error.message}. This feature arrives with a newer exporter
+        version; no data is shown until it answers.
       </Alert>
     );
   }
@@ -57,8 +57,8 @@ export function QueryState<T>({
 export function PermissionDenied({ action }: { action: string }) {
   return (
     <Alert severity="warning" title="Permission denied">
-      Your Grafana role does not include <code>{action}</code>. Ask an administrator for the AuditLens Reader or
-      AuditLens Admin role.
+      Your Grafana role does not include <code>{action}</code>. Ask an administrator for the AuditLens Reader
+      or AuditLens Admin role.
     </Alert>
   );
 }

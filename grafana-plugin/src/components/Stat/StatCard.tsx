@@ -4,7 +4,15 @@ import { useStyles2 } from '@grafana/ui';
 import React from 'react';
 
 /** One headline figure. */
-export function StatCard({ label, value, tone }: { label: string; value: string; tone?: 'error' | 'warning' }) {
+export function StatCard({
+  label,
+  value,
+  tone,
+}: {
+  label: string;
+  value: string;
+  tone?: 'error' | 'warning';
+}) {
   const styles = useStyles2(getStyles);
   return (
     <div className={styles.card} data-testid={`stat-${label}`}>

@@ -1,6 +1,18 @@
 import { css } from '@emotion/css';
 import type { GrafanaTheme2, SelectableValue } from '@grafana/data';
-import { Alert, Button, Drawer, Field, Input, Select, Stack, Switch, Text, TextArea, useStyles2 } from '@grafana/ui';
+import {
+  Alert,
+  Button,
+  Drawer,
+  Field,
+  Input,
+  Select,
+  Stack,
+  Switch,
+  Text,
+  TextArea,
+  useStyles2,
+} from '@grafana/ui';
 import React, { useState } from 'react';
 
 import { RULE_KINDS, type DryRun } from '../../api/alertSchemas';
@@ -21,8 +33,8 @@ function DryRunResult({ result }: { result: DryRun }) {
   return (
     <div aria-label="Dry run result" role="region">
       <Text>
-        {result.instances.length} incident(s) from {Number(result.rowsScanned).toLocaleString('en-US')} records between{' '}
-        {result.from} and {result.to}
+        {result.instances.length} incident(s) from {Number(result.rowsScanned).toLocaleString('en-US')}{' '}
+        records between {result.from} and {result.to}
         {result.truncated ? ' (scan truncated)' : ''}
       </Text>
       {result.instances.length > 0 && (
@@ -74,9 +86,15 @@ export function RuleForm({
   const contactPoints = useContactPoints();
   const problems = validateDraft(draft);
   const valid = Object.keys(problems).length === 0;
-  const show = (key: keyof RuleDraft) => (touched || draft[key] !== (initial ?? emptyDraft(tenant))[key] ? problems[key] : undefined);
-  const set = <K extends keyof RuleDraft>(key: K, value: RuleDraft[K]) => setDraft({ ...draft, [key]: value });
-  const text = (key: keyof RuleDraft, label: string, props: { placeholder?: string; disabled?: boolean; description?: string } = {}) => (
+  const show = (key: keyof RuleDraft) =>
+    touched || draft[key] !== (initial ?? emptyDraft(tenant))[key] ? problems[key] : undefined;
+  const set = <K extends keyof RuleDraft>(key: K, value: RuleDraft[K]) =>
+    setDraft({ ...draft, [key]: value });
+  const text = (
+    key: keyof RuleDraft,
+    label: string,
+    props: { placeholder?: string; disabled?: boolean; description?: string } = {},
+  ) => (
     <Field label={label} description={props.description} invalid={Boolean(show(key))} error={show(key)}>
       <Input
         id={`rule-${key}`}
@@ -141,7 +159,10 @@ export function RuleForm({
             <Select
               inputId="rule-source"
               aria-label="Source"
-              options={[{ label: 'every kind (*)', value: '*' }, ...KINDS.map((k) => ({ label: k, value: k }))]}
+              options={[
+                { label: 'every kind (*)', value: '*' },
+                ...KINDS.map((k) => ({ label: k, value: k })),
+              ]}
               value={draft.source}
               onChange={(o) => set('source', o?.value ?? '*')}
             />
@@ -159,9 +180,13 @@ export function RuleForm({
         <div className={styles.row}>
           {text('tenant', 'Tenant', { description: 'a tenant, @system, or * for every tenant' })}
           {text('window', 'Window', { placeholder: '1h' })}
-          {draft.kind === 'threshold' && text('threshold', 'Threshold', { description: 'fires above this count' })}
+          {draft.kind === 'threshold' &&
+            text('threshold', 'Threshold', { description: 'fires above this count' })}
         </div>
-        {text('groupBy', 'Group by', { placeholder: 'ip_address, user_id', description: 'comma-separated fields' })}
+        {text('groupBy', 'Group by', {
+          placeholder: 'ip_address, user_id',
+          description: 'comma-separated fields',
+        })}
         <div className={styles.row}>
           {text('mitreTactic', 'MITRE tactic', { placeholder: 'TA0006' })}
           {text('mitreTechnique', 'MITRE technique', { placeholder: 'T1110' })}
@@ -171,7 +196,11 @@ export function RuleForm({
           label="Contact point"
           description="Grafana contact point that receives this rule's notifications"
           invalid={Boolean(contactPoints.error)}
-          error={contactPoints.error ? `Grafana contact points could not be read: ${(contactPoints.error as Error).message}` : undefined}
+          error={
+            contactPoints.error
+              ? `Grafana contact points could not be read: ${(contactPoints.error as Error).message}`
+              : undefined
+          }
         >
           <Select
             inputId="rule-contact-point"
@@ -183,17 +212,29 @@ export function RuleForm({
             onChange={(o) => set('contactPoint', o?.value ?? '')}
           />
         </Field>
-        {text('summary', 'Summary template', { placeholder: '{count} failed logins from {ip_address} in {window}' })}
+        {text('summary', 'Summary template', {
+          placeholder: '{count} failed logins from {ip_address} in {window}',
+        })}
         <Field
           label="Conditions (JSON)"
           description="filter, and per kind: sequence, newValue, silence; optional schedule, labels, cooldown"
           invalid={Boolean(show('advanced'))}
           error={show('advanced')}
         >
-          <TextArea id="rule-advanced" rows={8} className={styles.code} value={draft.advanced} onChange={(e) => set('advanced', e.currentTarget.value)} />
+          <TextArea
+            id="rule-advanced"
+            rows={8}
+            className={styles.code}
+            value={draft.advanced}
+            onChange={(e) => set('advanced', e.currentTarget.value)}
+          />
         </Field>
         <Field label="Enabled">
-          <Switch id="rule-enabled" value={draft.enabled} onChange={(e) => set('enabled', e.currentTarget.checked)} />
+          <Switch
+            id="rule-enabled"
+            value={draft.enabled}
+            onChange={(e) => set('enabled', e.currentTarget.checked)}
+          />
         </Field>
         {touched && !valid && (
           <Alert severity="error" title="Fix the marked fields">
@@ -202,12 +243,20 @@ export function RuleForm({
               .join('; ')}
           </Alert>
         )}
-        {error !== undefined && <ApiErrorView error={error} what={busy === 'test' ? 'Dry run' : 'Alert rule'} />}
+        {error !== undefined && (
+          <ApiErrorView error={error} what={busy === 'test' ? 'Dry run' : 'Alert rule'} />
+        )}
         <Stack gap={1}>
           <Button type="submit" icon="save" disabled={Boolean(busy)}>
             {isNew ? 'Create rule' : 'Save rule'}
           </Button>
-          <Button type="button" variant="secondary" icon="play" disabled={Boolean(busy)} onClick={() => void run('test')}>
+          <Button
+            type="button"
+            variant="secondary"
+            icon="play"
+            disabled={Boolean(busy)}
+            onClick={() => void run('test')}
+          >
             Dry run (last 24h)
           </Button>
           <Button type="button" variant="secondary" fill="text" onClick={onClose}>
@@ -221,7 +270,11 @@ export function RuleForm({
 }
 
 const getStyles = (theme: GrafanaTheme2) => ({
-  row: css({ display: 'grid', gridTemplateColumns: 'repeat(auto-fit, minmax(150px, 1fr))', gap: theme.spacing(1) }),
+  row: css({
+    display: 'grid',
+    gridTemplateColumns: 'repeat(auto-fit, minmax(150px, 1fr))',
+    gap: theme.spacing(1),
+  }),
   code: css({ fontFamily: theme.typography.fontFamilyMonospace }),
   table: css({
     width: '100%',

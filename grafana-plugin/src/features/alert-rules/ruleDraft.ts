@@ -21,7 +21,15 @@ export interface RuleDraft {
   advanced: string;
 }
 
-const ADVANCED_KEYS = ['filter', 'sequence', 'newValue', 'silence', 'schedule', 'labels', 'cooldown'] as const;
+const ADVANCED_KEYS = [
+  'filter',
+  'sequence',
+  'newValue',
+  'silence',
+  'schedule',
+  'labels',
+  'cooldown',
+] as const;
 
 export function emptyDraft(tenant: string): RuleDraft {
   return {
@@ -80,8 +88,10 @@ export function validateDraft(d: RuleDraft): Partial<Record<keyof RuleDraft, str
   if (!DURATION.test(d.window)) e.window = 'a duration like 30s, 5m, 1h or 7d';
   if (d.kind === 'threshold' && !/^\d{1,6}$/.test(d.threshold.trim())) e.threshold = 'a whole number ≥ 0';
   if (d.mitreTactic && !/^TA\d{4}$/.test(d.mitreTactic)) e.mitreTactic = 'a tactic id like TA0006';
-  if (d.mitreTechnique && !/^T\d{4}(\.\d{3})?$/.test(d.mitreTechnique)) e.mitreTechnique = 'a technique id like T1110';
-  if (d.eventType && !/^[A-Z][A-Z0-9_]{0,63}$/.test(d.eventType)) e.eventType = 'upper case and _, like BRUTE_FORCE';
+  if (d.mitreTechnique && !/^T\d{4}(\.\d{3})?$/.test(d.mitreTechnique))
+    e.mitreTechnique = 'a technique id like T1110';
+  if (d.eventType && !/^[A-Z][A-Z0-9_]{0,63}$/.test(d.eventType))
+    e.eventType = 'upper case and _, like BRUTE_FORCE';
   if (d.tenant !== '*' && !/^[^\s*]+$/.test(d.tenant)) e.tenant = 'a tenant id, @system or *';
   try {
     const parsed: unknown = JSON.parse(d.advanced || '{}');

@@ -17,7 +17,8 @@ import { z } from 'zod';
 /** GET /api/v1/alert-rules: the rules visible for the tenant, each with its firing count. */
 export function useAlertRules(tenant: string, key: string): AsyncState<RuleView[]> {
   return useAsync(
-    () => (tenant ? apiGet('/alert-rules', ruleListSchema, { tenant }).then((list) => list.rules) : undefined),
+    () =>
+      tenant ? apiGet('/alert-rules', ruleListSchema, { tenant }).then((list) => list.rules) : undefined,
     key,
   );
 }
@@ -38,7 +39,11 @@ export const deleteRule = (ruleId: string) =>
 
 /** Dry run of a draft rule over the last `hours` of stored records (POST /api/v1/alert-rules/test). */
 export const testRule = (tenant: string, rule: Record<string, unknown>, hours: number) =>
-  apiRequest('/alert-rules/test', dryRunSchema, { method: 'POST', params: { tenant }, body: { rule, hours } });
+  apiRequest('/alert-rules/test', dryRunSchema, {
+    method: 'POST',
+    params: { tenant },
+    body: { rule, hours },
+  });
 
 /** Grafana's own contact points (the user's session; needs alerting read permission in Grafana). */
 export function useContactPoints(): AsyncState<string[]> {
@@ -61,7 +66,9 @@ export interface GrafanaSync {
 }
 
 const sqlOf = (rule: ProvisionedRule) =>
-  JSON.stringify((rule.data ?? []).map((d) => (d.model as Record<string, unknown> | undefined)?.rawSql ?? ''));
+  JSON.stringify(
+    (rule.data ?? []).map((d) => (d.model as Record<string, unknown> | undefined)?.rawSql ?? ''),
+  );
 
 export function compareRule(desired: ProvisionedRule, actual: ProvisionedRule | undefined): SyncState {
   if (!actual) return 'missing';
@@ -80,11 +87,16 @@ export function compareRule(desired: ProvisionedRule, actual: ProvisionedRule | 
  */
 export function useGrafanaSync(tenant: string, datasourceUid: string, key: string): AsyncState<GrafanaSync> {
   return useAsync(async () => {
-    const desired = await apiGet('/grafana/alert-rules', desiredGrafanaRulesSchema, { tenant, datasourceUid });
+    const desired = await apiGet('/grafana/alert-rules', desiredGrafanaRulesSchema, {
+      tenant,
+      datasourceUid,
+    });
     let actual: ProvisionedRule[] = [];
     let grafanaError: unknown;
     try {
-      const parsed = z.array(provisionedRuleSchema).safeParse(await rawRequest('api/v1/provisioning/alert-rules'));
+      const parsed = z
+        .array(provisionedRuleSchema)
+        .safeParse(await rawRequest('api/v1/provisioning/alert-rules'));
       if (!parsed.success) throw new ApiError(502, 'unexpected answer from Grafana alert rules');
       actual = parsed.data;
     } catch (error) {
@@ -94,7 +106,10 @@ export function useGrafanaSync(tenant: string, datasourceUid: string, key: strin
     const states = new Map<string, { state: SyncState; uid: string }>();
     for (const rule of desired.rules) {
       const ruleId = rule.labels?.auditlens_rule_id ?? rule.uid;
-      states.set(ruleId, { uid: rule.uid, state: grafanaError ? 'unknown' : compareRule(rule, byUid.get(rule.uid)) });
+      states.set(ruleId, {
+        uid: rule.uid,
+        state: grafanaError ? 'unknown' : compareRule(rule, byUid.get(rule.uid)),
+      });
     }
     return { desired, states, grafanaError };
   }, `${key}|${datasourceUid}`);
@@ -108,7 +123,10 @@ export async function applyGrafanaRules(sync: GrafanaSync): Promise<number> {
     await rawRequest(`api/folders/${encodeURIComponent(desired.folder.uid)}`);
   } catch (error) {
     if (!(error instanceof ApiError) || error.status !== 404) throw error;
-    await rawRequest('api/folders', { method: 'POST', body: { uid: desired.folder.uid, title: desired.folder.title } });
+    await rawRequest('api/folders', {
+      method: 'POST',
+      body: { uid: desired.folder.uid, title: desired.folder.title },
+    });
   }
   let applied = 0;
   for (const rule of desired.rules) {

@@ -8,7 +8,9 @@ export function useFiringAlerts(): AsyncState<AlertInstance[]> {
   const { tenant, key } = useScope();
   return useAsync(
     () =>
-      tenant ? apiGet('/alerts', alertsSchema, { tenant, state: 'firing' }).then((a) => a.instances) : undefined,
+      tenant
+        ? apiGet('/alerts', alertsSchema, { tenant, state: 'firing' }).then((a) => a.instances)
+        : undefined,
     key,
   );
 }

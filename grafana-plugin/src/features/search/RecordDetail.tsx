@@ -25,7 +25,13 @@ export function RecordDetail({
   return (
     <Drawer title={`${row.kind} ${row.event_id}`} subtitle={row.summary} onClose={onClose} size="md">
       {row.trace_id && (
-        <Button icon="link" variant="secondary" size="sm" onClick={() => onTrace(row.trace_id)} className={styles.button}>
+        <Button
+          icon="link"
+          variant="secondary"
+          size="sm"
+          onClick={() => onTrace(row.trace_id)}
+          className={styles.button}
+        >
           Show trace {row.trace_id}
         </Button>
       )}
@@ -54,8 +60,21 @@ const getStyles = (theme: GrafanaTheme2) => ({
   table: css({
     width: '100%',
     fontSize: theme.typography.bodySmall.fontSize,
-    th: { textAlign: 'left', verticalAlign: 'top', paddingRight: theme.spacing(2), color: theme.colors.text.secondary, whiteSpace: 'nowrap' },
+    th: {
+      textAlign: 'left',
+      verticalAlign: 'top',
+      paddingRight: theme.spacing(2),
+      color: theme.colors.text.secondary,
+      whiteSpace: 'nowrap',
+    },
     td: { borderBottom: `1px solid ${theme.colors.border.weak}` },
   }),
-  pre: css({ margin: 0, padding: 0, background: 'none', border: 'none', whiteSpace: 'pre-wrap', wordBreak: 'break-all' }),
+  pre: css({
+    margin: 0,
+    padding: 0,
+    background: 'none',
+    border: 'none',
+    whiteSpace: 'pre-wrap',
+    wordBreak: 'break-all',
+  }),
 });

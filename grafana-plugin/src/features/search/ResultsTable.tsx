@@ -57,7 +57,9 @@ export function ResultsTable({
             <td>
               <Badge color={RESULT_COLORS[row.result] ?? 'blue'} text={row.result || '—'} />
             </td>
-            <td className={cx(Number(row.risk_level) >= 3 && styles.risk)}>{riskLabel(Number(row.risk_level))}</td>
+            <td className={cx(Number(row.risk_level) >= 3 && styles.risk)}>
+              {riskLabel(Number(row.risk_level))}
+            </td>
             <td className={styles.summary}>{row.summary || row.description}</td>
             <td>{row.service}</td>
             <td>

@@ -21,13 +21,20 @@ const RISK_OPTIONS: SelectableValue<string>[] = [
 /** Problems the exporter would reject, caught before asking it. */
 export function validateFilters(f: SearchFilters): Partial<Record<keyof SearchFilters, string>> {
   const problems: Partial<Record<keyof SearchFilters, string>> = {};
-  if (f.trace.trim() && !/^[0-9a-fA-F]{32}$/.test(f.trace.trim())) problems.trace = 'a 32-character hex trace id';
+  if (f.trace.trim() && !/^[0-9a-fA-F]{32}$/.test(f.trace.trim()))
+    problems.trace = 'a 32-character hex trace id';
   if (f.ip.trim() && !/^[0-9a-fA-F:.]+$/.test(f.ip.trim())) problems.ip = 'an IPv4 or IPv6 address';
   return problems;
 }
 
 /** Search filters; applied with the Search button (or Enter), cleared with Reset. */
-export function SearchForm({ initial, onSearch }: { initial: SearchFilters; onSearch: (f: SearchFilters) => void }) {
+export function SearchForm({
+  initial,
+  onSearch,
+}: {
+  initial: SearchFilters;
+  onSearch: (f: SearchFilters) => void;
+}) {
   const styles = useStyles2(getStyles);
   const [draft, setDraft] = useState<SearchFilters>(initial);
   const problems = validateFilters(draft);
@@ -37,7 +44,11 @@ export function SearchForm({ initial, onSearch }: { initial: SearchFilters; onSe
     event?.preventDefault();
     if (Object.keys(problems).length === 0) onSearch(draft);
   };
-  const text = (key: 'user' | 'ip' | 'trace' | 'action' | 'module' | 'service' | 'text', label: string, placeholder = '') => (
+  const text = (
+    key: 'user' | 'ip' | 'trace' | 'action' | 'module' | 'service' | 'text',
+    label: string,
+    placeholder = '',
+  ) => (
     <Field label={label} invalid={Boolean(problems[key])} error={problems[key]} className={styles.field}>
       <Input id={`search-${key}`} value={draft[key]} placeholder={placeholder} onChange={set(key)} />
     </Field>
@@ -51,7 +62,9 @@ export function SearchForm({ initial, onSearch }: { initial: SearchFilters; onSe
           placeholder="all kinds"
           options={KIND_OPTIONS}
           value={draft.kinds}
-          onChange={(values) => setDraft({ ...draft, kinds: values.map((v) => v.value ?? '').filter(Boolean) })}
+          onChange={(values) =>
+            setDraft({ ...draft, kinds: values.map((v) => v.value ?? '').filter(Boolean) })
+          }
         />
       </Field>
       {text('user', 'User', 'user id or name')}

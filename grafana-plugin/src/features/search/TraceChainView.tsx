@@ -12,7 +12,10 @@ function Line({ row, label }: { row: AuditRow; label: string }) {
   const styles = useStyles2(getStyles);
   return (
     <div className={styles.line} data-testid={`chain-${row.kind}`}>
-      <Badge text={label} color={row.kind === 'security' ? 'red' : row.kind === 'field_change' ? 'purple' : 'blue'} />
+      <Badge
+        text={label}
+        color={row.kind === 'security' ? 'red' : row.kind === 'field_change' ? 'purple' : 'blue'}
+      />
       <span className={styles.summary}>{row.summary || row.description}</span>
       <span className={styles.meta}>
         {row.event_time} · {row.username || row.user_id || '—'} · {formatIp(row.ip_address)} · {row.result}
@@ -49,7 +52,10 @@ export function TraceChainTree({ chain }: { chain: TraceChain }) {
         ))}
       </div>
       {chain.orphanChanges.length > 0 && (
-        <Alert severity="warning" title={`${chain.orphanChanges.length} field change(s) without their db operation`}>
+        <Alert
+          severity="warning"
+          title={`${chain.orphanChanges.length} field change(s) without their db operation`}
+        >
           A data-quality anomaly: these changes name a db operation that is not in this trace.
           {chain.orphanChanges.map((c) => (
             <Line key={c.event_id} row={c} label="orphan change" />
@@ -60,11 +66,29 @@ export function TraceChainTree({ chain }: { chain: TraceChain }) {
   );
 }
 
-export function TraceChainView({ tenant, traceId, onClose }: { tenant: string; traceId: string; onClose: () => void }) {
+export function TraceChainView({
+  tenant,
+  traceId,
+  onClose,
+}: {
+  tenant: string;
+  traceId: string;
+  onClose: () => void;
+}) {
   const trace = useTrace(tenant, traceId);
   return (
-    <Drawer title={`Trace ${traceId}`} subtitle="Everything this operation recorded, as one chain" onClose={onClose} size="lg">
-      <QueryState state={trace} what="Trace chain" isEmpty={(c) => c.rows === 0} emptyMessage="No audit records in this trace for this tenant">
+    <Drawer
+      title={`Trace ${traceId}`}
+      subtitle="Everything this operation recorded, as one chain"
+      onClose={onClose}
+      size="lg"
+    >
+      <QueryState
+        state={trace}
+        what="Trace chain"
+        isEmpty={(c) => c.rows === 0}
+        emptyMessage="No audit records in this trace for this tenant"
+      >
         {(chain) => (
           <>
             <Text color="secondary">{chain.rows} records</Text>
@@ -87,5 +111,9 @@ const getStyles = (theme: GrafanaTheme2) => ({
   }),
   summary: css({ fontFamily: theme.typography.fontFamilyMonospace }),
   meta: css({ color: theme.colors.text.secondary, fontSize: theme.typography.bodySmall.fontSize }),
-  indent: css({ marginLeft: theme.spacing(3), borderLeft: `2px solid ${theme.colors.border.medium}`, paddingLeft: theme.spacing(1) }),
+  indent: css({
+    marginLeft: theme.spacing(3),
+    borderLeft: `2px solid ${theme.colors.border.medium}`,
+    paddingLeft: theme.spacing(1),
+  }),
 });

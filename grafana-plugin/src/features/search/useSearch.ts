@@ -55,7 +55,11 @@ export function searchParams(
 }
 
 /** Fetches one page of GET /api/v1/search. */
-export function fetchSearchPage(params: Record<string, QueryValue>, cursor?: string | null, limit = PAGE_SIZE) {
+export function fetchSearchPage(
+  params: Record<string, QueryValue>,
+  cursor?: string | null,
+  limit = PAGE_SIZE,
+) {
   return apiGet('/search', searchPageSchema, { ...params, limit, cursor: cursor ?? undefined });
 }
 

@@ -1,7 +1,19 @@
 import { css } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
 import { config } from '@grafana/runtime';
-import { Alert, Badge, Button, Checkbox, Drawer, Field, Input, Select, Text, TextArea, useStyles2 } from '@grafana/ui';
+import {
+  Alert,
+  Badge,
+  Button,
+  Checkbox,
+  Drawer,
+  Field,
+  Input,
+  Select,
+  Text,
+  TextArea,
+  useStyles2,
+} from '@grafana/ui';
 import React, { useState } from 'react';
 
 import { SECURITY_EVENT_STATUSES, type SecurityEventDetail } from '../../api/alertSchemas';
@@ -39,7 +51,15 @@ const DETAIL_FIELDS = [
   'description',
 ] as const;
 
-function TriageForm({ event, tenant, onSaved }: { event: SecurityEventDetail; tenant: string; onSaved: () => void }) {
+function TriageForm({
+  event,
+  tenant,
+  onSaved,
+}: {
+  event: SecurityEventDetail;
+  tenant: string;
+  onSaved: () => void;
+}) {
   const user = config.bootData?.user;
   const [status, setStatus] = useState(event.status === 'PENDING' ? 'INVESTIGATING' : event.status);
   const [handler, setHandler] = useState(event.handler || user?.login || '');
@@ -94,7 +114,12 @@ function TriageForm({ event, tenant, onSaved }: { event: SecurityEventDetail; te
         invalid={needsResult}
         error={needsResult ? 'Describe the outcome before closing the event' : undefined}
       >
-        <TextArea id="triage-result" rows={3} value={result} onChange={(e) => setResult(e.currentTarget.value)} />
+        <TextArea
+          id="triage-result"
+          rows={3}
+          value={result}
+          onChange={(e) => setResult(e.currentTarget.value)}
+        />
       </Field>
       <Field>
         <Checkbox
@@ -190,14 +215,28 @@ export function TriageDrawer({
 }
 
 const getStyles = (theme: GrafanaTheme2) => ({
-  status: css({ display: 'flex', gap: theme.spacing(1), alignItems: 'center', marginBottom: theme.spacing(2) }),
+  status: css({
+    display: 'flex',
+    gap: theme.spacing(1),
+    alignItems: 'center',
+    marginBottom: theme.spacing(2),
+  }),
   table: css({
     width: '100%',
     marginBottom: theme.spacing(2),
     fontSize: theme.typography.bodySmall.fontSize,
-    th: { textAlign: 'left', color: theme.colors.text.secondary, paddingRight: theme.spacing(2), verticalAlign: 'top' },
+    th: {
+      textAlign: 'left',
+      color: theme.colors.text.secondary,
+      paddingRight: theme.spacing(2),
+      verticalAlign: 'top',
+    },
     td: { borderBottom: `1px solid ${theme.colors.border.weak}`, wordBreak: 'break-all' },
   }),
-  history: css({ paddingLeft: theme.spacing(2), marginBottom: theme.spacing(2), li: { marginBottom: theme.spacing(1) } }),
+  history: css({
+    paddingLeft: theme.spacing(2),
+    marginBottom: theme.spacing(2),
+    li: { marginBottom: theme.spacing(1) },
+  }),
   result: css({ color: theme.colors.text.secondary, whiteSpace: 'pre-wrap' }),
 });

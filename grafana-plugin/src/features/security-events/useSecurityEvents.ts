@@ -18,7 +18,13 @@ export interface SecurityEventFilters {
   detected: string;
 }
 
-export const NO_EVENT_FILTERS: SecurityEventFilters = { status: '', minRisk: '', eventType: '', user: '', detected: '' };
+export const NO_EVENT_FILTERS: SecurityEventFilters = {
+  status: '',
+  minRisk: '',
+  eventType: '',
+  user: '',
+  detected: '',
+};
 
 /** GET /api/v1/security-events with cursor paging (newest first, each with its current status). */
 export function useSecurityEvents(params: Record<string, QueryValue> | undefined, key: string) {
@@ -36,7 +42,11 @@ export function useSecurityEvents(params: Record<string, QueryValue> | undefined
     if (!current) return;
     setLoading(true);
     setError(undefined);
-    apiGet('/security-events', securityEventPageSchema, { ...current, limit: 100, cursor: from ?? undefined }).then(
+    apiGet('/security-events', securityEventPageSchema, {
+      ...current,
+      limit: 100,
+      cursor: from ?? undefined,
+    }).then(
       (page) => {
         if (id !== generation.current) return;
         setRows((previous) => (append ? [...previous, ...page.rows] : page.rows));
@@ -64,7 +74,11 @@ export function useSecurityEvents(params: Record<string, QueryValue> | undefined
 }
 
 /** GET /api/v1/security-events/{id}: one event, its current status and the whole status history. */
-export function useSecurityEvent(tenant: string, eventId: string, tick: number): AsyncState<SecurityEventDetail> {
+export function useSecurityEvent(
+  tenant: string,
+  eventId: string,
+  tick: number,
+): AsyncState<SecurityEventDetail> {
   return useAsync(
     () => apiGet(`/security-events/${encodeURIComponent(eventId)}`, securityEventDetailSchema, { tenant }),
     `${tenant}|${eventId}|${tick}`,

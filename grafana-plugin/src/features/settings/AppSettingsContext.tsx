@@ -5,7 +5,13 @@ import type { AppJsonData } from '../../constants';
 const AppSettingsContext = createContext<AppJsonData>({});
 
 /** The app's jsonData (exporter URL, data source uid, known tenants), as saved on the configuration page. */
-export function AppSettingsProvider({ settings, children }: { settings: AppJsonData; children: React.ReactNode }) {
+export function AppSettingsProvider({
+  settings,
+  children,
+}: {
+  settings: AppJsonData;
+  children: React.ReactNode;
+}) {
   return <AppSettingsContext.Provider value={settings}>{children}</AppSettingsContext.Provider>;
 }
 
