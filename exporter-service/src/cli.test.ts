@@ -57,6 +57,7 @@ test('auditlens serve answers health checks, logs no secrets, and stops cleanly 
         PATH: process.env.PATH ?? '',
         AUDITLENS_DATA_DIR: dir.path,
         AUDITLENS_OTLP_PORT: '0',
+        AUDITLENS_OTLP_GRPC_PORT: '0',
         AUDITLENS_API_PORT: '0',
         AUDITLENS_HOST: '127.0.0.1',
         AUDITLENS_INGEST_TOKENS: 'supersecret-ingest-token:acme',

@@ -38,6 +38,8 @@ export interface ExporterConfig {
   };
   dataDir: string;
   otlpPort: number;
+  /** OTLP/gRPC receiver port. */
+  otlpGrpcPort: number;
   apiPort: number;
   /** Interface the listeners bind to. */
   host: string;
@@ -62,6 +64,35 @@ export interface ExporterConfig {
   /** How far in the future an event time may lie (clock skew allowance). */
   maxFutureSkewMs: number;
   logLevel: string;
+  /** Retention floor, integrity signing, scheduled reports and archiving (docs/compliance.md). */
+  compliance: ComplianceConfig;
+}
+
+export const REPORT_FRAMEWORKS = ['mlps3', 'pci-dss-4', 'soc2', 'iso27001'] as const;
+export type ReportFramework = (typeof REPORT_FRAMEWORKS)[number];
+
+export interface ComplianceConfig {
+  /** No retention policy may keep rows for fewer days (China Cybersecurity Law art. 23(3)). */
+  retentionFloorDays: number;
+  /** Ed25519 private key (PKCS#8 PEM); unset = `<dataDir>/integrity/signing-key.pem`, generated. */
+  signingKeyFile: string | undefined;
+  /** This exporter's writer id; unset = generated once into `<dataDir>/integrity/writer-id`. */
+  writerId: string | undefined;
+  /** Further public keys whose checkpoints verification trusts (other writers). */
+  trustedKeyFiles: string[];
+  /** Daily report time `HH:MM` (in reportUtcOffsetMinutes); undefined = no scheduled reports. */
+  reportSchedule: string | undefined;
+  reportFrameworks: ReportFramework[];
+  /** Offset of the reporting time zone from UTC, in minutes (day boundaries, schedule). */
+  reportUtcOffsetMinutes: number;
+  /** TrueType/OpenType font for PDF reports (e.g. a CJK font); unset = Helvetica. */
+  reportFont: string | undefined;
+  /** Embedded mode: minutes between archive runs (0 = never). */
+  archiveIntervalMinutes: number;
+  /** Server mode: move rows past their online days to this volume (TTL … TO VOLUME). */
+  archiveVolume: string | undefined;
+  /** Server mode: storage policy that has the archive volume (set on the audit tables). */
+  archiveStoragePolicy: string | undefined;
 }
 
 const boolFromEnv = z
@@ -87,6 +118,7 @@ const envSchema = z.object({
     .optional(),
   AUDITLENS_DATA_DIR: z.string().min(1).default('./.auditlens-data'),
   AUDITLENS_OTLP_PORT: port.default(4318),
+  AUDITLENS_OTLP_GRPC_PORT: port.default(4317),
   AUDITLENS_API_PORT: port.default(8080),
   AUDITLENS_HOST: z.string().min(1).default('0.0.0.0'),
   AUDITLENS_INGEST_TOKENS: z.string().optional(),
@@ -99,6 +131,35 @@ const envSchema = z.object({
   AUDITLENS_MAX_ATTRIBUTE_BYTES: positiveInt.default(64 * 1024),
   AUDITLENS_MAX_FUTURE_SKEW_MS: positiveInt.default(5 * 60 * 1000),
   AUDITLENS_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  AUDITLENS_RETENTION_FLOOR_DAYS: z.coerce.number().int().min(1).max(65535).default(180),
+  AUDITLENS_SIGNING_KEY_FILE: z.string().min(1).optional(),
+  AUDITLENS_WRITER_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, dot, dash and underscore only (at most 64)')
+    .optional(),
+  AUDITLENS_TRUSTED_KEYS: z.string().optional(),
+  AUDITLENS_REPORT_SCHEDULE: z
+    .string()
+    .regex(/^(off|([01]\d|2[0-3]):[0-5]\d)$/, 'a time HH:MM (24-hour) or "off"')
+    .default('02:00'),
+  AUDITLENS_REPORT_FRAMEWORKS: z
+    .string()
+    .transform((v) =>
+      v
+        .split(',')
+        .map((f) => f.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.enum(REPORT_FRAMEWORKS)).min(1))
+    .default([...REPORT_FRAMEWORKS]),
+  AUDITLENS_REPORT_UTC_OFFSET: z
+    .string()
+    .regex(/^[+-](0\d|1[0-4]):[0-5]\d$/, 'an offset like +08:00 or -05:00')
+    .default('+00:00'),
+  AUDITLENS_REPORT_FONT: z.string().min(1).optional(),
+  AUDITLENS_ARCHIVE_INTERVAL_MINUTES: z.coerce.number().int().min(0).default(60),
+  AUDITLENS_ARCHIVE_VOLUME: z.string().regex(IDENTIFIER, 'must be a plain identifier').optional(),
+  AUDITLENS_ARCHIVE_STORAGE_POLICY: z.string().regex(IDENTIFIER, 'must be a plain identifier').optional(),
 });
 
 export type ExporterEnv = Partial<Record<keyof z.input<typeof envSchema>, string>>;
@@ -211,6 +272,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, configFile?: st
     },
     dataDir: resolve(e.AUDITLENS_DATA_DIR),
     otlpPort: e.AUDITLENS_OTLP_PORT,
+    otlpGrpcPort: e.AUDITLENS_OTLP_GRPC_PORT,
     apiPort: e.AUDITLENS_API_PORT,
     host: e.AUDITLENS_HOST,
     ingestTokens: parseIngestTokens(e.AUDITLENS_INGEST_TOKENS),
@@ -225,5 +287,28 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, configFile?: st
     maxAttributeBytes: e.AUDITLENS_MAX_ATTRIBUTE_BYTES,
     maxFutureSkewMs: e.AUDITLENS_MAX_FUTURE_SKEW_MS,
     logLevel: e.AUDITLENS_LOG_LEVEL,
+    compliance: {
+      retentionFloorDays: e.AUDITLENS_RETENTION_FLOOR_DAYS,
+      signingKeyFile: e.AUDITLENS_SIGNING_KEY_FILE,
+      writerId: e.AUDITLENS_WRITER_ID,
+      trustedKeyFiles: (e.AUDITLENS_TRUSTED_KEYS ?? '')
+        .split(',')
+        .map((f) => f.trim())
+        .filter(Boolean),
+      reportSchedule: e.AUDITLENS_REPORT_SCHEDULE === 'off' ? undefined : e.AUDITLENS_REPORT_SCHEDULE,
+      reportFrameworks: e.AUDITLENS_REPORT_FRAMEWORKS,
+      reportUtcOffsetMinutes: offsetMinutes(e.AUDITLENS_REPORT_UTC_OFFSET),
+      reportFont: e.AUDITLENS_REPORT_FONT,
+      archiveIntervalMinutes: e.AUDITLENS_ARCHIVE_INTERVAL_MINUTES,
+      archiveVolume: e.AUDITLENS_ARCHIVE_VOLUME,
+      archiveStoragePolicy: e.AUDITLENS_ARCHIVE_STORAGE_POLICY,
+    },
   };
+}
+
+/** `+08:00` → 480. */
+function offsetMinutes(offset: string): number {
+  const sign = offset.startsWith('-') ? -1 : 1;
+  const [hours = '0', minutes = '0'] = offset.slice(1).split(':');
+  return sign * (Number(hours) * 60 + Number(minutes));
 }

@@ -6,6 +6,8 @@ import { createLogger, type Logger } from './logger.js';
 import { ExporterMetrics } from './metrics.js';
 import { IngestPipeline } from './ingest/pipeline.js';
 import { createOtlpReceiver } from './http/otlp-receiver.js';
+import { closeGrpc, createOtlpGrpcServer, listenGrpc } from './grpc/otlp-grpc.js';
+import { OtlpExportHandler } from './otlp/export-handler.js';
 import { createOpsRouter } from './http/ops.js';
 import { createApiRouter } from './api/router.js';
 import { migrate } from './schema/migrate.js';
@@ -22,6 +24,8 @@ export interface RunningExporter {
   logger: Logger;
   /** Base URL of the OTLP/HTTP receiver, e.g. http://127.0.0.1:4318 */
   otlpUrl: string;
+  /** host:port of the OTLP/gRPC receiver. */
+  otlpGrpcAddress: string;
   /** Base URL of the REST API, health and metrics. */
   apiUrl: string;
   /** Stops listening, commits every queued row, closes the store. */
@@ -91,15 +95,22 @@ export async function startExporter(
   }
   const pipeline = new IngestPipeline(store, config.batch, metrics);
 
-  const otlpApp = createOtlpReceiver({
+  const handler = new OtlpExportHandler({
     pipeline,
     metrics,
     logger,
-    ingestTokens: config.ingestTokens,
     limits: { maxAttributeBytes: config.maxAttributeBytes, maxFutureSkewMs: config.maxFutureSkewMs },
-    maxBodyBytes: config.maxBodyBytes,
     spansAsRequests: config.spansAsRequests,
   });
+  const receiverOptions = {
+    handler,
+    metrics,
+    logger,
+    ingestTokens: config.ingestTokens,
+    maxBodyBytes: config.maxBodyBytes,
+  };
+  const otlpApp = createOtlpReceiver(receiverOptions);
+  const grpcServer = createOtlpGrpcServer(receiverOptions);
   const recorder = new InternalRecorder(pipeline);
   const context: ModuleContext = {
     config,
@@ -140,20 +151,22 @@ export async function startExporter(
   const apiServer = createServer(apiApp);
   const otlpPort = await listen(otlpServer, config.otlpPort, config.host);
   const apiPort = await listen(apiServer, config.apiPort, config.host);
+  const otlpGrpcPort = await listenGrpc(grpcServer, config.host, config.otlpGrpcPort);
   const otlpUrl = `http://${urlHost(config.host)}:${otlpPort}`;
   const apiUrl = `http://${urlHost(config.host)}:${apiPort}`;
-  logger.info({ otlpUrl, apiUrl, mode: store.mode }, 'exporter listening');
+  const otlpGrpcAddress = `${urlHost(config.host)}:${otlpGrpcPort}`;
+  logger.info({ otlpUrl, otlpGrpcAddress, apiUrl, mode: store.mode }, 'exporter listening');
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= (async () => {
       await stopModules();
       await pipeline.close();
-      await Promise.all([closeServer(otlpServer), closeServer(apiServer)]);
+      await Promise.all([closeServer(otlpServer), closeServer(apiServer), closeGrpc(grpcServer)]);
       await store.close();
       logger.info('exporter stopped');
     })();
     return closing;
   };
-  return { config, store, pipeline, metrics, logger, otlpUrl, apiUrl, close };
+  return { config, store, pipeline, metrics, logger, otlpUrl, otlpGrpcAddress, apiUrl, close };
 }

@@ -31,7 +31,7 @@ export function principalOf(response: Response): Principal {
 export function authenticate(tokens: ReadonlyMap<string, ApiToken>) {
   const table = new TokenTable(tokens);
   return (request: Request, response: Response, next: NextFunction): void => {
-    const token = table.isOpen ? DEV_TOKEN : table.lookup(request);
+    const token = table.isOpen ? DEV_TOKEN : table.lookup(request.headers.authorization);
     if (!token) {
       response
         .status(401)

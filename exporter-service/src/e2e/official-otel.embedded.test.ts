@@ -8,7 +8,7 @@ let exporter: RunningExporter;
 
 before(async () => {
   exporter = await startExporter(
-    { dataDir: dir.path, otlpPort: 0, apiPort: 0, host: '127.0.0.1', logLevel: 'silent' },
+    { dataDir: dir.path, otlpPort: 0, otlpGrpcPort: 0, apiPort: 0, host: '127.0.0.1', logLevel: 'silent' },
     {},
   );
 });

@@ -18,6 +18,7 @@ async function exporterWith(overrides: ExporterOverrides = {}): Promise<RunningE
     {
       dataDir: dir.path,
       otlpPort: 0,
+      otlpGrpcPort: 0,
       apiPort: 0,
       host: '127.0.0.1',
       logLevel: 'silent',

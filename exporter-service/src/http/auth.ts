@@ -1,5 +1,4 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
 import { SYSTEM_TENANT, type IngestToken } from '../config.js';
 
 /** What an authenticated (or dev-mode) ingest caller may write. */
@@ -28,10 +27,9 @@ export class TokenTable<T> {
     return this.entries.length === 0;
   }
 
-  /** The value bound to the request's bearer token; undefined when missing or unknown. */
-  lookup(request: IncomingMessage): T | undefined {
-    const header = request.headers.authorization ?? '';
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  /** The value bound to an `Authorization: Bearer …` header; undefined when missing or unknown. */
+  lookup(authorization: string | undefined): T | undefined {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
     if (!match?.[1]) return undefined;
     const presented = digest(match[1]);
     let found: T | undefined;

@@ -2,40 +2,20 @@ import express, { type Request, type Response } from 'express';
 import type { IngestToken } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { ExporterMetrics } from '../metrics.js';
-import { decodeLogsRequest, decodeTracesRequest, DecodeError, type Encoding } from '../otlp/decode.js';
+import type { Encoding } from '../otlp/decode.js';
+import type { OtlpExportHandler } from '../otlp/export-handler.js';
 import { encodeErrorStatus, encodeExportResponse, type Signal } from '../otlp/response.js';
-import {
-  mapLogsRequest,
-  type MappedBatch,
-  type Rejection,
-  type TenantContext,
-} from '../mapping/log-records.js';
-import { mapTracesRequest } from '../mapping/http-spans.js';
-import type { RowLimits } from '../mapping/row.js';
-import { IngestPipeline, QueueFullError } from '../ingest/pipeline.js';
-import { StoreUnavailableError } from '../store/store.js';
 import { BodyError, readBody } from './body.js';
-import { grantOf, mayWrite, OPEN_GRANT, TokenTable, type IngestGrant } from './auth.js';
+import { grantOf, OPEN_GRANT, TokenTable, type IngestGrant } from './auth.js';
 
 export interface OtlpReceiverOptions {
-  pipeline: IngestPipeline;
+  handler: OtlpExportHandler;
   metrics: ExporterMetrics;
   logger: Logger;
   ingestTokens: ReadonlyMap<string, IngestToken>;
-  limits: RowLimits;
   maxBodyBytes: number;
-  spansAsRequests: boolean;
   /** Seconds a sender should wait before retrying after 503 / 429. */
   retryAfterSeconds?: { unavailable: number; overloaded: number };
-}
-
-/** partial_success.error_message stays readable and bounded: the first few reasons, then a count. */
-const MAX_LISTED_REJECTIONS = 10;
-
-function rejectionMessage(rejections: readonly Rejection[]): string {
-  const listed = rejections.slice(0, MAX_LISTED_REJECTIONS).map((r) => r.message.slice(0, 400));
-  const more = rejections.length - listed.length;
-  return listed.join('; ') + (more > 0 ? `; and ${more} more` : '');
 }
 
 function encodingOf(request: Request): Encoding | undefined {
@@ -66,7 +46,7 @@ export function createOtlpReceiver(options: OtlpReceiverOptions): express.Expres
 
     let grant: IngestGrant = OPEN_GRANT;
     if (!tokens.isOpen) {
-      const token = tokens.lookup(request);
+      const token = tokens.lookup(request.headers.authorization);
       if (!token) {
         request.resume();
         reply(401, 'missing or unknown bearer token', { 'WWW-Authenticate': 'Bearer' });
@@ -79,65 +59,27 @@ export function createOtlpReceiver(options: OtlpReceiverOptions): express.Expres
       reply(415, 'Content-Type must be application/x-protobuf or application/json');
       return;
     }
-
-    let batch: MappedBatch;
+    let body: Buffer;
     try {
-      const body = await readBody(request, options.maxBodyBytes);
-      const tenant: TenantContext = { defaultTenant: grant.defaultTenant };
-      batch =
-        signal === 'logs'
-          ? mapLogsRequest(decodeLogsRequest(body, encoding), options.limits, tenant)
-          : options.spansAsRequests
-            ? mapTracesRequest(decodeTracesRequest(body, encoding), options.limits, tenant)
-            : { rows: [], rejections: [], skipped: countSpans(decodeTracesRequest(body, encoding)) };
+      body = await readBody(request, options.maxBodyBytes);
     } catch (error) {
       if (error instanceof BodyError) return reply(error.status, error.message);
-      if (error instanceof DecodeError) return reply(400, error.message);
-      if (error instanceof RangeError) return reply(400, `request too deeply nested: ${error.message}`);
       throw error;
     }
 
-    const allowed = batch.rows.filter((row) => {
-      if (mayWrite(grant, row.tenantId)) return true;
-      batch.rejections.push({
-        reason: 'tenant_not_allowed',
-        message: `${row.kind} record for tenant "${row.tenantId}" is not allowed for this token`,
-      });
-      return false;
-    });
-    for (const row of allowed) options.metrics.received.inc({ signal, kind: row.kind });
-    if (batch.skipped > 0) options.metrics.skipped.inc({ signal }, batch.skipped);
-
-    try {
-      const result = await options.pipeline.ingest(allowed);
-      const rejections = [...batch.rejections, ...result.rejected];
-      for (const r of rejections) options.metrics.rejected.inc({ reason: r.reason });
-      if (rejections.length > 0) {
-        options.logger.warn(
-          { signal, rejected: rejections.length, first: rejections[0]?.message },
-          'records rejected',
-        );
+    const outcome = await options.handler.export(signal, body, encoding, grant);
+    switch (outcome.kind) {
+      case 'invalid':
+        return reply(400, outcome.message);
+      case 'overloaded':
+        return reply(429, outcome.message, { 'Retry-After': String(retryAfter.overloaded) });
+      case 'unavailable':
+        return reply(503, outcome.message, { 'Retry-After': String(retryAfter.unavailable) });
+      case 'accepted': {
+        options.metrics.requests.inc({ signal, status: '200' });
+        const { body: answer, contentType } = encodeExportResponse(signal, encoding, outcome.partial);
+        response.status(200).type(contentType).send(answer);
       }
-      options.metrics.requests.inc({ signal, status: '200' });
-      const { body, contentType } = encodeExportResponse(
-        signal,
-        encoding,
-        rejections.length > 0
-          ? { rejected: rejections.length, message: rejectionMessage(rejections) }
-          : undefined,
-      );
-      response.status(200).type(contentType).send(body);
-    } catch (error) {
-      if (error instanceof QueueFullError) {
-        return reply(429, error.message, { 'Retry-After': String(retryAfter.overloaded) });
-      }
-      if (error instanceof StoreUnavailableError) {
-        options.logger.error({ signal, err: error.message }, 'store unavailable; sender told to retry');
-        return reply(503, 'audit store unavailable, retry later', {
-          'Retry-After': String(retryAfter.unavailable),
-        });
-      }
-      throw error;
     }
   };
 
@@ -158,11 +100,4 @@ export function createOtlpReceiver(options: OtlpReceiverOptions): express.Expres
       .json({ code: 5, message: 'not found: OTLP endpoints are POST /v1/logs and POST /v1/traces' });
   });
   return app;
-}
-
-function countSpans(request: ReturnType<typeof decodeTracesRequest>): number {
-  return (request.resourceSpans ?? []).reduce(
-    (n, rs) => n + (rs.scopeSpans ?? []).reduce((m, ss) => m + (ss.spans?.length ?? 0), 0),
-    0,
-  );
 }

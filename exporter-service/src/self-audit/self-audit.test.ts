@@ -22,6 +22,7 @@ test('start, stop, a configuration change and a store outage are recorded, witho
       {
         dataDir: dir.path,
         otlpPort: 0,
+        otlpGrpcPort: 0,
         apiPort: 0,
         host: '127.0.0.1',
         logLevel: 'silent',

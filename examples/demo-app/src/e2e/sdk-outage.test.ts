@@ -25,7 +25,10 @@ after(async () => {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const start = (port: number) =>
-  startExporter({ dataDir, otlpPort: port, apiPort: 0, host: '127.0.0.1', logLevel: 'silent' }, {});
+  startExporter(
+    { dataDir, otlpPort: port, otlpGrpcPort: 0, apiPort: 0, host: '127.0.0.1', logLevel: 'silent' },
+    {},
+  );
 
 test(
   `exporter down for ${OUTAGE_SECONDS} s, then back: every record arrives exactly once`,
