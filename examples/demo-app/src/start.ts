@@ -3,19 +3,15 @@
  * traffic generator, in one process. Configuration by environment:
  *   AUDITLENS_DATA_DIR    data directory (embedded ClickHouse, spool)   ./.auditlens-data
  *   AUDITLENS_OTLP_PORT   OTLP/HTTP receiver                            4318
+ *   AUDITLENS_OTLP_GRPC_PORT  OTLP/gRPC receiver                        4317
  *   AUDITLENS_API_PORT    exporter REST API, health, metrics            8080
  *   DEMO_PORT             the demo app                                  3000
  *   DEMO_TRAFFIC_INTERVAL_MS  pause between traffic rounds              5000
  *   DEMO_STATUS_INTERVAL_MS   how often row counts are printed          10000
  */
 import { startExporter } from '@auditlens/exporter';
-import { initAudit } from '@auditlens/sdk';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { createDemoApp } from './app.js';
-import { initialiseSystem } from './system-init.js';
-import { TrafficGenerator } from './traffic.js';
-import { UserRepository } from './users.js';
+import { envNumber, startDemo } from './demo.js';
 
 const TABLES = [
   'audit_request_log',
@@ -25,38 +21,16 @@ const TABLES = [
   'audit_admin_log',
 ];
 
-function envNumber(name: string, fallback: number): number {
-  const value = Number(process.env[name]);
-  return process.env[name] !== undefined && Number.isFinite(value) ? value : fallback;
-}
-
 const exporter = await startExporter({ logLevel: process.env.AUDITLENS_LOG_LEVEL ?? 'warn' });
-const audit = initAudit({
-  serviceName: 'auditlens-demo',
-  serviceVersion: '0.1.0',
-  environment: 'demo',
+const demo = await startDemo({
   endpoint: exporter.otlpUrl,
   spoolDir: path.join(exporter.config.dataDir, 'spool', 'auditlens-demo'),
-  tenant: 'tenant_001',
-  complianceTags: ['MLPS-L3'],
+  host: '127.0.0.1',
+  port: envNumber('DEMO_PORT', 3000),
+  trafficIntervalMs: envNumber('DEMO_TRAFFIC_INTERVAL_MS', 5000),
 });
-
-const users = new UserRepository(audit);
-initialiseSystem(audit, users);
-const app = createDemoApp(audit, users);
-const server = app.listen(envNumber('DEMO_PORT', 3000), '127.0.0.1');
-await new Promise<void>((resolve, reject) => {
-  server.once('listening', resolve);
-  server.once('error', reject);
-});
-const demoUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-
-const traffic = new TrafficGenerator({
-  baseUrl: demoUrl,
-  intervalMs: envNumber('DEMO_TRAFFIC_INTERVAL_MS', 5000),
-  onError: (error) => console.error('[traffic]', error instanceof Error ? error.message : error),
-});
-traffic.start();
+const { audit } = demo;
+const demoUrl = demo.url;
 
 console.log(`
 AuditLens demo is running.
@@ -103,10 +77,7 @@ async function stop(signal: string): Promise<void> {
   stopping = true;
   console.log(`\n${signal}: stopping (flushing audit records)...`);
   clearInterval(status);
-  await traffic.stop();
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
-  await audit.shutdown();
+  await demo.stop();
   await exporter.close();
   process.exit(0);
 }
