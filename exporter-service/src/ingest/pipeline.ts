@@ -23,6 +23,12 @@ export interface PipelineOptions {
 
 export type CommitListener = (table: string, rows: readonly AuditRow[]) => void;
 
+/** Awaited around every insert (integrity): a batch is acknowledged only when its hooks resolve. */
+export interface CommitHooks {
+  beforeInsert?(table: string, rows: readonly AuditRow[]): Promise<void>;
+  afterCommit?(table: string, rows: readonly AuditRow[]): Promise<void>;
+}
+
 /**
  * Routes rows to their table's writer and resolves when every row is committed (or known to be
  * stored already). Memory is bounded: past maxQueuedRows new work is refused, not queued.
@@ -30,6 +36,8 @@ export type CommitListener = (table: string, rows: readonly AuditRow[]) => void;
 export class IngestPipeline {
   private readonly writers = new Map<string, TableWriter>();
   private readonly listeners: CommitListener[] = [];
+  private readonly hooks: CommitHooks[] = [];
+  private readonly transforms: ((row: AuditRow) => void)[] = [];
   private closed = false;
 
   constructor(
@@ -41,6 +49,16 @@ export class IngestPipeline {
   /** Subscribes to committed rows (alert engine, integrity chain). */
   onCommit(listener: CommitListener): void {
     this.listeners.push(listener);
+  }
+
+  /** Adds hooks awaited before each insert and after each commit (see CommitHooks). */
+  useCommitHooks(hooks: CommitHooks): void {
+    this.hooks.push(hooks);
+  }
+
+  /** Adjusts every row before it is queued (e.g. per-row retention from the policies). */
+  useRowTransform(transform: (row: AuditRow) => void): void {
+    this.transforms.push(transform);
   }
 
   get queuedRows(): number {
@@ -68,6 +86,12 @@ export class IngestPipeline {
           this.metrics.inserted.inc({ table: t }, rows.length);
           for (const listener of this.listeners) listener(t, rows);
         },
+        beforeInsert: async (t, rows) => {
+          for (const hook of this.hooks) await hook.beforeInsert?.(t, rows);
+        },
+        afterCommit: async (t, rows) => {
+          for (const hook of this.hooks) await hook.afterCommit?.(t, rows);
+        },
         onBatch: (t, seconds, ok) => {
           this.metrics.batchLatency.observe({ table: t }, seconds);
           if (!ok) this.metrics.insertFailures.inc({ table: t });
@@ -91,6 +115,7 @@ export class IngestPipeline {
     }
     const byTable = new Map<string, AuditRow[]>();
     for (const row of rows) {
+      for (const transform of this.transforms) transform(row);
       const list = byTable.get(row.table) ?? [];
       list.push(row);
       byTable.set(row.table, list);

@@ -16,6 +16,10 @@ export interface TableWriterOptions {
   /** Called with the rows of each committed insert, after the commit (alerts, integrity). */
   onCommit?: (table: string, rows: readonly AuditRow[]) => void;
   onBatch?: (table: string, seconds: number, ok: boolean) => void;
+  /** Awaited before a batch's new rows are inserted (e.g. the integrity journal); a failure fails the batch. */
+  beforeInsert?: (table: string, rows: readonly AuditRow[]) => Promise<void>;
+  /** Awaited after the commit, before any row is acknowledged (e.g. the signed checkpoint). */
+  afterCommit?: (table: string, rows: readonly AuditRow[]) => Promise<void>;
 }
 
 interface Pending {
@@ -113,9 +117,17 @@ export class TableWriter {
         else fresh.push(item);
       }
       const committed: AuditRow[] = [];
+      if (fresh.length > 0)
+        await this.options.beforeInsert?.(
+          this.table,
+          fresh.map((i) => i.row),
+        );
       await this.insertIsolating(fresh, outcomeById, committed);
+      if (committed.length > 0) {
+        this.options.onCommit?.(this.table, committed);
+        await this.options.afterCommit?.(this.table, committed);
+      }
       this.options.onBatch?.(this.table, (performance.now() - started) / 1000, true);
-      if (committed.length > 0) this.options.onCommit?.(this.table, committed);
     } catch (error) {
       this.options.onBatch?.(this.table, (performance.now() - started) / 1000, false);
       const message = error instanceof Error ? error.message : String(error);
