@@ -45,6 +45,46 @@ export const MIGRATIONS: Migration[] = [
       },
     ],
   },
+  {
+    // Compliance (issue 6): per-row online days for archiving; the per-row TTL no longer deletes
+    // rows whose retention_days is above 20000 (toDateTime(event_time) + 30000 days wraps past
+    // 2106 into the past, which deleted such rows at once; above 20000 = permanent); per-row
+    // digests and the minimum retention in integrity checkpoints; deduplication of a retried
+    // checkpoint insert.
+    version: 3,
+    name: 'retention tiers (online_days), checkpoint row digests and minimum retention',
+    steps: (target) => {
+      const on = target.cluster ? ` ON CLUSTER ${target.cluster}` : '';
+      const names = (table: string): string[] => (target.cluster ? [`${table}_local`, table] : [table]);
+      return [
+        ...AUDIT_TABLE_DEFS.flatMap((table) =>
+          names(table.name).map(
+            (name) =>
+              `ALTER TABLE ${target.database}.${name}${on} ADD COLUMN IF NOT EXISTS ` +
+              'online_days UInt16 DEFAULT retention_days AFTER retention_days',
+          ),
+        ),
+        ...AUDIT_TABLE_DEFS.map(
+          (table) =>
+            `ALTER TABLE ${target.database}.${target.cluster ? `${table.name}_local` : table.name}${on} ` +
+            'MODIFY TTL toDateTime(event_time) + toIntervalDay(retention_days) WHERE retention_days <= 20000 ' +
+            'SETTINGS materialize_ttl_after_modify = 0',
+        ),
+        ...names('audit_integrity_checkpoint').map(
+          (name) =>
+            `ALTER TABLE ${target.database}.${name}${on} ` +
+            'ADD COLUMN IF NOT EXISTS row_digests Array(FixedString(64)) CODEC(ZSTD(1)) AFTER event_ids, ' +
+            'ADD COLUMN IF NOT EXISTS min_retention_days UInt16 DEFAULT 65535 AFTER row_count',
+        ),
+        ...(target.cluster
+          ? []
+          : [
+              `ALTER TABLE ${target.database}.audit_integrity_checkpoint ` +
+                'MODIFY SETTING non_replicated_deduplication_window = 1000',
+            ]),
+      ];
+    },
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));
