@@ -3,6 +3,7 @@ import { ConfigError, loadConfig } from './config.js';
 import { startExporter } from './exporter.js';
 import { migrate, schemaStatements } from './schema/migrate.js';
 import { createStore } from './store/index.js';
+import { registerComplianceCommands } from './reports/cli-commands.js';
 
 /** Shutdown deadline: queued rows get this long to commit after SIGTERM/SIGINT. */
 const SHUTDOWN_DEADLINE_MS = 30_000;
@@ -92,6 +93,9 @@ export async function main(argv: string[]): Promise<number> {
     .action((options: { print?: boolean; cluster?: string; config?: string }) => {
       action = runMigrate(options);
     });
+  registerComplianceCommands(program, (work) => {
+    action = work();
+  });
   try {
     await program.parseAsync(argv, { from: 'user' });
     return await action;

@@ -6,6 +6,7 @@ import type { IngestPipeline } from './ingest/pipeline.js';
 import type { AccessLog } from './api/access-log.js';
 import type { InternalRecorder } from './internal-records.js';
 import { selfAuditModule } from './self-audit/self-audit.js';
+import { complianceModule } from './reports/module.js';
 import type { AuditStore } from './store/store.js';
 
 /** What a feature module gets when the exporter starts (store migrated, pipeline running). */
@@ -34,5 +35,6 @@ export interface ExporterModule {
 
 /** The modules every exporter runs, in start order. */
 export function defaultModules(): ExporterModule[] {
-  return [selfAuditModule()];
+  // Compliance first: its integrity hooks must seal every record the other modules write.
+  return [complianceModule(), selfAuditModule()];
 }

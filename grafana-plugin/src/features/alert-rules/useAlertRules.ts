@@ -87,9 +87,12 @@ export function compareRule(desired: ProvisionedRule, actual: ProvisionedRule | 
  */
 export function useGrafanaSync(tenant: string, datasourceUid: string, key: string): AsyncState<GrafanaSync> {
   return useAsync(async () => {
+    // all=true: every rule gets its Grafana rule; one without a contact point is routed by
+    // Grafana's notification policies.
     const desired = await apiGet('/grafana/alert-rules', desiredGrafanaRulesSchema, {
       tenant,
       datasourceUid,
+      all: 'true',
     });
     let actual: ProvisionedRule[] = [];
     let grafanaError: unknown;

@@ -1,0 +1,622 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, writeFileSync } from 'node:fs';
+import { hostname, userInfo } from 'node:os';
+import { extname } from 'node:path';
+import { Presets, SingleBar } from 'cli-progress';
+import { Option, type Command } from 'commander';
+import { AccessLog } from '../api/access-log.js';
+import type { Principal } from '../api/principal.js';
+import { loadConfig, REPORT_FRAMEWORKS, type ExporterConfig, type ReportFramework } from '../config.js';
+import { IngestPipeline } from '../ingest/pipeline.js';
+import { InternalRecorder } from '../internal-records.js';
+import { createLogger } from '../logger.js';
+import { AUDIT_TABLES } from '../mapping/kinds.js';
+import { ExporterMetrics } from '../metrics.js';
+import { migrate } from '../schema/migrate.js';
+import { createStore, type AuditStore } from '../store/index.js';
+import { CanonicalSchema } from '../integrity/canonical.js';
+import { defaultKeyPath, loadPublicKeys, loadSigningKey } from '../integrity/keys.js';
+import { verifyIntegrity, type VerifyResult } from '../integrity/verify.js';
+import type { Actor } from '../retention/admin-record.js';
+import {
+  policyInputSchema,
+  RetentionPolicies,
+  type PolicyChange,
+  type PolicyInput,
+} from '../retention/policies.js';
+import { policyView } from '../retention/routes.js';
+import { archiveExpiredOnline, reapplyRetention } from '../retention/storage.js';
+import { renderCsv } from './csv.js';
+import { PERIOD_TYPES, resolvePeriod, type PeriodType } from './periods.js';
+import { renderPdf } from './pdf.js';
+import { ComplianceRuntime } from './runtime.js';
+
+/** Exit codes: 0 intact / done, 1 integrity broken, 2 usage or configuration, 3 report has gaps (--fail-on-gap). */
+export const EXIT = { ok: 0, broken: 1, usage: 2, gap: 3 } as const;
+
+/** A usage problem the CLI reports with exit code 2. */
+export class CliUsageError extends Error {
+  override name = 'CliUsageError';
+}
+
+function parseTime(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
+  if (!Number.isFinite(ms))
+    throw new CliUsageError(`${name}: an ISO-8601 time or epoch milliseconds expected`);
+  return ms;
+}
+
+function cliActor(): Actor {
+  const user = (() => {
+    try {
+      return userInfo().username;
+    } catch {
+      return 'unknown';
+    }
+  })();
+  return {
+    id: `cli:${user}@${hostname()}`,
+    name: user,
+    role: 'admin',
+    address: '127.0.0.1',
+    userAgent: 'auditlens-cli',
+  };
+}
+
+function cliPrincipal(actor: Actor): Principal {
+  return {
+    role: 'admin',
+    tenants: new Set(['*']),
+    subject: actor.id,
+    userName: actor.name,
+    clientAddress: actor.address,
+    userAgent: actor.userAgent,
+  };
+}
+
+interface CliSession {
+  config: ExporterConfig;
+  store: AuditStore;
+  runtime: ComplianceRuntime;
+  recorder: InternalRecorder;
+  accessLog: AccessLog;
+  actor: Actor;
+  close(): Promise<void>;
+}
+
+/**
+ * A short-lived writer for the CLI: its own pipeline, sealed under a fresh writer id (one chain
+ * per run, so concurrent CLI runs never share a chain), with the exporter's signing key.
+ */
+async function openSession(
+  configFile: string | undefined,
+  options: { migrate: boolean },
+): Promise<CliSession> {
+  const config = loadConfig(process.env, configFile);
+  const store = await createStore(config);
+  try {
+    if (options.migrate) await migrate(store, { cluster: config.clickhouse.cluster });
+    const pipeline = new IngestPipeline(store, config.batch, new ExporterMetrics());
+    const recorder = new InternalRecorder(pipeline);
+    const runtime = await ComplianceRuntime.open({
+      config,
+      store,
+      pipeline,
+      recorder,
+      logger: createLogger('warn'),
+      writerId: `cli-${hostname()
+        .replace(/[^A-Za-z0-9-]/g, '')
+        .slice(0, 24)}-${randomBytes(4).toString('hex')}`,
+      journal: false,
+    });
+    const actor = cliActor();
+    return {
+      config,
+      store,
+      runtime,
+      recorder,
+      accessLog: new AccessLog(recorder),
+      actor,
+      close: async () => {
+        await runtime.close();
+        await pipeline.close();
+        await store.close();
+      },
+    };
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+}
+
+function progressBar(label: string): { update: (done: number, total: number) => void; stop: () => void } {
+  if (!process.stderr.isTTY) return { update: () => undefined, stop: () => undefined };
+  const bar = new SingleBar(
+    {
+      format: `${label} [{bar}] {percentage}% | {value}/{total} rows | ETA {eta_formatted}`,
+      stream: process.stderr,
+    },
+    Presets.shades_classic,
+  );
+  let started = false;
+  return {
+    update: (done, total) => {
+      if (!started) {
+        bar.start(Math.max(total, 1), 0);
+        started = true;
+      }
+      bar.setTotal(Math.max(total, 1));
+      bar.update(done);
+    },
+    stop: () => {
+      if (started) bar.stop();
+    },
+  };
+}
+
+function printVerify(result: VerifyResult): void {
+  const out = process.stdout;
+  out.write(
+    `tenant ${result.tenant || '(system)'}  ${result.from} – ${result.to}\n` +
+      `${result.rows} rows, ${result.checkpoints} checkpoints, ${result.chains.length} chains verified in ` +
+      `${result.durationMs} ms (${result.rowsPerSecond} rows/s); ${result.expiredRows} expired, ${result.unsealedRows} not yet sealed\n`,
+  );
+  if (result.ok) {
+    out.write('INTACT: every row is covered by a valid signed checkpoint and unchanged\n');
+    return;
+  }
+  out.write(`BROKEN: ${result.problemCount} problems\n`);
+  const first = result.firstBroken;
+  if (first) {
+    out.write(
+      `first broken batch: ${first.table}` +
+        (first.sequence === null
+          ? ' (rows outside any checkpoint)'
+          : ` writer ${first.writer} checkpoint ${first.sequence}`) +
+        ` ${first.firstEventTime}\n`,
+    );
+    for (const p of first.problems.slice(0, 20)) {
+      out.write(`  ${p.kind}${p.eventId ? ` ${p.eventId}` : ''}: ${p.detail}\n`);
+    }
+  }
+}
+
+async function runVerify(options: {
+  tenant: string;
+  from?: string;
+  to?: string;
+  publicKey?: string[];
+  json?: boolean;
+  config?: string;
+}): Promise<number> {
+  const config = loadConfig(process.env, options.config);
+  const fromMs = parseTime(options.from, '--from');
+  const toMs = parseTime(options.to, '--to');
+  const tenantId = options.tenant === '@system' ? '' : options.tenant;
+  let trusted;
+  if (options.publicKey && options.publicKey.length > 0) {
+    trusted = loadPublicKeys(options.publicKey);
+  } else {
+    const keyPath = config.compliance.signingKeyFile ?? defaultKeyPath(config.dataDir);
+    if (!existsSync(keyPath)) {
+      throw new CliUsageError(
+        `no signing key at ${keyPath}: pass the exporter's public key with --public-key <file>`,
+      );
+    }
+    trusted = loadPublicKeys(config.compliance.trustedKeyFiles);
+    const key = loadSigningKey(keyPath, { create: false });
+    trusted.set(key.keyId, key.publicKey);
+  }
+  const store = await createStore(config);
+  let result: VerifyResult;
+  try {
+    const schema = await CanonicalSchema.load(store, AUDIT_TABLES);
+    const policies = new RetentionPolicies(store, config.compliance.retentionFloorDays);
+    await policies.load();
+    const bar = progressBar('verify');
+    try {
+      result = await verifyIntegrity(store, {
+        tenantId,
+        fromMs,
+        toMs,
+        schema,
+        trustedKeys: trusted,
+        floorDays: policies.floorDays,
+        policyDeleteDays: (table) => policies.deleteDaysFor(table),
+        onProgress: bar.update,
+      });
+    } finally {
+      bar.stop();
+    }
+  } finally {
+    await store.close();
+  }
+  await recordCliAccess(options.config, {
+    tenantId,
+    type: 'verify',
+    resource: 'auditlens verify',
+    filter: { from: options.from ?? null, to: options.to ?? null },
+    rows: result.rows,
+  });
+  if (options.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  else printVerify(result);
+  return result.ok ? EXIT.ok : EXIT.broken;
+}
+
+/** Records the CLI's read of audit data; warns when it cannot (no signing key, read-only store). */
+async function recordCliAccess(
+  configFile: string | undefined,
+  event: Parameters<AccessLog['record']>[1],
+): Promise<void> {
+  let session: CliSession | undefined;
+  try {
+    session = await openSession(configFile, { migrate: false });
+    await session.accessLog.record(cliPrincipal(session.actor), event);
+  } catch (error) {
+    process.stderr.write(
+      `auditlens: warning: this access was not recorded in audit_access_log (${(error as Error).message})\n`,
+    );
+  } finally {
+    await session?.close();
+  }
+}
+
+async function runReport(options: {
+  tenant: string;
+  framework: string;
+  period: string;
+  at?: string;
+  from?: string;
+  to?: string;
+  out?: string;
+  format?: string;
+  failOnGap?: boolean;
+  config?: string;
+}): Promise<number> {
+  if (!(REPORT_FRAMEWORKS as readonly string[]).includes(options.framework)) {
+    throw new CliUsageError(`--framework: one of ${REPORT_FRAMEWORKS.join(', ')}`);
+  }
+  if (!(PERIOD_TYPES as readonly string[]).includes(options.period)) {
+    throw new CliUsageError(`--period: one of ${PERIOD_TYPES.join(', ')}`);
+  }
+  const format = (options.format ?? (options.out ? extname(options.out).slice(1) : 'text')).toLowerCase();
+  if (!['pdf', 'csv', 'json', 'text'].includes(format)) throw new CliUsageError('--format: pdf, csv or json');
+  const session = await openSession(options.config, { migrate: true });
+  try {
+    const tenantId = options.tenant === '@system' ? '' : options.tenant;
+    let period;
+    try {
+      period = resolvePeriod(
+        options.period as PeriodType,
+        {
+          at: parseTime(options.at, '--at'),
+          from: parseTime(options.from, '--from'),
+          to: parseTime(options.to, '--to'),
+        },
+        session.config.compliance.reportUtcOffsetMinutes,
+      );
+    } catch (error) {
+      throw new CliUsageError(`--${(error as Error).message}`);
+    }
+    const report = await session.runtime.generateReport({
+      tenantId,
+      framework: options.framework as ReportFramework,
+      period,
+      generatedBy: session.actor.id,
+    });
+    await session.accessLog.record(cliPrincipal(session.actor), {
+      tenantId,
+      type: format === 'pdf' || format === 'csv' ? 'export' : 'report',
+      resource: 'auditlens report',
+      filter: { framework: options.framework, period: options.period, label: period.label },
+      rows: report.content.summary.total,
+    });
+    const { content, sha256 } = report;
+    let output: Buffer | string | undefined;
+    if (format === 'pdf')
+      output = await renderPdf(content, sha256, { font: session.config.compliance.reportFont });
+    else if (format === 'csv') output = renderCsv(content, sha256);
+    else if (format === 'json') output = `${report.json}\n`;
+    if (output !== undefined && options.out) writeFileSync(options.out, output);
+    else if (output !== undefined) process.stdout.write(output);
+    const summary =
+      `report ${content.id} ${content.framework.id} ${content.period.label} tenant ${tenantId || '(system)'}: ` +
+      `${content.status.toUpperCase()} (met ${content.statusCounts.met}, gap ${content.statusCounts.gap}, ` +
+      `n/a ${content.statusCounts.not_applicable}) in ${content.generationMs} ms; sha256 ${sha256}` +
+      (options.out ? `; written to ${options.out}` : '');
+    (output !== undefined && !options.out ? process.stderr : process.stdout).write(`${summary}\n`);
+    if (format === 'text') {
+      for (const control of content.controls)
+        process.stdout.write(`  ${control.status.padEnd(14)} ${control.id}  ${control.title}\n`);
+    }
+    return options.failOnGap && content.status === 'gap' ? EXIT.gap : EXIT.ok;
+  } finally {
+    await session.close();
+  }
+}
+
+async function withSession(
+  configFile: string | undefined,
+  work: (session: CliSession) => Promise<void>,
+): Promise<number> {
+  const session = await openSession(configFile, { migrate: true });
+  try {
+    await work(session);
+    return EXIT.ok;
+  } finally {
+    await session.close();
+  }
+}
+
+async function recordPolicyChanges(
+  session: CliSession,
+  changes: PolicyChange[],
+  command: string,
+): Promise<void> {
+  const operation = {
+    create: 'RETENTION_POLICY_CREATE',
+    update: 'RETENTION_POLICY_UPDATE',
+    delete: 'RETENTION_POLICY_DELETE',
+  };
+  for (const change of changes) {
+    const target = change.after ?? change.before;
+    await session.runtime.recordChange(
+      {
+        operation: operation[change.action],
+        targetType: 'RETENTION_POLICY',
+        targetId: target?.id ?? '',
+        targetName: target?.name ?? '',
+        details: { before: change.before, after: change.after },
+        method: 'CLI',
+        path: command,
+        status: 0,
+      },
+      session.actor,
+    );
+  }
+}
+
+function policyError(error: unknown): never {
+  if (error instanceof Error && 'field' in error) throw new CliUsageError(error.message);
+  throw error;
+}
+
+/**
+ * Adds verify, report, retention and integrity to the `auditlens` program. `run` receives each
+ * command's work; failures that are not an integrity verdict exit 2 with a message.
+ */
+export function registerComplianceCommands(
+  program: Command,
+  start: (work: () => Promise<number>) => void,
+): void {
+  const run = (work: () => Promise<number>): void =>
+    start(() =>
+      work().catch((error: unknown) => {
+        process.stderr.write(`auditlens: ${(error as Error).message}\n`);
+        return EXIT.usage;
+      }),
+    );
+  const configOption = (): Option =>
+    new Option('-c, --config <file>', 'JSON file of AUDITLENS_* variables (the environment wins)');
+
+  program
+    .command('verify')
+    .description('verify a tenant’s audit rows against the signed checkpoints; exit 0 = intact, 1 = broken')
+    .requiredOption('--tenant <tenant>', 'tenant id (@system for system-level records)')
+    .option('--from <time>', 'start of the period (ISO-8601 or epoch ms); default: the earliest record')
+    .option('--to <time>', 'end of the period; default: now')
+    .option('--public-key <file...>', 'trust these public keys only (auditor mode; no signing key needed)')
+    .option('--json', 'print the full result as JSON')
+    .addOption(configOption())
+    .action((options: Parameters<typeof runVerify>[0]) => run(() => runVerify(options)));
+
+  program
+    .command('report')
+    .description('generate a compliance report, store it, and optionally write it as PDF, CSV or JSON')
+    .requiredOption('--tenant <tenant>', 'tenant id (@system for system-level records)')
+    .requiredOption('--framework <framework>', REPORT_FRAMEWORKS.join(' | '))
+    .requiredOption('--period <period>', PERIOD_TYPES.join(' | '))
+    .option('--at <time>', 'a time inside the period (default: the last complete period)')
+    .option('--from <time>', 'custom period start')
+    .option('--to <time>', 'custom period end')
+    .option('--out <file>', 'write the report here (format from the extension: .pdf, .csv, .json)')
+    .option('--format <format>', 'pdf | csv | json (default: from --out, else a text summary)')
+    .option('--fail-on-gap', 'exit 3 when a control has a gap')
+    .addOption(configOption())
+    .action((options: Parameters<typeof runReport>[0]) => run(() => runReport(options)));
+
+  const retention = program
+    .command('retention')
+    .description('retention policies, presets, re-apply and archive');
+  retention
+    .command('list')
+    .description('list the retention policies and what they mean for rows')
+    .addOption(configOption())
+    .action((options: { config?: string }) =>
+      run(() =>
+        withSession(options.config, async (session) => {
+          const policies = session.runtime.policies;
+          process.stdout.write(
+            `${JSON.stringify({ floorDays: policies.floorDays, policies: policies.list().map(policyView) }, null, 2)}\n`,
+          );
+        }),
+      ),
+    );
+  retention
+    .command('set')
+    .description('create a policy, or replace one with --id (refused below the legal floor)')
+    .option('--id <id>', 'replace this policy')
+    .requiredOption('--table <table>', AUDIT_TABLES.join(' | '))
+    .option('--name <name>', 'policy name')
+    .option('--module <module>', 'ALL, SENSITIVE, NORMAL or a module name', 'ALL')
+    .option('--risk <level>', 'risk level and above (1–4)')
+    .requiredOption('--online <days>', 'days in the online table')
+    .option('--archive <days>', 'days kept in all, archive included ("none" = no end)', 'none')
+    .option('--no-auto-archive', 'keep rows online until they expire')
+    .option('--auto-delete', 'delete rows when their retention ends')
+    .option('--requirement <text>', 'compliance requirement this policy serves', '')
+    .addOption(configOption())
+    .action(
+      (options: {
+        id?: string;
+        table: string;
+        name?: string;
+        module: string;
+        risk?: string;
+        online: string;
+        archive: string;
+        autoArchive: boolean;
+        autoDelete?: boolean;
+        requirement: string;
+        config?: string;
+      }) =>
+        run(() =>
+          withSession(options.config, async (session) => {
+            const parsed = policyInputSchema.safeParse({
+              name:
+                options.name ??
+                `${options.table} ${options.module}${options.risk ? ` risk ≥ ${options.risk}` : ''}`,
+              table: options.table,
+              module: options.module,
+              riskLevel: options.risk === undefined ? null : Number(options.risk),
+              retentionDays: Number(options.online),
+              archiveDays: options.archive === 'none' ? null : Number(options.archive),
+              autoArchive: options.autoArchive,
+              autoDelete: options.autoDelete ?? false,
+              complianceRequirement: options.requirement,
+            });
+            if (!parsed.success) {
+              throw new CliUsageError(
+                parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
+              );
+            }
+            const input: PolicyInput = parsed.data;
+            const policies = session.runtime.policies;
+            const change = await (
+              options.id
+                ? policies.update(options.id, input, session.actor.id)
+                : policies.create(input, session.actor.id)
+            ).catch(policyError);
+            await recordPolicyChanges(session, [change], 'auditlens retention set');
+            process.stdout.write(
+              `${JSON.stringify(change.after ? policyView(change.after) : null, null, 2)}\n`,
+            );
+          }),
+        ),
+    );
+  retention
+    .command('delete <id>')
+    .description('delete a policy')
+    .addOption(configOption())
+    .action((id: string, options: { config?: string }) =>
+      run(() =>
+        withSession(options.config, async (session) => {
+          const change = await session.runtime.policies.remove(id, session.actor.id).catch(policyError);
+          await recordPolicyChanges(session, [change], 'auditlens retention delete');
+          process.stdout.write(`deleted ${id}\n`);
+        }),
+      ),
+    );
+  retention
+    .command('preset <name>')
+    .description('raise every enabled policy to a framework’s minimum (mlps3, pci-dss-4, soc2, iso27001)')
+    .addOption(configOption())
+    .action((name: string, options: { config?: string }) =>
+      run(() =>
+        withSession(options.config, async (session) => {
+          const changes = await session.runtime.policies
+            .applyPreset(name, session.actor.id)
+            .catch(policyError);
+          await recordPolicyChanges(session, changes, `auditlens retention preset ${name}`);
+          process.stdout.write(`${changes.length} policies raised to ${name}\n`);
+        }),
+      ),
+    );
+  retention
+    .command('reapply')
+    .description('set retention_days/online_days of stored rows from the current policies (a mutation)')
+    .option('--wait', 'wait until ClickHouse has rewritten the rows')
+    .addOption(configOption())
+    .action((options: { wait?: boolean; config?: string }) =>
+      run(() =>
+        withSession(options.config, async (session) => {
+          const tables = await reapplyRetention(session.store, session.runtime.policies, {
+            wait: options.wait ?? false,
+          });
+          await session.runtime.recordChange(
+            {
+              operation: 'RETENTION_REAPPLY',
+              targetType: 'AUDIT_TABLES',
+              targetId: '*',
+              targetName: 'stored rows',
+              details: { tables },
+              method: 'CLI',
+              path: 'auditlens retention reapply',
+              status: 0,
+            },
+            session.actor,
+          );
+          for (const t of tables)
+            process.stdout.write(`${t.table}: ${t.rows} rows re-timed (${t.policies} policies)\n`);
+        }),
+      ),
+    );
+  retention
+    .command('archive')
+    .description('embedded mode: move rows past their online days to the archive tables now')
+    .addOption(configOption())
+    .action((options: { config?: string }) =>
+      run(() =>
+        withSession(options.config, async (session) => {
+          if (session.store.mode !== 'embedded') {
+            throw new CliUsageError('server mode archives by TTL … TO VOLUME (AUDITLENS_ARCHIVE_VOLUME)');
+          }
+          const moved = await archiveExpiredOnline(session.store);
+          if (moved.length > 0) {
+            await session.runtime.recordChange(
+              {
+                operation: 'RETENTION_ARCHIVE',
+                targetType: 'AUDIT_TABLES',
+                targetId: '*',
+                targetName: 'archive tables',
+                details: { moved },
+                method: 'CLI',
+                path: 'auditlens retention archive',
+                status: 0,
+              },
+              session.actor,
+            );
+          }
+          process.stdout.write(
+            moved.length === 0
+              ? 'nothing to archive\n'
+              : `${moved.map((m) => `${m.table}: ${m.moved}`).join('\n')}\n`,
+          );
+        }),
+      ),
+    );
+
+  program
+    .command('integrity')
+    .description('integrity key management')
+    .command('public-key')
+    .description('print (or write) the public key auditors verify checkpoints with')
+    .option('--out <file>', 'write the PEM here')
+    .addOption(configOption())
+    .action((options: { out?: string; config?: string }) =>
+      run(async () => {
+        const config = loadConfig(process.env, options.config);
+        const key = loadSigningKey(config.compliance.signingKeyFile ?? defaultKeyPath(config.dataDir), {
+          create: false,
+        });
+        if (options.out) {
+          writeFileSync(options.out, key.publicKeyPem);
+          process.stdout.write(`key ${key.keyId} written to ${options.out}\n`);
+        } else {
+          process.stdout.write(`# Ed25519 key id ${key.keyId}\n${key.publicKeyPem}`);
+        }
+        return EXIT.ok;
+      }),
+    );
+}

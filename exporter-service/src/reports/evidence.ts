@@ -1,0 +1,737 @@
+import type { ApiToken, ReportFramework } from '../config.js';
+import { formatTime } from '../mapping/fields.js';
+import { AUDIT_TABLES, KINDS, type AuditKind } from '../mapping/kinds.js';
+import type { AuditStore } from '../store/store.js';
+import type { VerifyResult } from '../integrity/verify.js';
+import { SELF_AUDIT_EVENTS } from '../self-audit/self-audit.js';
+import {
+  COLUMN_DEFAULT_DAYS,
+  onlineDays,
+  presetById,
+  totalDays,
+  type RetentionPolicies,
+} from '../retention/policies.js';
+
+export type Status = 'met' | 'gap' | 'not_applicable';
+
+/** One piece of evidence computed from the data, with its verdict. */
+export interface CheckResult {
+  id: string;
+  title: string;
+  status: Status;
+  summary: string;
+  data: Record<string, unknown>;
+}
+
+/** An alert rule as the report sees it (from audit_alert_rule, or from the alert module). */
+export interface AlertRuleInfo {
+  id: string;
+  name: string;
+  enabled: boolean;
+  /** The rule definition (JSON document of the alert rule model). */
+  definition: Record<string, unknown>;
+}
+
+export interface EvidenceContext {
+  store: AuditStore;
+  tenantId: string;
+  fromMs: number;
+  toMs: number;
+  framework: ReportFramework;
+  policies: RetentionPolicies;
+  apiTokens: ReadonlyMap<string, ApiToken>;
+  archive: { mode: 'embedded' | 'server'; volume?: string | undefined; intervalMinutes: number };
+  verify: () => Promise<VerifyResult>;
+  /** Overrides reading audit_alert_rule (e.g. the alert module's effective rules, built-ins included). */
+  alertRules?: (() => Promise<AlertRuleInfo[]>) | undefined;
+  now: number;
+}
+
+/** Required-field completeness threshold. */
+export const FIELD_THRESHOLD = 0.95;
+/** A service silent this long inside the period is a pipeline gap. */
+export const GAP_MINUTES = 60;
+/** Records whose event time is ahead of the exporter's clock by more than this are "clock ahead". */
+const CLOCK_AHEAD_SECONDS = 2;
+const CLOCK_THRESHOLD = 0.01;
+/** Responses slower than this are the source's excessive_response_time anomaly (§6.2). */
+export const SLOW_RESPONSE_MS = 30_000;
+
+const KIND_OF_TABLE = Object.fromEntries(
+  Object.entries(KINDS).map(([kind, spec]) => [spec.table, kind]),
+) as Record<string, AuditKind>;
+
+type QueryRow = Record<string, string | number>;
+
+/** Runs the checks a report needs; shared queries run once. */
+export class Evidence {
+  private readonly cache = new Map<string, Promise<unknown>>();
+
+  constructor(private readonly ctx: EvidenceContext) {}
+
+  private get params(): Record<string, string> {
+    return { tenant: this.ctx.tenantId, from: formatTime(this.ctx.fromMs), to: formatTime(this.ctx.toMs) };
+  }
+
+  private get db(): string {
+    return this.ctx.store.database;
+  }
+
+  private readonly scope =
+    "tenant_id = {tenant:String} AND event_time >= {from:DateTime64(3, 'UTC')} AND event_time < {to:DateTime64(3, 'UTC')}";
+
+  private once<T>(key: string, work: () => Promise<T>): Promise<T> {
+    let promise = this.cache.get(key) as Promise<T> | undefined;
+    if (!promise) {
+      promise = work();
+      this.cache.set(key, promise);
+    }
+    return promise;
+  }
+
+  private async one(sql: string, extra: Record<string, unknown> = {}): Promise<QueryRow> {
+    const [row] = await this.ctx.store.query<QueryRow>(sql, { ...this.params, ...extra });
+    return row ?? {};
+  }
+
+  /** Rows per kind in the period. */
+  kindCounts(): Promise<Record<AuditKind, number>> {
+    return this.once('kinds', async () => {
+      const rows = await this.ctx.store.query<{ kind: AuditKind; n: string }>(
+        AUDIT_TABLES.map(
+          (t) =>
+            `SELECT '${KIND_OF_TABLE[t]}' AS kind, count() AS n FROM ${this.db}.${t} WHERE ${this.scope}`,
+        ).join(' UNION ALL '),
+        this.params,
+      );
+      const counts = Object.fromEntries(Object.keys(KINDS).map((k) => [k, 0])) as Record<AuditKind, number>;
+      for (const row of rows) counts[row.kind] = Number(row.n);
+      return counts;
+    });
+  }
+
+  private securityTypes(): Promise<Record<string, number>> {
+    return this.once('security-types', async () => {
+      const rows = await this.ctx.store.query<{ type: string; n: string }>(
+        `SELECT event_type AS type, count() AS n FROM ${this.db}.audit_security_log WHERE ${this.scope} GROUP BY type`,
+        this.params,
+      );
+      return Object.fromEntries(rows.map((r) => [r.type, Number(r.n)]));
+    });
+  }
+
+  private adminDetail(): Promise<QueryRow> {
+    return this.once('admin-detail', () =>
+      this.one(
+        `SELECT count() AS total,
+           countIf(match(operation_name, '(?i)role|permission|privilege|password|credential|account|user|grant|revoke')
+                   OR upper(target_type) IN ('USER', 'ROLE', 'PERMISSION', 'ACCOUNT', 'CREDENTIAL')) AS privilege,
+           countIf(match(operation_name, '(?i)create|delete|drop|remove|destroy')) AS objects
+         FROM ${this.db}.audit_admin_log WHERE ${this.scope}`,
+      ),
+    );
+  }
+
+  async run(id: string): Promise<CheckResult> {
+    const [name, parameter = ''] = id.split(':');
+    switch (name) {
+      case 'events.any':
+        return this.eventsAny(id);
+      case 'events.login':
+        return this.eventsLogin(id);
+      case 'events.auth_failure':
+        return this.eventsAuthFailure(id);
+      case 'events.admin':
+        return this.eventsAdmin(id);
+      case 'events.privilege':
+        return this.eventsPrivilege(id);
+      case 'events.security':
+        return this.eventsSecurity(id);
+      case 'events.user_activity':
+        return this.eventsUserActivity(id);
+      case 'events.data_access':
+        return this.eventsDataAccess(id);
+      case 'events.system_objects':
+        return this.eventsSystemObjects(id);
+      case 'events.audit_lifecycle':
+        return this.eventsAuditLifecycle(id);
+      case 'fields':
+        return this.fields(id, parameter.split(','));
+      case 'retention':
+        return this.retention(id);
+      case 'integrity':
+        return this.integrity(id);
+      case 'alerts':
+        return this.alerts(id, parameter.split(','));
+      case 'pipeline':
+        return this.pipeline(id);
+      case 'access_log':
+        return this.accessLog(id);
+      case 'access_control':
+        return this.accessControl(id);
+      case 'store':
+        return this.storeCheck(id);
+      case 'triage':
+        return this.triage(id);
+      case 'clock':
+        return this.clock(id);
+      default:
+        throw new Error(`unknown evidence check ${id}`);
+    }
+  }
+
+  private observed(
+    id: string,
+    title: string,
+    count: number,
+    what: string,
+    data: Record<string, unknown>,
+  ): CheckResult {
+    return {
+      id,
+      title,
+      status: count > 0 ? 'met' : 'gap',
+      summary:
+        count > 0
+          ? `${count} ${what} recorded in the period`
+          : `no ${what} recorded in the period: confirm none occurred, or that the applications record them`,
+      data: { count, ...data },
+    };
+  }
+
+  private async eventsAny(id: string): Promise<CheckResult> {
+    const counts = await this.kindCounts();
+    const total = Object.entries(counts)
+      .filter(([k]) => k !== 'access')
+      .reduce((n, [, v]) => n + v, 0);
+    return this.observed(id, 'Audit records are being written', total, 'audit records', { byKind: counts });
+  }
+
+  private async eventsLogin(id: string): Promise<CheckResult> {
+    const types = await this.securityTypes();
+    const byType = {
+      LOGIN_SUCCESS: types.LOGIN_SUCCESS ?? 0,
+      LOGIN_FAILED: types.LOGIN_FAILED ?? 0,
+      LOGOUT: types.LOGOUT ?? 0,
+    };
+    const count = byType.LOGIN_SUCCESS + byType.LOGIN_FAILED + byType.LOGOUT;
+    return this.observed(id, 'Logins and logouts are audited', count, 'login/logout events', { byType });
+  }
+
+  private async eventsAuthFailure(id: string): Promise<CheckResult> {
+    const types = await this.securityTypes();
+    const requests = await this.once('request-denied', () =>
+      this.one(
+        `SELECT countIf(status_code IN (401, 403)) AS denied FROM ${this.db}.audit_request_log WHERE ${this.scope}`,
+      ),
+    );
+    const byType = {
+      LOGIN_FAILED: types.LOGIN_FAILED ?? 0,
+      PERMISSION_DENIED: types.PERMISSION_DENIED ?? 0,
+      deniedRequests: Number(requests.denied ?? 0),
+    };
+    const count = byType.LOGIN_FAILED + byType.PERMISSION_DENIED + byType.deniedRequests;
+    return this.observed(
+      id,
+      'Invalid logical access attempts are audited',
+      count,
+      'invalid access attempts',
+      {
+        byType,
+      },
+    );
+  }
+
+  private async eventsAdmin(id: string): Promise<CheckResult> {
+    const counts = await this.kindCounts();
+    return this.observed(
+      id,
+      'Administrative operations are audited',
+      counts.admin,
+      'administrative operations',
+      {},
+    );
+  }
+
+  private async eventsPrivilege(id: string): Promise<CheckResult> {
+    const types = await this.securityTypes();
+    const admin = await this.adminDetail();
+    const byType = {
+      PRIVILEGE_CHANGE: types.PRIVILEGE_CHANGE ?? 0,
+      accountAndRoleAdministration: Number(admin.privilege ?? 0),
+    };
+    return this.observed(
+      id,
+      'Changes to accounts, credentials and privileges are audited',
+      byType.PRIVILEGE_CHANGE + byType.accountAndRoleAdministration,
+      'account, credential or privilege changes',
+      { byType },
+    );
+  }
+
+  private async eventsSecurity(id: string): Promise<CheckResult> {
+    const counts = await this.kindCounts();
+    return this.observed(id, 'Security events are audited', counts.security, 'security events', {
+      byType: await this.securityTypes(),
+    });
+  }
+
+  private async eventsUserActivity(id: string): Promise<CheckResult> {
+    const c = await this.kindCounts();
+    const ok = c.request > 0 && c.db_operation + c.field_change > 0;
+    return {
+      id,
+      title: 'Important user behaviour is audited (request → data operation → field change)',
+      status: ok ? 'met' : 'gap',
+      summary: ok
+        ? `${c.request} requests, ${c.db_operation} data operations, ${c.field_change} field changes`
+        : `requests ${c.request}, data operations ${c.db_operation}, field changes ${c.field_change}: ` +
+          'the chain of user behaviour is not fully recorded',
+      data: { requests: c.request, dbOperations: c.db_operation, fieldChanges: c.field_change },
+    };
+  }
+
+  private async eventsDataAccess(id: string): Promise<CheckResult> {
+    const row = await this.one(
+      `SELECT (SELECT count() FROM ${this.db}.audit_request_log WHERE ${this.scope} AND (user_id != '' OR username != ''))
+            + (SELECT count() FROM ${this.db}.audit_database_log WHERE ${this.scope} AND (user_id != '' OR username != '')) AS n`,
+    );
+    return this.observed(
+      id,
+      'Individual user access to data is audited',
+      Number(row.n ?? 0),
+      'user-attributed data accesses',
+      {},
+    );
+  }
+
+  private async eventsSystemObjects(id: string): Promise<CheckResult> {
+    const admin = await this.adminDetail();
+    const db = await this.one(
+      `SELECT countIf(upper(db_operation) IN ('CREATE', 'DROP', 'ALTER', 'TRUNCATE')) AS n
+       FROM ${this.db}.audit_database_log WHERE ${this.scope}`,
+    );
+    const byType = { adminCreateDelete: Number(admin.objects ?? 0), ddl: Number(db.n ?? 0) };
+    return this.observed(
+      id,
+      'Creation and deletion of system-level objects are audited',
+      byType.adminCreateDelete + byType.ddl,
+      'creations or deletions of system-level objects',
+      { byType },
+    );
+  }
+
+  private async eventsAuditLifecycle(id: string): Promise<CheckResult> {
+    // The self-audit module records the exporter's start and stop as system-level security events.
+    const lifecycle = "tenant_id = '' AND event_type IN ({started:String}, {stopped:String})";
+    const types = { started: SELF_AUDIT_EVENTS.started, stopped: SELF_AUDIT_EVENTS.stopped };
+    const row = await this.one(
+      `SELECT
+         (SELECT count() FROM ${this.db}.audit_security_log WHERE ${lifecycle}
+            AND event_time >= {from:DateTime64(3, 'UTC')} AND event_time < {to:DateTime64(3, 'UTC')}) AS in_period,
+         (SELECT count() FROM ${this.db}.audit_security_log WHERE ${lifecycle}
+            AND event_time < {to:DateTime64(3, 'UTC')}) AS ever`,
+      types,
+    );
+    const inPeriod = Number(row.in_period ?? 0);
+    const ever = Number(row.ever ?? 0);
+    return {
+      id,
+      title: 'Starting and stopping of audit logging is audited',
+      status: ever > 0 ? 'met' : 'gap',
+      summary:
+        ever > 0
+          ? `the exporter records its own start and stop (${inPeriod} such records in the period, ${ever} up to its end)`
+          : `no ${types.started}/${types.stopped} record was found up to the end of the period`,
+      data: { inPeriod, upToPeriodEnd: ever },
+    };
+  }
+
+  private async fields(id: string, required: string[]): Promise<CheckResult> {
+    const type: Record<AuditKind, string> = {
+      request: "http_method != '' AND url_path != ''",
+      db_operation: "db_operation != ''",
+      field_change: "change_type != ''",
+      security: "event_type != ''",
+      admin: "operation_name != ''",
+      access: "access_type != ''",
+    };
+    const resource: Record<AuditKind, string> = {
+      request: "url_path != ''",
+      db_operation: "db_table != ''",
+      field_change: "db_table != '' AND record_id != ''",
+      security: "target_resource != '' OR user_id != '' OR username != ''",
+      admin: "target_type != '' OR target_id != '' OR url_path != ''",
+      access: "resource != ''",
+    };
+    const rows = await this.ctx.store.query<Record<string, string>>(
+      (Object.keys(KINDS) as AuditKind[])
+        .map(
+          (kind) =>
+            `SELECT '${kind}' AS kind, count() AS n, countIf(event_time > toDateTime64(0, 3)) AS time,
+               countIf(user_id != '' OR username != '') AS user, countIf(${type[kind]}) AS type,
+               countIf(result != '') AS result, countIf(ip_address != toIPv6('::')) AS origin,
+               countIf(${resource[kind]}) AS resource
+             FROM ${this.db}.${KINDS[kind].table} WHERE ${this.scope}`,
+        )
+        .join(' UNION ALL '),
+      this.params,
+    );
+    const total = rows.reduce((n, r) => n + Number(r.n), 0);
+    const completeness: Record<string, number> = {};
+    for (const field of required) {
+      const present = rows.reduce((n, r) => n + Number(r[field] ?? 0), 0);
+      completeness[field] = total === 0 ? 1 : present / total;
+    }
+    const byKind = Object.fromEntries(
+      rows.map((r) => [
+        r.kind,
+        {
+          rows: Number(r.n),
+          ...Object.fromEntries(
+            required.map((f) => [f, Number(r.n) === 0 ? 1 : Number(r[f] ?? 0) / Number(r.n)]),
+          ),
+        },
+      ]),
+    );
+    const short = required.filter((f) => (completeness[f] ?? 0) < FIELD_THRESHOLD);
+    const percent = (f: string): string => `${f} ${((completeness[f] ?? 0) * 100).toFixed(1)}%`;
+    return {
+      id,
+      title: `Required fields are complete (${required.join(', ')})`,
+      status: total === 0 ? 'not_applicable' : short.length === 0 ? 'met' : 'gap',
+      summary:
+        total === 0
+          ? 'no records in the period'
+          : `${required.map(percent).join(', ')} of ${total} records` +
+            (short.length > 0 ? `; below ${FIELD_THRESHOLD * 100}%: ${short.join(', ')}` : ''),
+      data: { threshold: FIELD_THRESHOLD, records: total, completeness, byKind },
+    };
+  }
+
+  private async retention(id: string): Promise<CheckResult> {
+    const preset = presetById(this.ctx.framework);
+    const requiredTotal = Math.max(preset?.minTotalDays ?? 0, this.ctx.policies.floorDays);
+    const requiredOnline = preset?.minOnlineDays ?? 0;
+    await this.ctx.policies.load();
+    const days = (d: number): number | null => (Number.isFinite(d) ? d : null);
+    const tables = AUDIT_TABLES.map((table) => {
+      const policies = this.ctx.policies.forTable(table).map((p) => ({
+        id: p.id,
+        name: p.name,
+        module: p.module,
+        riskLevel: p.riskLevel,
+        totalDays: days(totalDays(p)),
+        onlineDays: days(onlineDays(p)),
+        autoDelete: p.autoDelete,
+        meets: totalDays(p) >= requiredTotal && onlineDays(p) >= requiredOnline,
+      }));
+      const fallback = policies.length === 0;
+      const meets = fallback
+        ? COLUMN_DEFAULT_DAYS >= requiredTotal && COLUMN_DEFAULT_DAYS >= requiredOnline
+        : policies.every((p) => p.meets);
+      return { table, meets, policies, ...(fallback ? { columnDefaultDays: COLUMN_DEFAULT_DAYS } : {}) };
+    });
+    const short = tables.filter((t) => !t.meets);
+    return {
+      id,
+      title: 'Retention configured meets the requirement',
+      status: short.length === 0 ? 'met' : 'gap',
+      summary:
+        `required: kept ≥ ${requiredTotal} days` +
+        (requiredOnline > 0 ? `, ≥ ${requiredOnline} days immediately available` : '') +
+        (short.length === 0
+          ? '; every enabled policy meets it'
+          : `; short: ${short.flatMap((t) => t.policies.filter((p) => !p.meets).map((p) => p.id)).join(', ')}`),
+      data: {
+        required: { totalDays: requiredTotal, onlineDays: requiredOnline, basis: preset?.basis ?? '' },
+        floorDays: this.ctx.policies.floorDays,
+        tables,
+      },
+    };
+  }
+
+  private async integrity(id: string): Promise<CheckResult> {
+    const result = await this.ctx.verify();
+    const nothing = result.rows === 0 && result.checkpoints === 0;
+    return {
+      id,
+      title: 'Integrity of the period verified against signed checkpoints',
+      status: !result.ok ? 'gap' : nothing ? 'not_applicable' : 'met',
+      summary: !result.ok
+        ? `${result.problemCount} integrity problems; first: ${result.firstBroken?.problems[0]?.kind ?? ''} in ${result.firstBroken?.table ?? ''}`
+        : nothing
+          ? 'no records and no checkpoints in the period'
+          : `${result.rows} rows and ${result.checkpoints} checkpoints verified intact`,
+      data: {
+        ok: result.ok,
+        rows: result.rows,
+        checkpoints: result.checkpoints,
+        expiredRows: result.expiredRows,
+        unsealedRows: result.unsealedRows,
+        problemCount: result.problemCount,
+        firstBroken: result.firstBroken,
+        chains: result.chains.length,
+      },
+    };
+  }
+
+  private async alertRules(): Promise<AlertRuleInfo[] | undefined> {
+    return this.once('alert-rules', async () => {
+      if (this.ctx.alertRules) return this.ctx.alertRules();
+      const rows = await this.ctx.store.query<{
+        id: string;
+        name: string;
+        definition: string;
+        enabled: boolean;
+      }>(`SELECT id, name, definition, enabled FROM ${this.db}.audit_alert_rule FINAL WHERE NOT deleted`);
+      if (rows.length === 0) return undefined;
+      return rows.map((r) => {
+        let definition: Record<string, unknown> = {};
+        try {
+          definition = JSON.parse(r.definition) as Record<string, unknown>;
+        } catch {
+          definition = {};
+        }
+        return { id: r.id, name: r.name, enabled: r.enabled, definition };
+      });
+    });
+  }
+
+  private async alerts(id: string, categories: string[]): Promise<CheckResult> {
+    const title = `Alert rules enabled for ${categories.join(', ').replaceAll('_', ' ')}`;
+    const rules = await this.alertRules();
+    if (!rules || rules.length === 0) {
+      return {
+        id,
+        title,
+        status: 'gap',
+        summary: 'no alert rules exist (audit_alert_rule is empty)',
+        data: { categories: Object.fromEntries(categories.map((c) => [c, []])) },
+      };
+    }
+    const tenant = this.ctx.tenantId;
+    const applies = (r: AlertRuleInfo): boolean => {
+      const scope = String(r.definition.tenant ?? '*');
+      return scope === '*' || scope === tenant || (tenant === '' && scope === '@system');
+    };
+    const active = rules.filter((r) => r.enabled && r.definition.enabled !== false && applies(r));
+    const matches: Record<string, (r: AlertRuleInfo, text: string) => boolean> = {
+      failed_login: (r, text) => text.includes('LOGIN_FAILED') || r.definition.eventType === 'BRUTE_FORCE',
+      privilege: (_r, text) => /PRIVILEGE/i.test(text),
+      high_risk: (_r, text) => text.includes('"risk_level"'),
+      silence: (r) => r.definition.kind === 'silence',
+    };
+    const byCategory = Object.fromEntries(
+      categories.map((c) => [
+        c,
+        active
+          .filter((r) => matches[c]?.(r, JSON.stringify(r.definition)) ?? false)
+          .map((r) => r.name || r.id),
+      ]),
+    );
+    const missing = categories.filter((c) => (byCategory[c] ?? []).length === 0);
+    return {
+      id,
+      title,
+      status: missing.length === 0 ? 'met' : 'gap',
+      summary:
+        missing.length === 0
+          ? `${active.length} enabled rules apply; every required category is covered`
+          : `no enabled rule for: ${missing.join(', ').replaceAll('_', ' ')}`,
+      data: { enabledRules: active.length, categories: byCategory },
+    };
+  }
+
+  private async pipeline(id: string): Promise<CheckResult> {
+    const params = { ...this.params, gap: GAP_MINUTES };
+    const bucketScope =
+      "tenant_id = {tenant:String} AND bucket >= toStartOfMinute({from:DateTime64(3, 'UTC')}) AND bucket < {to:DateTime64(3, 'UTC')} " +
+      "AND kind != 'access' AND service NOT IN ('', 'auditlens-exporter')";
+    const inner = await this.ctx.store.query<{
+      service: string;
+      prev: string;
+      bucket: string;
+      minutes: string;
+    }>(
+      `SELECT service, prev, bucket, dateDiff('minute', prev, bucket) AS minutes FROM (
+         SELECT service, bucket, lagInFrame(bucket) OVER (PARTITION BY service ORDER BY bucket ASC
+           ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) AS prev
+         FROM (SELECT DISTINCT service, bucket FROM ${this.db}.audit_summary_minute WHERE ${bucketScope}))
+       WHERE prev > toDateTime(0) AND dateDiff('minute', prev, bucket) > {gap:UInt32}
+       ORDER BY bucket LIMIT 1000`,
+      params,
+    );
+    const services = await this.ctx.store.query<{ service: string; first: string; last: string; n: string }>(
+      `SELECT service, min(bucket) AS first, max(bucket) AS last, sum(events) AS n
+       FROM ${this.db}.audit_summary_minute WHERE ${bucketScope} GROUP BY service ORDER BY service`,
+      params,
+    );
+    const end = Math.min(this.ctx.toMs, this.ctx.now);
+    const gaps = inner.map((g) => ({
+      service: g.service,
+      from: g.prev,
+      to: g.bucket,
+      minutes: Number(g.minutes) - 1,
+    }));
+    for (const s of services) {
+      const lastMs = Date.parse(`${s.last.replace(' ', 'T')}Z`) + 60_000;
+      const minutes = Math.floor((end - lastMs) / 60_000);
+      if (minutes >= GAP_MINUTES) {
+        gaps.push({ service: s.service, from: s.last, to: formatTime(end), minutes });
+      }
+    }
+    return {
+      id,
+      title: 'Audit pipeline without interruptions (no service silent for an hour or more)',
+      status: services.length === 0 ? 'not_applicable' : gaps.length === 0 ? 'met' : 'gap',
+      summary:
+        services.length === 0
+          ? 'no service sent audit records in the period'
+          : gaps.length === 0
+            ? `${services.length} services sent records without a silence of ${GAP_MINUTES} minutes or more`
+            : `${gaps.length} silences of ${GAP_MINUTES}+ minutes (${[...new Set(gaps.map((g) => g.service))].join(', ')}): ` +
+              'quiet periods or an interrupted audit pipeline; review them',
+      data: {
+        gapMinutes: GAP_MINUTES,
+        services: services.map((s) => ({
+          service: s.service,
+          first: s.first,
+          last: s.last,
+          records: Number(s.n),
+        })),
+        gaps: gaps.slice(0, 200),
+        gapCount: gaps.length,
+      },
+    };
+  }
+
+  private async accessLog(id: string): Promise<CheckResult> {
+    const rows = await this.ctx.store.query<{ type: string; n: string }>(
+      `SELECT access_type AS type, count() AS n FROM ${this.db}.audit_access_log WHERE ${this.scope} GROUP BY type ORDER BY type`,
+      this.params,
+    );
+    const byType = Object.fromEntries(rows.map((r) => [r.type, Number(r.n)]));
+    const total = rows.reduce((n, r) => n + Number(r.n), 0);
+    return {
+      id,
+      title: 'Access to audit data is logged',
+      status: total > 0 ? 'met' : 'not_applicable',
+      summary:
+        total > 0
+          ? `${total} reads, searches, exports, reports and verifications of audit data logged (every API read is recorded before data is served)`
+          : 'no access to this tenant’s audit data in the period',
+      data: { total, byType },
+    };
+  }
+
+  private async accessControl(id: string): Promise<CheckResult> {
+    const tokens = [...this.ctx.apiTokens.values()];
+    const readers = tokens.filter((t) => t.role === 'reader').length;
+    const admins = tokens.filter((t) => t.role === 'admin').length;
+    const open = tokens.length === 0;
+    return {
+      id,
+      title: 'Access to audit data is authenticated and role-separated',
+      status: open ? 'gap' : 'met',
+      summary: open
+        ? 'the REST API runs in dev mode (AUDITLENS_API_TOKENS unset): anyone can read audit data'
+        : `${readers} reader and ${admins} admin API tokens; tenant-scoped; configuration changes need an admin token`,
+      data: { devMode: open, readerTokens: readers, adminTokens: admins },
+    };
+  }
+
+  private async storeCheck(id: string): Promise<CheckResult> {
+    const { mode, volume, intervalMinutes } = this.ctx.archive;
+    return {
+      id,
+      title: 'Audit records are stored centrally, append-only',
+      status: 'met',
+      summary:
+        mode === 'server'
+          ? `ClickHouse server; rows are written only by the exporter (INSERT), archived ${volume ? `to volume ${volume}` : 'in place'}`
+          : `embedded ClickHouse in the exporter's data directory; archive tables every ${intervalMinutes} minutes`,
+      data: { mode, archiveVolume: volume ?? null, archiveIntervalMinutes: intervalMinutes },
+    };
+  }
+
+  private async triage(id: string): Promise<CheckResult> {
+    const row = await this.one(
+      `SELECT count() AS total,
+         countIf(event_id IN (
+           SELECT event_id FROM ${this.db}.audit_security_event_status WHERE tenant_id = {tenant:String}
+           GROUP BY event_id HAVING argMax(status, changed_at) NOT IN ('', 'PENDING'))) AS triaged
+       FROM ${this.db}.audit_security_log WHERE ${this.scope} AND risk_level >= 3`,
+    );
+    const total = Number(row.total ?? 0);
+    const triaged = Number(row.triaged ?? 0);
+    return {
+      id,
+      title: 'High-risk security events are evaluated (triaged)',
+      status: total === 0 ? 'not_applicable' : triaged === total ? 'met' : 'gap',
+      summary:
+        total === 0
+          ? 'no high-risk security events in the period'
+          : `${triaged} of ${total} high-risk security events have a workflow status beyond PENDING`,
+      data: { highRiskEvents: total, triaged, untriaged: total - triaged },
+    };
+  }
+
+  private async clock(id: string): Promise<CheckResult> {
+    const rows = await this.ctx.store.query<{ n: string; ahead: string; lag: string }>(
+      AUDIT_TABLES.filter((t) => t !== 'audit_access_log')
+        .map(
+          (t) =>
+            `SELECT count() AS n, countIf(event_time > received_at + toIntervalSecond(${CLOCK_AHEAD_SECONDS})) AS ahead,
+               max(dateDiff('second', event_time, received_at)) AS lag
+             FROM ${this.db}.${t} WHERE ${this.scope}`,
+        )
+        .join(' UNION ALL '),
+      this.params,
+    );
+    const total = rows.reduce((n, r) => n + Number(r.n), 0);
+    const ahead = rows.reduce((n, r) => n + Number(r.ahead), 0);
+    const maxLag = Math.max(0, ...rows.map((r) => Number(r.lag)));
+    const rate = total === 0 ? 0 : ahead / total;
+    return {
+      id,
+      title: 'Clocks of the recording systems are synchronised',
+      status: total === 0 ? 'not_applicable' : rate <= CLOCK_THRESHOLD ? 'met' : 'gap',
+      summary:
+        total === 0
+          ? 'no records in the period'
+          : `${ahead} of ${total} records (${(rate * 100).toFixed(2)}%) carry a time more than ${CLOCK_AHEAD_SECONDS} s ahead of the exporter's clock`,
+      data: { records: total, ahead, aheadRate: rate, threshold: CLOCK_THRESHOLD, maxDelaySeconds: maxLag },
+    };
+  }
+
+  /** The source's data-quality anomalies (§6.2) for the period. */
+  async anomalies(): Promise<{
+    missingUserInfo: number;
+    excessiveResponseTime: number;
+    orphanedFieldChanges: number;
+    unlinkedFieldChanges: number;
+    slowResponseMs: number;
+  }> {
+    const row = await this.one(
+      `SELECT
+         (SELECT count() FROM ${this.db}.audit_request_log WHERE ${this.scope} AND user_id = '' AND username = '') AS missing_user,
+         (SELECT count() FROM ${this.db}.audit_request_log WHERE ${this.scope} AND duration_ms > {slow:Float64}) AS slow,
+         (SELECT count() FROM ${this.db}.audit_change_log WHERE ${this.scope}
+            AND db_event_id NOT IN (SELECT event_id FROM ${this.db}.audit_database_log
+              WHERE tenant_id = {tenant:String}
+                AND event_time >= {from:DateTime64(3, 'UTC')} - toIntervalDay(1)
+                AND event_time < {to:DateTime64(3, 'UTC')} + toIntervalDay(1))) AS orphaned,
+         (SELECT count() FROM ${this.db}.audit_change_log WHERE ${this.scope}
+            AND db_event_id = toUUID('00000000-0000-0000-0000-000000000000')) AS unlinked`,
+      { slow: SLOW_RESPONSE_MS },
+    );
+    return {
+      missingUserInfo: Number(row.missing_user ?? 0),
+      excessiveResponseTime: Number(row.slow ?? 0),
+      orphanedFieldChanges: Number(row.orphaned ?? 0),
+      unlinkedFieldChanges: Number(row.unlinked ?? 0),
+      slowResponseMs: SLOW_RESPONSE_MS,
+    };
+  }
+}

@@ -1,0 +1,139 @@
+import express from 'express';
+import type { ExporterModule, ModuleContext } from '../modules.js';
+import { createIntegrityRouter } from '../integrity/routes.js';
+import { createRetentionRouter } from '../retention/routes.js';
+import { archiveExpiredOnline, archiveVolumeStatements } from '../retention/storage.js';
+import type { AlertRuleInfo } from './evidence.js';
+import { createReportsRouter } from './routes.js';
+import { ComplianceRuntime } from './runtime.js';
+import { ReportScheduler } from './scheduler.js';
+
+export interface ComplianceModuleOptions {
+  /** The alert module's effective rules (built-ins included); default: audit_alert_rule FINAL. */
+  alertRules?: () => Promise<AlertRuleInfo[]>;
+  /** How often the retention policies are re-read (changes made by other exporters). */
+  policyRefreshMs?: number;
+}
+
+/**
+ * Compliance (issue 6): integrity sealing of every committed batch, per-row retention from the
+ * policies, archiving, scheduled reports, and the /integrity, /retention-policies, /retention and
+ * /reports endpoints. Start it first: its ingest hooks must be in place before any other module
+ * writes a record, and it stops last.
+ */
+export function complianceModule(options: ComplianceModuleOptions = {}): ExporterModule {
+  let runtime: ComplianceRuntime | undefined;
+  let scheduler: ReportScheduler | undefined;
+  const timers: NodeJS.Timeout[] = [];
+  let archiving: Promise<void> | undefined;
+
+  const archive = async (context: ModuleContext, active: ComplianceRuntime): Promise<void> => {
+    const moved = await archiveExpiredOnline(context.store);
+    if (moved.length === 0) return;
+    for (const m of moved) active.countArchived(m.table, m.moved);
+    await active.recordChange(
+      {
+        operation: 'RETENTION_ARCHIVE',
+        targetType: 'AUDIT_TABLES',
+        targetId: '*',
+        targetName: 'archive tables',
+        details: { moved },
+        method: '',
+        path: '',
+        status: 0,
+      },
+      {
+        id: 'auditlens-archiver',
+        name: 'auditlens-archiver',
+        role: 'system',
+        address: '127.0.0.1',
+        userAgent: '',
+      },
+    );
+    context.logger.info({ moved }, 'rows past their online days moved to the archive tables');
+  };
+
+  return {
+    name: 'compliance',
+
+    async start(context) {
+      const { config, logger } = context;
+      const active = await ComplianceRuntime.open({
+        config,
+        store: context.store,
+        pipeline: context.pipeline,
+        recorder: context.recorder,
+        logger,
+        journal: true,
+        registry: context.metrics.registry,
+        ...(options.alertRules ? { alertRules: options.alertRules } : {}),
+      });
+      runtime = active;
+      const refresh = setInterval(() => {
+        active.policies.load().catch((error: unknown) => {
+          logger.warn({ err: (error as Error).message }, 'could not refresh the retention policies');
+        });
+      }, options.policyRefreshMs ?? 60_000);
+      refresh.unref();
+      timers.push(refresh);
+
+      const settings = config.compliance;
+      if (context.store.mode === 'embedded' && settings.archiveIntervalMinutes > 0) {
+        const run = (): void => {
+          archiving ??= archive(context, active)
+            .catch((error: unknown) => {
+              logger.error({ err: (error as Error).message }, 'archive run failed');
+            })
+            .finally(() => {
+              archiving = undefined;
+            });
+        };
+        const timer = setInterval(run, settings.archiveIntervalMinutes * 60_000);
+        timer.unref();
+        timers.push(timer);
+      } else if (context.store.mode === 'server' && settings.archiveVolume) {
+        for (const statement of archiveVolumeStatements(context.store.database, {
+          volume: settings.archiveVolume,
+          storagePolicy: settings.archiveStoragePolicy,
+          cluster: config.clickhouse.cluster,
+        })) {
+          await context.store.command(statement);
+        }
+        logger.info(
+          { volume: settings.archiveVolume },
+          'audit tables move rows past their online days by TTL',
+        );
+      }
+
+      if (settings.reportSchedule) {
+        scheduler = new ReportScheduler(
+          active,
+          context.accessLog,
+          {
+            time: settings.reportSchedule,
+            frameworks: settings.reportFrameworks,
+            utcOffsetMinutes: settings.reportUtcOffsetMinutes,
+          },
+          logger,
+        );
+        scheduler.start();
+      }
+    },
+
+    routes(context) {
+      if (!runtime) throw new Error('compliance module: routes() before start()');
+      const router = express.Router();
+      router.use(createIntegrityRouter(runtime, context.accessLog));
+      router.use(createRetentionRouter(runtime, context.accessLog));
+      router.use(createReportsRouter(runtime, context.accessLog));
+      return router;
+    },
+
+    async stop() {
+      for (const timer of timers.splice(0)) clearInterval(timer);
+      await scheduler?.stop();
+      await archiving;
+      await runtime?.close();
+    },
+  };
+}
