@@ -1,8 +1,10 @@
+/* global fetch */
 // Plays the parts of Grafana the plugin's pages talk to, for the browser test: serves the host page,
 // forwards /api/plugin-proxy/auditlens-audit-app/… to the exporter exactly as plugin.json's routes
 // say (first matching route, method filter, reqAction check, bearer token header, URL join), and
 // answers the few Grafana APIs the pages call (contact points, alert rules, folders, settings).
 import { createServer } from 'node:http';
+import { Buffer } from 'node:buffer';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 

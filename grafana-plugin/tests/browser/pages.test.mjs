@@ -1,3 +1,4 @@
+/* global fetch */
 // Real-browser test: every page of the app, mounted in a small host page (tests/browser/host.tsx)
 // whose Grafana runtime talks to grafana-stub.mjs, which forwards the plugin proxy routes to a
 // running exporter filled over OTLP. Debian's chromium, driven by playwright-core, loads each page,
