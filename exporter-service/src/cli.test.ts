@@ -43,6 +43,23 @@ test('auditlens migrate --print --cluster prints the replicated DDL without touc
   );
 });
 
+test('with AUDITLENS_MIGRATE_ON_START=false, serve refuses a store whose schema is missing', async () => {
+  const dir = tempDir('cli-no-migrate');
+  try {
+    const env = {
+      AUDITLENS_DATA_DIR: dir.path,
+      AUDITLENS_OTLP_PORT: '0',
+      AUDITLENS_OTLP_GRPC_PORT: '0',
+      AUDITLENS_API_PORT: '0',
+    };
+    const refused = await run(['serve'], { ...env, AUDITLENS_MIGRATE_ON_START: 'false' });
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /missing or out of date .* run `auditlens migrate`/);
+  } finally {
+    dir.remove();
+  }
+});
+
 test('invalid configuration exits 2 with a message naming the variable', async () => {
   const result = await run(['migrate'], { AUDITLENS_CLICKHOUSE_DATABASE: 'x-y' });
   assert.equal(result.code, 2);

@@ -49,6 +49,8 @@ export interface ExporterConfig {
   apiTokens: ReadonlyMap<string, ApiToken>;
   /** Map HTTP server spans that follow the HTTP semantic conventions to audit_request_log rows. */
   spansAsRequests: boolean;
+  /** Apply migrations at start; false when a least-privilege user runs the exporter and `auditlens migrate` runs apart. */
+  migrateOnStart: boolean;
   batch: {
     /** Rows per table that trigger a flush. */
     maxRows: number;
@@ -124,6 +126,7 @@ const envSchema = z.object({
   AUDITLENS_INGEST_TOKENS: z.string().optional(),
   AUDITLENS_API_TOKENS: z.string().optional(),
   AUDITLENS_SPANS_AS_REQUESTS: boolFromEnv.default(true),
+  AUDITLENS_MIGRATE_ON_START: boolFromEnv.default(true),
   AUDITLENS_BATCH_MAX_ROWS: positiveInt.default(5000),
   AUDITLENS_BATCH_MAX_DELAY_MS: positiveInt.default(200),
   AUDITLENS_MAX_QUEUED_ROWS: positiveInt.default(200_000),
@@ -163,6 +166,9 @@ const envSchema = z.object({
 });
 
 export type ExporterEnv = Partial<Record<keyof z.input<typeof envSchema>, string>>;
+
+/** Every environment variable the exporter reads. */
+export const CONFIG_VARIABLES: readonly string[] = [...Object.keys(envSchema.shape), 'AUDITLENS_CONFIG'];
 
 /**
  * Parses `token:tenantA,tenantB;token2:*` into a map. Tokens are secrets: error messages
@@ -278,6 +284,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, configFile?: st
     ingestTokens: parseIngestTokens(e.AUDITLENS_INGEST_TOKENS),
     apiTokens: parseApiTokens(e.AUDITLENS_API_TOKENS),
     spansAsRequests: e.AUDITLENS_SPANS_AS_REQUESTS,
+    migrateOnStart: e.AUDITLENS_MIGRATE_ON_START,
     batch: {
       maxRows: e.AUDITLENS_BATCH_MAX_ROWS,
       maxDelayMs: e.AUDITLENS_BATCH_MAX_DELAY_MS,

@@ -10,7 +10,7 @@ import { closeGrpc, createOtlpGrpcServer, listenGrpc } from './grpc/otlp-grpc.js
 import { OtlpExportHandler } from './otlp/export-handler.js';
 import { createOpsRouter } from './http/ops.js';
 import { createApiRouter } from './api/router.js';
-import { migrate } from './schema/migrate.js';
+import { migrate, schemaIsCurrent } from './schema/migrate.js';
 import { createStore, type AuditStore } from './store/index.js';
 import { AccessLog } from './api/access-log.js';
 import { InternalRecorder } from './internal-records.js';
@@ -87,8 +87,15 @@ export async function startExporter(
   const store = givenStore ?? (await createStore(config));
   const metrics = new ExporterMetrics();
   try {
-    const report = await migrate(store, { cluster: config.clickhouse.cluster });
-    logger.info({ mode: store.mode, database: store.database, applied: report.applied }, 'schema ready');
+    if (config.migrateOnStart) {
+      const report = await migrate(store, { cluster: config.clickhouse.cluster });
+      logger.info({ mode: store.mode, database: store.database, applied: report.applied }, 'schema ready');
+    } else if (!(await schemaIsCurrent(store))) {
+      throw new Error(
+        `the schema in database ${store.database} is missing or out of date and AUDITLENS_MIGRATE_ON_START=false: ` +
+          'run `auditlens migrate` with a user allowed to change the schema',
+      );
+    }
   } catch (error) {
     await store.close();
     throw error;

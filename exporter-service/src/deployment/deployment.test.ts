@@ -1,0 +1,257 @@
+// No Docker engine runs on the build machines, so the deployment files are checked against the
+// code instead: variable names, ports, users and grants, queue settings, cluster names, plugin id
+// and data source uid must agree, so the files cannot drift from what the code expects.
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+import { CONFIG_VARIABLES, loadConfig } from '../config.js';
+import { schemaStatements } from '../schema/migrate.js';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const read = (path: string): string => readFileSync(join(ROOT, path), 'utf8');
+
+interface ComposeService {
+  image?: string;
+  build?: { context: string; dockerfile: string };
+  command?: string[];
+  environment?: Record<string, string>;
+  ports?: string[];
+  volumes?: string[];
+  profiles?: string[];
+  depends_on?: Record<string, { condition: string }> | string[];
+}
+const compose = parse(read('docker-compose.yml'), { merge: true }) as {
+  services: Record<string, ComposeService>;
+};
+const services = compose.services;
+const service = (name: string): ComposeService => {
+  const found = services[name];
+  assert.ok(found, `docker-compose.yml has a ${name} service`);
+  return found;
+};
+/** `${NAME:-default}` → default (what compose would use with nothing set). */
+const withDefaults = (value: string): string => value.replace(/\$\{[A-Z_]+:-([^}]*)\}/g, '$1');
+
+test('every AUDITLENS_* variable given to the exporter exists, and the values pass validation', () => {
+  for (const name of ['exporter', 'migrate']) {
+    const environment = service(name).environment ?? {};
+    for (const key of Object.keys(environment).filter((k) => k.startsWith('AUDITLENS_'))) {
+      assert.ok(CONFIG_VARIABLES.includes(key), `${name}: ${key} is a variable the exporter reads`);
+    }
+    const env = Object.fromEntries(Object.entries(environment).map(([k, v]) => [k, withDefaults(String(v))]));
+    const config = loadConfig(env);
+    assert.equal(config.clickhouse.url, 'http://clickhouse:8123');
+    assert.equal(config.clickhouse.database, 'audit');
+  }
+  const exporterConfig = loadConfig(
+    Object.fromEntries(
+      Object.entries(service('exporter').environment ?? {}).map(([k, v]) => [k, withDefaults(String(v))]),
+    ),
+  );
+  assert.equal(exporterConfig.migrateOnStart, false, 'the least-privilege exporter does not migrate');
+  assert.equal(exporterConfig.clickhouse.user, 'auditlens_exporter');
+  assert.ok(exporterConfig.ingestTokens.size > 0 && exporterConfig.apiTokens.size > 0, 'not in dev mode');
+  assert.deepEqual(service('migrate').command, ['migrate']);
+  const migrateEnv = Object.entries(service('migrate').environment ?? {}).map(([k, v]) => [
+    k,
+    withDefaults(String(v)),
+  ]);
+  assert.equal(loadConfig(Object.fromEntries(migrateEnv)).clickhouse.user, 'auditlens_migrator');
+});
+
+test('ClickHouse users: the exporter may only insert and select, Grafana only select', () => {
+  const users = read('provisioning/clickhouse/users.d/auditlens-users.xml');
+  const grants = (user: string): string[] => {
+    const block = new RegExp(`<${user}>([\\s\\S]*?)</${user}>`).exec(users)?.[1] ?? '';
+    return [...block.matchAll(/<query>(.*?)<\/query>/g)].map((m) => m[1] ?? '');
+  };
+  assert.deepEqual(grants('auditlens_exporter'), ['GRANT INSERT, SELECT ON audit.*']);
+  assert.deepEqual(grants('auditlens_reader'), ['GRANT SELECT ON audit.*']);
+  assert.match(users, /<auditlens_reader>[\s\S]*<profile>auditlens_readonly<\/profile>/);
+  assert.match(users, /<auditlens_readonly>\s*<readonly>1<\/readonly>/);
+  assert.ok(grants('auditlens_migrator').some((g) => /CREATE TABLE/.test(g)));
+  // Every password the users file takes from the environment is given to the ClickHouse container.
+  const clickhouseEnv = service('clickhouse').environment ?? {};
+  for (const [, variable] of users.matchAll(/from_env="([A-Z_]+)"/g)) {
+    assert.ok(variable && variable in clickhouseEnv, `clickhouse service sets ${variable}`);
+  }
+  // The passwords the exporter and the migrator use are the ones ClickHouse was given.
+  assert.equal(
+    service('exporter').environment?.AUDITLENS_CLICKHOUSE_PASSWORD,
+    clickhouseEnv.AUDITLENS_CH_EXPORTER_PASSWORD,
+  );
+  assert.equal(
+    service('migrate').environment?.AUDITLENS_CLICKHOUSE_PASSWORD,
+    clickhouseEnv.AUDITLENS_CH_MIGRATOR_PASSWORD,
+  );
+});
+
+test('the collector never drops audit data and sends to the exporter’s ports with the collector token', () => {
+  const collector = parse(read('provisioning/otel-collector/config.yaml')) as {
+    exporters: Record<
+      string,
+      {
+        endpoint: string;
+        headers: Record<string, string>;
+        retry_on_failure: { max_elapsed_time: number };
+        sending_queue: { enabled: boolean; storage: string; block_on_overflow: boolean };
+      }
+    >;
+    extensions: Record<string, unknown>;
+    service: { extensions: string[]; pipelines: Record<string, { exporters: string[] }> };
+  };
+  const otlphttp = collector.exporters['otlphttp/auditlens'];
+  assert.ok(otlphttp);
+  const exporterEnv = service('exporter').environment ?? {};
+  assert.equal(otlphttp.endpoint, `http://exporter:${exporterEnv.AUDITLENS_OTLP_PORT}`);
+  assert.equal(otlphttp.sending_queue.enabled, true);
+  assert.equal(otlphttp.sending_queue.block_on_overflow, true);
+  assert.ok(
+    otlphttp.sending_queue.storage in collector.extensions,
+    'the queue is on a file_storage extension',
+  );
+  assert.ok(collector.service.extensions.includes(otlphttp.sending_queue.storage));
+  assert.equal(otlphttp.retry_on_failure.max_elapsed_time, 0, 'retries never give up');
+  assert.deepEqual(Object.keys(collector.service.pipelines).sort(), ['logs', 'traces']);
+  // Bearer token: the collector's variable, and the exporter accepts that token for every tenant.
+  assert.equal(otlphttp.headers.Authorization, 'Bearer ${env:AUDITLENS_COLLECTOR_TOKEN}');
+  const token = withDefaults(String(service('otel-collector').environment?.AUDITLENS_COLLECTOR_TOKEN));
+  const grant = loadConfig({
+    AUDITLENS_INGEST_TOKENS: withDefaults(String(exporterEnv.AUDITLENS_INGEST_TOKENS)),
+  }).ingestTokens.get(token);
+  assert.deepEqual([...(grant?.tenants ?? [])], ['*']);
+
+  const balancing = parse(read('provisioning/otel-collector/config.loadbalancing.yaml')) as {
+    exporters: Record<
+      string,
+      {
+        routing_key: string;
+        resolver: { dns: { hostname: string; port: number } };
+        sending_queue: { block_on_overflow: boolean };
+      }
+    >;
+  };
+  const lb = balancing.exporters['loadbalancing/auditlens'];
+  assert.equal(lb?.routing_key, 'traceID');
+  assert.equal(
+    lb?.resolver.dns.port,
+    Number(exporterEnv.AUDITLENS_OTLP_GRPC_PORT),
+    'gRPC, the protocol it speaks',
+  );
+  assert.equal(lb?.sending_queue.block_on_overflow, true);
+});
+
+test('the cluster profile matches the cluster DDL: names, nodes, macros', () => {
+  const cluster = read('provisioning/clickhouse/cluster/cluster.xml');
+  const clusterName = /<remote_servers>\s*<(\w+)>/.exec(cluster)?.[1];
+  assert.equal(clusterName, 'auditlens');
+  const hosts = [...cluster.matchAll(/<host>([\w-]+)<\/host>/g)].map((m) => m[1] ?? '');
+  for (const host of hosts) {
+    const node = service(host);
+    assert.ok(host === 'clickhouse-keeper' || node.image?.startsWith('clickhouse/clickhouse-server'), host);
+  }
+  const nodes = hosts.filter((h) => h !== 'clickhouse-keeper');
+  assert.equal(nodes.length, 4, '2 shards × 2 replicas');
+  const replicas = nodes.map((h) => service(h).environment?.AUDITLENS_CH_REPLICA);
+  assert.deepEqual(replicas, nodes, 'each node’s replica macro is its own name');
+  assert.ok(service('clickhouse-keeper').profiles?.includes('cluster'));
+  const ddl = schemaStatements({ database: 'audit', cluster: clusterName }).filter(
+    (s): s is string => typeof s === 'string',
+  );
+  assert.ok(ddl.every((s) => !s.startsWith('CREATE') || s.includes(`ON CLUSTER ${clusterName}`)));
+  assert.ok(
+    ddl.some((s) =>
+      s.includes("ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')"),
+    ),
+  );
+  assert.match(cluster, /<shard from_env="AUDITLENS_CH_SHARD"\/>/);
+});
+
+test('Dockerfiles copy files that exist, run as non-root and expose the configured ports', () => {
+  const defaults = loadConfig({});
+  for (const [path, entry] of [
+    ['exporter-service/Dockerfile', 'exporter-service/bin/auditlens.js'],
+    ['examples/demo-app/Dockerfile', 'examples/demo-app/src/serve.ts'],
+  ] as const) {
+    const dockerfile = read(path);
+    for (const [, source] of dockerfile.matchAll(/^COPY (?!--from)(\S+) /gm)) {
+      assert.ok(existsSync(join(ROOT, source ?? '')), `${path}: ${source} exists`);
+    }
+    assert.match(dockerfile, /^USER node$/m, `${path} runs as non-root`);
+    assert.match(dockerfile, /^FROM .* AS build$/m, `${path} is multi-stage`);
+    assert.ok(existsSync(join(ROOT, entry)), entry);
+  }
+  const exporterDockerfile = read('exporter-service/Dockerfile');
+  for (const port of [defaults.otlpPort, defaults.otlpGrpcPort, defaults.apiPort]) {
+    assert.match(exporterDockerfile, new RegExp(`EXPOSE .*\\b${port}\\b`));
+  }
+  assert.match(exporterDockerfile, /--omit=optional/, 'the server-mode image leaves the embedded engine out');
+});
+
+test('Grafana loads the plugin and provisioning the repository ships', () => {
+  const grafana = service('grafana');
+  const pluginJsonPath = 'grafana-plugin/src/plugin.json';
+  const pluginId = (JSON.parse(read(pluginJsonPath)) as { id: string }).id;
+  assert.ok(grafana.volumes?.includes(`./grafana-plugin/dist:/var/lib/grafana/plugins/${pluginId}:ro`));
+  assert.equal(grafana.environment?.GF_PLUGINS_ALLOW_LOADING_UNSIGNED_PLUGINS, pluginId);
+  for (const volume of grafana.volumes ?? []) {
+    const source = volume.split(':')[0] ?? '';
+    if (source.startsWith('./') && !source.includes('/dist')) {
+      assert.ok(existsSync(join(ROOT, source)), `${source} exists`);
+      assert.ok(readdirSync(join(ROOT, source)).length > 0, `${source} is not empty`);
+    }
+  }
+});
+
+test('one ClickHouse data source uid everywhere: data source, app settings, dashboards, alert rules', () => {
+  const datasources = parse(read('provisioning/grafana/datasources/auditlens-clickhouse.yaml')) as {
+    datasources: { uid: string; type: string; jsonData: { username: string } }[];
+  };
+  const [datasource] = datasources.datasources;
+  assert.equal(datasource?.type, 'grafana-clickhouse-datasource');
+  assert.equal(datasource?.jsonData.username, 'auditlens_reader', 'Grafana reads with the SELECT-only user');
+  const uid = datasource?.uid;
+  const app = parse(read('provisioning/plugins/auditlens-audit-app.yaml')) as {
+    apps: { type: string; jsonData: { datasourceUid: string } }[];
+  };
+  const pluginId = (JSON.parse(read('grafana-plugin/src/plugin.json')) as { id: string }).id;
+  assert.equal(app.apps[0]?.type, pluginId);
+  assert.equal(app.apps[0]?.jsonData.datasourceUid, uid);
+  const alerting = read('provisioning/alerting/auditlens-alert-rules.yaml');
+  const alertUids = [...alerting.matchAll(/datasourceUid: '?([\w-]+)'?/g)]
+    .map((m) => m[1])
+    .filter((u) => u !== '__expr__');
+  assert.ok(
+    alertUids.length > 0 && alertUids.every((u) => u === uid),
+    'alert rules query the provisioned data source',
+  );
+  const dashboards = readdirSync(join(ROOT, 'grafana-plugin/src/dashboards')).filter((f) =>
+    f.endsWith('.json'),
+  );
+  assert.ok(dashboards.length >= 6);
+  for (const file of dashboards) {
+    assert.ok(
+      read(`grafana-plugin/src/dashboards/${file}`).includes(`"${uid}"`),
+      `${file} defaults to ${uid}`,
+    );
+  }
+  // Every ${VARIABLE} the Grafana provisioning files use is set on the grafana service.
+  const grafanaEnv = service('grafana').environment ?? {};
+  for (const path of [
+    'provisioning/grafana/datasources/auditlens-clickhouse.yaml',
+    'provisioning/plugins/auditlens-audit-app.yaml',
+  ]) {
+    for (const [, variable] of read(path).matchAll(/\$\{([A-Z_]+)\}/g)) {
+      assert.ok(variable && variable in grafanaEnv, `${path}: grafana sets ${variable}`);
+    }
+  }
+  // The app's API token is one the exporter accepts.
+  const token = withDefaults(String(grafanaEnv.AUDITLENS_GRAFANA_API_TOKEN));
+  const apiTokens = loadConfig({
+    AUDITLENS_API_TOKENS: withDefaults(String(service('exporter').environment?.AUDITLENS_API_TOKENS)),
+  }).apiTokens;
+  assert.ok(apiTokens.has(token));
+});
