@@ -9,4 +9,5 @@ module.exports = {
   testTimeout: 20000,
   // Print every test, then jest's summary as the last lines of the output.
   verbose: true,
+  reporters: ['default', '<rootDir>/.config/jest/summary-reporter.js'],
 };

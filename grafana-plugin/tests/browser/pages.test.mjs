@@ -143,7 +143,8 @@ async function open(path) {
   await page.goto(`${grafana.url}${path}`, { waitUntil: 'domcontentloaded' });
 }
 
-const shot = (name) => page.screenshot({ path: join(outDir, `${name}.png`), fullPage: true });
+/** Full-page screenshots for pages; viewport-only while a drawer is open (it covers the viewport). */
+const shot = (name, fullPage = true) => page.screenshot({ path: join(outDir, `${name}.png`), fullPage });
 
 /** A page test that leaves a screenshot named after it when it fails. */
 function pageTest(title, name, body) {
@@ -193,7 +194,7 @@ pageTest('Explore lists records of every kind and shows a trace as one chain', '
     'chain-field_change',
     'chain-security',
   ]);
-  await shot('explore-trace');
+  await shot('explore-trace', false);
 });
 
 pageTest(
@@ -211,7 +212,7 @@ pageTest(
       .getByText('checking the source address with the network team')
       .waitFor();
     await page.getByRole('button', { name: 'Append status' }).waitFor();
-    await shot('security-events-triage');
+    await shot('security-events-triage', false);
   },
 );
 
@@ -234,7 +235,7 @@ pageTest(
     await form.getByLabel('Name', { exact: true }).fill('Failed logins from one address');
     await form.getByRole('button', { name: 'Dry run (last 24h)' }).click();
     await page.getByRole('region', { name: 'Dry run result' }).waitFor();
-    await shot('alert-rules-edit');
+    await shot('alert-rules-edit', false);
   },
 );
 
@@ -244,7 +245,7 @@ pageTest('Compliance reports shows the generated report and its controls', 'comp
   await table.waitFor();
   await table.getByRole('button', { name: 'View' }).first().click();
   await page.getByRole('table', { name: 'Controls' }).waitFor();
-  await shot('compliance');
+  await shot('compliance', false);
 });
 
 pageTest('Retention & integrity shows policies, stored rows and a verification', 'retention', async () => {
