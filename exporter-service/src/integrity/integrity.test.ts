@@ -279,7 +279,11 @@ test('CLI: exit 0 when intact, 1 when broken; auditors verify with the exported 
   );
   assert.equal(Number(latest?.n), 60);
   await exporter.close(); // embedded store: one process at a time
-  assert.equal(statSync(join(dir.path, 'integrity', 'signing-key.pem')).mode & 0o777, 0o600, 'key file mode 0600');
+  assert.equal(
+    statSync(join(dir.path, 'integrity', 'signing-key.pem')).mode & 0o777,
+    0o600,
+    'key file mode 0600',
+  );
   const pem = join(dir.path, 'auditor.pem');
   const exported = await cli(['integrity', 'public-key', '--out', pem]);
   assert.equal(exported.code, 0, exported.stderr);

@@ -25,7 +25,7 @@ import {
   type PolicyInput,
 } from '../retention/policies.js';
 import { policyView } from '../retention/routes.js';
-import { archiveExpiredOnline, reapplyRetention } from '../retention/storage.js';
+import { applyArchiveVolume, archiveExpiredOnline, reapplyRetention } from '../retention/storage.js';
 import { renderCsv } from './csv.js';
 import { PERIOD_TYPES, resolvePeriod, type PeriodType } from './periods.js';
 import { renderPdf } from './pdf.js';
@@ -595,6 +595,34 @@ export function registerComplianceCommands(
           );
         }),
       ),
+    );
+
+  retention
+    .command('storage')
+    .description(
+      'server mode: set the archive-volume TTL (AUDITLENS_ARCHIVE_VOLUME) on the audit tables; run as a user with ALTER',
+    )
+    .addOption(configOption())
+    .action((options: { config?: string }) =>
+      run(async () => {
+        const config = loadConfig(process.env, options.config);
+        const volume = config.compliance.archiveVolume;
+        if (!volume) throw new CliUsageError('AUDITLENS_ARCHIVE_VOLUME is not set');
+        const store = await createStore(config);
+        try {
+          if (store.mode !== 'server')
+            throw new CliUsageError('embedded mode archives to <table>_archive tables');
+          await applyArchiveVolume(store, {
+            volume,
+            storagePolicy: config.compliance.archiveStoragePolicy,
+            cluster: config.clickhouse.cluster,
+          });
+        } finally {
+          await store.close();
+        }
+        process.stdout.write(`audit tables move rows past their online days to volume ${volume}\n`);
+        return EXIT.ok;
+      }),
     );
 
   program

@@ -2,7 +2,7 @@ import express from 'express';
 import type { ExporterModule, ModuleContext } from '../modules.js';
 import { createIntegrityRouter } from '../integrity/routes.js';
 import { createRetentionRouter } from '../retention/routes.js';
-import { archiveExpiredOnline, archiveVolumeStatements } from '../retention/storage.js';
+import { applyArchiveVolume, archiveExpiredOnline, isPermissionError } from '../retention/storage.js';
 import type { AlertRuleInfo } from './evidence.js';
 import { createReportsRouter } from './routes.js';
 import { ComplianceRuntime } from './runtime.js';
@@ -92,17 +92,24 @@ export function complianceModule(options: ComplianceModuleOptions = {}): Exporte
         timer.unref();
         timers.push(timer);
       } else if (context.store.mode === 'server' && settings.archiveVolume) {
-        for (const statement of archiveVolumeStatements(context.store.database, {
-          volume: settings.archiveVolume,
-          storagePolicy: settings.archiveStoragePolicy,
-          cluster: config.clickhouse.cluster,
-        })) {
-          await context.store.command(statement);
+        try {
+          await applyArchiveVolume(context.store, {
+            volume: settings.archiveVolume,
+            storagePolicy: settings.archiveStoragePolicy,
+            cluster: config.clickhouse.cluster,
+          });
+          logger.info(
+            { volume: settings.archiveVolume },
+            'audit tables move rows past their online days by TTL',
+          );
+        } catch (error) {
+          if (!isPermissionError(error)) throw error;
+          // Least privilege: the exporter's user may not ALTER; the migrator applies it.
+          logger.warn(
+            { volume: settings.archiveVolume },
+            'the ClickHouse user may not ALTER the audit tables: run `auditlens retention storage` as the migrator user',
+          );
         }
-        logger.info(
-          { volume: settings.archiveVolume },
-          'audit tables move rows past their online days by TTL',
-        );
       }
 
       if (settings.reportSchedule) {

@@ -16,7 +16,7 @@ import {
   type PolicyChange,
   type RetentionPolicy,
 } from './policies.js';
-import { archiveExpiredOnline, archiveTable, reapplyRetention } from './storage.js';
+import { archiveExpiredOnline, archiveTable, isPermissionError, reapplyRetention } from './storage.js';
 
 const finite = (days: number): number | null => (Number.isFinite(days) ? days : null);
 
@@ -119,7 +119,16 @@ export function createRetentionRouter(runtime: ComplianceRuntime, accessLog: Acc
 
   router.post('/retention/reapply', requireAdmin, async (request: Request, response: Response) => {
     const body = z.strictObject({ wait: z.boolean().default(false) }).parse(request.body ?? {});
-    const tables = await reapplyRetention(runtime.store, policies, { wait: body.wait });
+    const tables = await reapplyRetention(runtime.store, policies, { wait: body.wait }).catch(
+      (error: unknown) => {
+        if (!isPermissionError(error)) throw error;
+        throw new ApiError(
+          409,
+          'the exporter’s ClickHouse user may not ALTER the audit tables (least privilege): ' +
+            'run `auditlens retention reapply` as the migrator user',
+        );
+      },
+    );
     await runtime.recordChange(
       {
         operation: 'RETENTION_REAPPLY',

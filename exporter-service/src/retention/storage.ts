@@ -186,3 +186,16 @@ export function archiveVolumeStatements(
     ];
   });
 }
+
+/** True for ClickHouse's "not enough privileges" (the least-privilege exporter user may not ALTER). */
+export function isPermissionError(error: unknown): boolean {
+  return error instanceof Error && /ACCESS_DENIED|Code: 497\b|Not enough privileges/i.test(error.message);
+}
+
+/** Applies the archive-volume TTL (archiveVolumeStatements) to the audit tables. */
+export async function applyArchiveVolume(
+  store: AuditStore,
+  options: { volume: string; storagePolicy?: string | undefined; cluster?: string | undefined },
+): Promise<void> {
+  for (const statement of archiveVolumeStatements(store.database, options)) await store.command(statement);
+}
