@@ -1,4 +1,4 @@
-/* global module, console, process */
+/* global module */
 // Prints one closing line after jest's own summary: "N passed, N failed[, N skipped]" (the plain
 // form CI reads), so the output of `npm test -w grafana-plugin` ends with the counts.
 class SummaryLineReporter {
