@@ -61,6 +61,39 @@ export class ExporterMetrics {
     help: 'Age of the oldest row not yet committed (0 when none)',
     registers: [this.registry],
   });
+  readonly alertTransitions = new Counter({
+    name: 'auditlens_alert_transitions_total',
+    help: 'Alert instance transitions persisted, by rule and transition (fired, reopened, resolved)',
+    labelNames: ['rule', 'transition'] as const,
+    registers: [this.registry],
+  });
+  readonly alertFiring = new Gauge({
+    name: 'auditlens_alert_firing_instances',
+    help: 'Alert instances currently firing in this exporter',
+    registers: [this.registry],
+  });
+  readonly alertGroups = new Gauge({
+    name: 'auditlens_alert_window_groups',
+    help: 'Group keys held in the alert rules sliding windows (memory)',
+    registers: [this.registry],
+  });
+  readonly alertGroupsEvicted = new Counter({
+    name: 'auditlens_alert_window_groups_evicted_total',
+    help: 'Group keys evicted because a rule reached its group cap (detection may be incomplete)',
+    labelNames: ['rule'] as const,
+    registers: [this.registry],
+  });
+  readonly alertWriteFailures = new Counter({
+    name: 'auditlens_alert_write_failures_total',
+    help: 'Failed writes of alert state, history or security records (retried)',
+    registers: [this.registry],
+  });
+  readonly alertLatency = new Histogram({
+    name: 'auditlens_alert_commit_to_state_seconds',
+    help: 'Time from the commit of the triggering rows to the alert state being stored',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'auditlens_process_' });

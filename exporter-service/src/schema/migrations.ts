@@ -6,6 +6,7 @@ import {
   SUMMARY_VIEW_DEFS,
   SUPPORT_TABLE_DEFS,
 } from './tables.js';
+import { ALERTING_MIGRATION } from '../alerts/schema.js';
 
 /** A statement, or rows to insert (JSONEachRow, deduplicated by the token). */
 export type MigrationStep = string | { insertInto: string; rows: object[]; deduplicationToken: string };
@@ -45,6 +46,7 @@ export const MIGRATIONS: Migration[] = [
       },
     ],
   },
+  ALERTING_MIGRATION,
   {
     // Compliance (issue 6): per-row online days for archiving; the per-row TTL no longer deletes
     // rows whose retention_days is above 20000 (toDateTime(event_time) + 30000 days wraps past
