@@ -3,6 +3,7 @@ import { ConfigError, loadConfig } from './config.js';
 import { startExporter } from './exporter.js';
 import { migrate, schemaStatements } from './schema/migrate.js';
 import { createStore } from './store/index.js';
+import { registerAlertingCommands } from './alerts/cli-commands.js';
 import { registerComplianceCommands } from './reports/cli-commands.js';
 
 /** Shutdown deadline: queued rows get this long to commit after SIGTERM/SIGINT. */
@@ -93,6 +94,9 @@ export async function main(argv: string[]): Promise<number> {
     .action((options: { print?: boolean; cluster?: string; config?: string }) => {
       action = runMigrate(options);
     });
+  registerAlertingCommands(program, (work) => {
+    action = work();
+  });
   registerComplianceCommands(program, (work) => {
     action = work();
   });

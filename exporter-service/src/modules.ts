@@ -8,6 +8,7 @@ import type { InternalRecorder } from './internal-records.js';
 import { selfAuditModule } from './self-audit/self-audit.js';
 import { complianceModule } from './reports/module.js';
 import type { AuditStore } from './store/store.js';
+import { alertingModule } from './alerts/module.js';
 
 /** What a feature module gets when the exporter starts (store migrated, pipeline running). */
 export interface ModuleContext {
@@ -36,5 +37,5 @@ export interface ExporterModule {
 /** The modules every exporter runs, in start order. */
 export function defaultModules(): ExporterModule[] {
   // Compliance first: its integrity hooks must seal every record the other modules write.
-  return [complianceModule(), selfAuditModule()];
+  return [complianceModule(), selfAuditModule(), alertingModule()];
 }

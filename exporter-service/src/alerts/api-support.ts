@@ -1,0 +1,64 @@
+import type { Request } from 'express';
+import { z } from 'zod';
+import { ApiError } from '../api/errors.js';
+import { authorizedTenant, type Principal } from '../api/principal.js';
+import { SYSTEM_TENANT } from '../config.js';
+
+/** Query-string values arrive as strings or arrays; only single strings are accepted. */
+export function singleValues(query: Request['query']): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const [key, value] of Object.entries(query)) {
+    if (typeof value !== 'string') throw new ApiError(400, `${key}: give it once, as a plain value`);
+    result[key] = value;
+  }
+  return result;
+}
+
+/** ISO-8601 time or epoch milliseconds. */
+export const timeParam = z
+  .string()
+  .transform((value, context) => {
+    const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
+    if (!Number.isFinite(ms)) {
+      context.addIssue({ code: 'custom', message: 'an ISO-8601 time or epoch milliseconds expected' });
+      return z.NEVER;
+    }
+    return ms;
+  })
+  .optional();
+
+/**
+ * The tenant scope of a read: one tenant (checked against the token), or every tenant with
+ * `tenant=*` (only for tokens bound to all tenants). Returns undefined for "every tenant".
+ */
+export function tenantScope(principal: Principal, tenant: string | undefined): string | undefined {
+  if (tenant === '*') {
+    if (!principal.tenants.has('*')) throw new ApiError(403, 'tenant=* needs a token bound to all tenants');
+    return undefined;
+  }
+  return authorizedTenant(principal, tenant);
+}
+
+/** A rule's tenant scope (`*`, `@system` or a tenant) checked against the token. */
+export function authorizeRuleTenant(principal: Principal, ruleTenant: string): void {
+  if (ruleTenant === '*') {
+    if (!principal.tenants.has('*')) {
+      throw new ApiError(403, 'tenant: a rule for every tenant (*) needs a token bound to all tenants');
+    }
+    return;
+  }
+  authorizedTenant(principal, ruleTenant);
+}
+
+/** The tenant id an audit record about a rule is filed under ('' for `*` and `@system`). */
+export function recordTenant(ruleTenant: string): string {
+  return ruleTenant === '*' || ruleTenant === SYSTEM_TENANT ? '' : ruleTenant;
+}
+
+/** Whether a rule with this tenant scope is visible in a read scoped to `tenantId` (undefined = all). */
+export function ruleVisible(ruleTenant: string, tenantId: string | undefined): boolean {
+  if (tenantId === undefined || ruleTenant === '*') return true;
+  return ruleTenant === (tenantId === '' ? SYSTEM_TENANT : tenantId);
+}
+
+export const iso = (ms: number): string | null => (ms > 0 ? new Date(ms).toISOString() : null);

@@ -1,0 +1,279 @@
+import express, { type Request, type Response } from 'express';
+import { z } from 'zod';
+import { ApiError } from '../api/errors.js';
+import { authorizedTenant, principalOf, requireAdmin } from '../api/principal.js';
+import { formatTime } from '../mapping/fields.js';
+import { recordAdminOperation } from './admin-audit.js';
+import { singleValues, timeParam } from './api-support.js';
+import type { AlertingRuntime } from './module.js';
+import { RULE_ID } from './rule-model.js';
+
+/** Workflow states of a security event (DESIGN §4): appended to audit_security_event_status. */
+export const SECURITY_EVENT_STATUSES = [
+  'PENDING',
+  'INVESTIGATING',
+  'HANDLED',
+  'ESCALATED',
+  'FALSE_POSITIVE',
+  'IGNORED',
+] as const;
+
+const DAY = 86_400_000;
+
+const EVENT_COLUMNS = `event_id, event_time, tenant_id, service, user_id, username, ip_address, result, risk_level,
+  event_type, threat_type, attack_vector, mitre_tactic, mitre_technique, detection_method, rule_name,
+  target_resource, related_events, description`;
+
+interface EventRow {
+  event_id: string;
+  event_time: string;
+  [column: string]: unknown;
+}
+
+interface StatusRow {
+  event_id: string;
+  status: string;
+  handler_id: string;
+  handler_name: string;
+  handle_result: string;
+  false_positive: boolean;
+  changed_at: string;
+  changed_by: string;
+}
+
+const listQuery = z.object({
+  tenant: z.string().optional(),
+  from: timeParam,
+  to: timeParam,
+  status: z.enum(SECURITY_EVENT_STATUSES).optional(),
+  eventType: z
+    .string()
+    .regex(/^[A-Za-z0-9_]{1,64}$/, 'an event type like LOGIN_FAILED expected')
+    .optional(),
+  minRisk: z.coerce.number().int().min(1).max(4).optional(),
+  rule: z.string().regex(RULE_ID, 'a rule id expected').optional(),
+  detected: z.enum(['true', 'false']).optional(),
+  user: z.string().max(256).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  cursor: z.string().max(512).optional(),
+});
+
+const statusBody = z.strictObject({
+  status: z.enum(SECURITY_EVENT_STATUSES),
+  handler: z.string().trim().max(256).optional(),
+  handlerId: z.string().trim().max(256).optional(),
+  result: z.string().max(10_000).default(''),
+  falsePositive: z.boolean().optional(),
+});
+
+function encodeCursor(row: EventRow): string {
+  return Buffer.from(JSON.stringify([row.event_time, row.event_id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { time: string; id: string } {
+  try {
+    const [time, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
+    if (
+      typeof time === 'string' &&
+      typeof id === 'string' &&
+      /^[\d-]+ [\d:.]+$/.test(time) &&
+      /^[0-9a-f-]{36}$/.test(id)
+    ) {
+      return { time, id };
+    }
+  } catch {
+    // fall through
+  }
+  throw new ApiError(400, 'cursor: not a cursor returned by this API');
+}
+
+function statusView(row: StatusRow | undefined) {
+  return {
+    status: row?.status ?? 'PENDING',
+    handler: row?.handler_name ?? '',
+    handlerId: row?.handler_id ?? '',
+    result: row?.handle_result ?? '',
+    falsePositive: row?.false_positive ?? false,
+    changedAt: row ? new Date(`${row.changed_at.replace(' ', 'T')}Z`).toISOString() : null,
+    changedBy: row?.changed_by ?? '',
+  };
+}
+
+/**
+ * The security-event triage API (DESIGN §4/§5): list security events with their current status,
+ * read one with its status history, and (admins) append a status change. Status rows are only
+ * ever appended to audit_security_event_status; the current status is the newest row.
+ */
+export function createSecurityEventRoutes(runtime: AlertingRuntime): express.Router {
+  const router = express.Router();
+  const { store, accessLog, recorder } = runtime.context;
+  const db = store.database;
+  // Aliases differ from the column names: an alias equal to a column would shadow it inside the aggregates.
+  const latestStatus = `SELECT event_id, argMax(status, changed_at) AS cur_status, argMax(handler_id, changed_at) AS cur_handler_id,
+      argMax(handler_name, changed_at) AS cur_handler_name, argMax(handle_result, changed_at) AS cur_handle_result,
+      argMax(false_positive, changed_at) AS cur_false_positive, max(changed_at) AS cur_changed_at,
+      argMax(changed_by, changed_at) AS cur_changed_by
+    FROM ${db}.audit_security_event_status WHERE tenant_id = {tenant:String}`;
+
+  router.get('/security-events', async (request: Request, response: Response) => {
+    const principal = principalOf(response);
+    const query = listQuery.parse(singleValues(request.query));
+    const tenantId = authorizedTenant(principal, query.tenant);
+    const toMs = query.to ?? Date.now() + 1000;
+    const fromMs = query.from ?? toMs - 7 * DAY;
+    if (fromMs >= toMs) throw new ApiError(400, 'from: must be before to');
+    const params: Record<string, unknown> = {
+      tenant: tenantId,
+      from: formatTime(fromMs),
+      to: formatTime(toMs),
+      limit: query.limit,
+    };
+    const conditions = [
+      'tenant_id = {tenant:String}',
+      "event_time >= {from:DateTime64(3, 'UTC')}",
+      "event_time < {to:DateTime64(3, 'UTC')}",
+    ];
+    const add = (condition: string, name: string, value: unknown) => {
+      conditions.push(condition);
+      params[name] = value;
+    };
+    if (query.eventType) add('event_type = {eventType:String}', 'eventType', query.eventType);
+    if (query.minRisk) add('risk_level >= {minRisk:UInt8}', 'minRisk', query.minRisk);
+    if (query.rule) add('detection_method = {rule:String}', 'rule', query.rule);
+    if (query.detected)
+      conditions.push(query.detected === 'true' ? "detection_method != ''" : "detection_method = ''");
+    if (query.user) add('(user_id = {user:String} OR username = {user:String})', 'user', query.user);
+    if (query.status === 'PENDING') {
+      conditions.push(
+        `event_id NOT IN (SELECT event_id FROM (${latestStatus} GROUP BY event_id) WHERE cur_status != 'PENDING')`,
+      );
+    } else if (query.status) {
+      add(
+        `event_id IN (SELECT event_id FROM (${latestStatus} GROUP BY event_id) WHERE cur_status = {status:String})`,
+        'status',
+        query.status,
+      );
+    }
+    if (query.cursor) {
+      const cursor = decodeCursor(query.cursor);
+      add(
+        "(event_time, event_id) < ({cursorTime:DateTime64(3, 'UTC')}, {cursorId:UUID})",
+        'cursorTime',
+        cursor.time,
+      );
+      params.cursorId = cursor.id;
+    }
+    const rows = await store.query<EventRow>(
+      `SELECT ${EVENT_COLUMNS} FROM ${db}.audit_security_log WHERE ${conditions.join(' AND ')}
+       ORDER BY event_time DESC, event_id DESC LIMIT 1 BY event_id LIMIT {limit:UInt32}`,
+      params,
+    );
+    const statuses = new Map<string, StatusRow>();
+    if (rows.length > 0) {
+      const found = await store.query<Record<string, unknown>>(
+        `${latestStatus} AND event_id IN {ids:Array(UUID)} GROUP BY event_id`,
+        { tenant: tenantId, ids: rows.map((r) => r.event_id) },
+      );
+      for (const row of found) {
+        const current = Object.fromEntries(
+          Object.entries(row).map(([key, value]) => [key.replace(/^cur_/, ''), value]),
+        ) as unknown as StatusRow;
+        statuses.set(current.event_id, current);
+      }
+    }
+    const { tenant: _tenant, cursor: _cursor, ...filter } = query;
+    await accessLog.record(principal, {
+      tenantId,
+      type: 'search',
+      resource: 'GET /api/v1/security-events',
+      filter,
+      rows: rows.length,
+    });
+    const last = rows.at(-1);
+    response.json({
+      rows: rows.map((row) => ({ ...row, ...statusView(statuses.get(row.event_id)) })),
+      nextCursor: rows.length === query.limit && last ? encodeCursor(last) : null,
+    });
+  });
+
+  async function eventWithHistory(tenantId: string, eventId: string) {
+    const [event] = await store.query<EventRow>(
+      `SELECT * FROM ${db}.audit_security_log WHERE tenant_id = {tenant:String} AND event_id = {id:UUID} LIMIT 1`,
+      { tenant: tenantId, id: eventId },
+    );
+    if (!event) return undefined;
+    const history = await store.query<StatusRow>(
+      `SELECT event_id, status, handler_id, handler_name, handle_result, false_positive,
+              changed_at, changed_by
+       FROM ${db}.audit_security_event_status WHERE tenant_id = {tenant:String} AND event_id = {id:UUID}
+       ORDER BY changed_at`,
+      { tenant: tenantId, id: eventId },
+    );
+    return { event, current: statusView(history.at(-1)), history: history.map((row) => statusView(row)) };
+  }
+
+  router.get('/security-events/:eventId', async (request: Request, response: Response) => {
+    const principal = principalOf(response);
+    const { eventId } = z.object({ eventId: z.uuid() }).parse(request.params);
+    const tenantId = authorizedTenant(principal, singleValues(request.query).tenant);
+    const found = await eventWithHistory(tenantId, eventId);
+    await accessLog.record(principal, {
+      tenantId,
+      type: 'read',
+      resource: 'GET /api/v1/security-events/{eventId}',
+      filter: { eventId },
+      rows: found ? 1 : 0,
+    });
+    if (!found) throw new ApiError(404, `no security event ${eventId} for this tenant`);
+    response.json({ ...found.event, ...found.current, history: found.history });
+  });
+
+  router.post(
+    '/security-events/:eventId/status',
+    requireAdmin,
+    async (request: Request, response: Response) => {
+      const principal = principalOf(response);
+      const { eventId } = z.object({ eventId: z.uuid() }).parse(request.params);
+      const tenantId = authorizedTenant(principal, singleValues(request.query).tenant);
+      const body = statusBody.parse(request.body ?? {});
+      const [exists] = await store.query<{ n: string }>(
+        `SELECT count() AS n FROM ${db}.audit_security_log WHERE tenant_id = {tenant:String} AND event_id = {id:UUID}`,
+        { tenant: tenantId, id: eventId },
+      );
+      if (Number(exists?.n ?? 0) === 0)
+        throw new ApiError(404, `no security event ${eventId} for this tenant`);
+      const by = principal.userName || principal.subject;
+      const falsePositive = body.falsePositive ?? body.status === 'FALSE_POSITIVE';
+      await recordAdminOperation(recorder, principal, {
+        tenantId,
+        operation: 'SECURITY_EVENT_STATUS',
+        targetType: 'security_event',
+        targetId: eventId,
+        targetName: body.status,
+        method: request.method,
+        path: `/api/v1/security-events/${eventId}/status`,
+        params: body,
+        result: 'success',
+        description: `${by} set security event ${eventId} to ${body.status}`,
+      });
+      await store.insertJsonLines(
+        'audit_security_event_status',
+        JSON.stringify({
+          tenant_id: tenantId,
+          event_id: eventId,
+          status: body.status,
+          handler_id: body.handlerId ?? principal.subject,
+          handler_name: body.handler ?? by,
+          handle_result: body.result,
+          false_positive: falsePositive,
+          changed_at: formatTime(Date.now()),
+          changed_by: by,
+        }),
+      );
+      const found = await eventWithHistory(tenantId, eventId);
+      response.status(201).json({ eventId, ...found?.current, history: found?.history ?? [] });
+    },
+  );
+
+  return router;
+}
