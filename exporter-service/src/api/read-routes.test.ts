@@ -79,6 +79,8 @@ before(async () => {
       apiPort: 0,
       host: '127.0.0.1',
       logLevel: 'silent',
+      // The read API alone: no alert rules firing on the seeded failures add rows to the figures.
+      modules: [],
       apiTokens: new Map([
         [ADMIN, { role: 'admin' as const, tenants: new Set(['*']) }],
         [ACME_READER, { role: 'reader' as const, tenants: new Set(['acme']) }],

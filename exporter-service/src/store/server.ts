@@ -34,6 +34,9 @@ export class ServerStore implements AuditStore {
       request_timeout: options.requestTimeoutMs ?? 30_000,
       ...(options.caCertPath ? { tls: { ca_cert: readFileSync(options.caCertPath) } } : {}),
       clickhouse_settings: { output_format_json_quote_64bit_integers: 1 },
+      // Large parameters (the event ids of a batch's idempotency check) travel in a multipart body,
+      // not the URL, whose size HTTP servers and proxies limit.
+      use_multipart_params_auto: true,
       // Errors surface as exceptions that the exporter logs in its own structured form.
       log: { level: ClickHouseLogLevel.OFF },
     });
