@@ -66,6 +66,22 @@ export interface ExporterConfig {
   /** How far in the future an event time may lie (clock skew allowance). */
   maxFutureSkewMs: number;
   logLevel: string;
+  alerts: {
+    /** Evaluate alert rules on committed rows. */
+    enabled: boolean;
+    /** Group keys kept per rule before the least recently seen are evicted (a metric counts them). */
+    maxGroupsPerRule: number;
+    /** A firing instance stays firing at least this long, so Grafana's evaluation sees short incidents. */
+    minFiringMs: number;
+  };
+  /** Grafana-managed alert rule delivery (`auditlens grafana sync` and the app's sync). */
+  grafana: {
+    url: string | undefined;
+    token: string | undefined;
+    datasourceUid: string | undefined;
+    folderUid: string | undefined;
+    publicUrl: string | undefined;
+  };
   /** Retention floor, integrity signing, scheduled reports and archiving (docs/compliance.md). */
   compliance: ComplianceConfig;
 }
@@ -133,6 +149,20 @@ const envSchema = z.object({
   AUDITLENS_MAX_BODY_BYTES: positiveInt.default(16 * 1024 * 1024),
   AUDITLENS_MAX_ATTRIBUTE_BYTES: positiveInt.default(64 * 1024),
   AUDITLENS_MAX_FUTURE_SKEW_MS: positiveInt.default(5 * 60 * 1000),
+  AUDITLENS_ALERTS_ENABLED: boolFromEnv.default(true),
+  AUDITLENS_ALERTS_MAX_GROUPS_PER_RULE: z.coerce.number().int().min(100).max(10_000_000).default(50_000),
+  AUDITLENS_ALERTS_MIN_FIRING_MS: z.coerce.number().int().min(0).max(3_600_000).default(120_000),
+  AUDITLENS_GRAFANA_URL: z.url({ protocol: /^https?$/ }).optional(),
+  AUDITLENS_GRAFANA_TOKEN: z.string().min(1).optional(),
+  AUDITLENS_GRAFANA_DATASOURCE_UID: z
+    .string()
+    .regex(/^[a-zA-Z0-9_-]{1,40}$/, 'a Grafana uid: letters, digits, - and _')
+    .optional(),
+  AUDITLENS_GRAFANA_FOLDER_UID: z
+    .string()
+    .regex(/^[a-zA-Z0-9_-]{1,40}$/, 'a Grafana uid: letters, digits, - and _')
+    .optional(),
+  AUDITLENS_GRAFANA_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
   AUDITLENS_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   AUDITLENS_RETENTION_FLOOR_DAYS: z.coerce.number().int().min(1).max(65535).default(180),
   AUDITLENS_SIGNING_KEY_FILE: z.string().min(1).optional(),
@@ -294,6 +324,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, configFile?: st
     maxAttributeBytes: e.AUDITLENS_MAX_ATTRIBUTE_BYTES,
     maxFutureSkewMs: e.AUDITLENS_MAX_FUTURE_SKEW_MS,
     logLevel: e.AUDITLENS_LOG_LEVEL,
+    alerts: {
+      enabled: e.AUDITLENS_ALERTS_ENABLED,
+      maxGroupsPerRule: e.AUDITLENS_ALERTS_MAX_GROUPS_PER_RULE,
+      minFiringMs: e.AUDITLENS_ALERTS_MIN_FIRING_MS,
+    },
+    grafana: {
+      url: e.AUDITLENS_GRAFANA_URL?.replace(/\/+$/, ''),
+      token: e.AUDITLENS_GRAFANA_TOKEN,
+      datasourceUid: e.AUDITLENS_GRAFANA_DATASOURCE_UID,
+      folderUid: e.AUDITLENS_GRAFANA_FOLDER_UID,
+      publicUrl: e.AUDITLENS_GRAFANA_PUBLIC_URL?.replace(/\/+$/, ''),
+    },
     compliance: {
       retentionFloorDays: e.AUDITLENS_RETENTION_FLOOR_DAYS,
       signingKeyFile: e.AUDITLENS_SIGNING_KEY_FILE,

@@ -5,11 +5,7 @@ import { ZodError } from 'zod';
 import { loadConfig } from '../config.js';
 import { GrafanaClient, syncGrafanaRules } from '../grafana/client.js';
 import { provisioningYaml } from '../grafana/provisioning.js';
-import {
-  DEFAULT_GRAFANA_SETTINGS,
-  grafanaSettingsFromEnv,
-  type GrafanaSettings,
-} from '../grafana/settings.js';
+import { DEFAULT_GRAFANA_SETTINGS, grafanaSettingsFrom, type GrafanaSettings } from '../grafana/settings.js';
 import { createStore } from '../store/index.js';
 import { BUILTIN_RULES } from './builtin.js';
 import { parseRule } from './rule-model.js';
@@ -30,15 +26,19 @@ interface GrafanaOptions {
   config?: string;
 }
 
+/** Settings from the configuration (environment and --config file), command-line options winning. */
 function settingsFrom(options: GrafanaOptions): GrafanaSettings {
-  const env = grafanaSettingsFromEnv({
-    ...process.env,
-    ...(options.url ? { AUDITLENS_GRAFANA_URL: options.url } : {}),
-    ...(options.token ? { AUDITLENS_GRAFANA_TOKEN: options.token } : {}),
-    ...(options.datasourceUid ? { AUDITLENS_GRAFANA_DATASOURCE_UID: options.datasourceUid } : {}),
-    ...(options.folderUid ? { AUDITLENS_GRAFANA_FOLDER_UID: options.folderUid } : {}),
-  });
-  return env;
+  const config = loadConfig(
+    {
+      ...process.env,
+      ...(options.url ? { AUDITLENS_GRAFANA_URL: options.url } : {}),
+      ...(options.token ? { AUDITLENS_GRAFANA_TOKEN: options.token } : {}),
+      ...(options.datasourceUid ? { AUDITLENS_GRAFANA_DATASOURCE_UID: options.datasourceUid } : {}),
+      ...(options.folderUid ? { AUDITLENS_GRAFANA_FOLDER_UID: options.folderUid } : {}),
+    },
+    options.config,
+  );
+  return grafanaSettingsFrom(config);
 }
 
 function client(settings: GrafanaSettings): GrafanaClient {

@@ -1,5 +1,4 @@
 import express from 'express';
-import { z } from 'zod';
 import type { AuditRow } from '../mapping/row.js';
 import type { ExporterModule, ModuleContext } from '../modules.js';
 import { BUILTIN_RULES } from './builtin.js';
@@ -11,7 +10,7 @@ import type { AlertRule } from './rule-model.js';
 import { RuleStore, type StoredRule } from './rule-store.js';
 import { createAlertRoutes } from './routes.js';
 import { createSecurityEventRoutes } from './security-events.js';
-import { grafanaSettingsFromEnv, type GrafanaSettings } from '../grafana/settings.js';
+import { grafanaSettingsFrom, type GrafanaSettings } from '../grafana/settings.js';
 
 export interface AlertingOptions {
   /** Clock for the engine (tests). */
@@ -28,30 +27,10 @@ export interface AlertingOptions {
   recoveryMs?: number;
   /** How often rule edits made through another exporter are picked up. Default 30 s. */
   ruleRefreshMs?: number;
-  /** Grafana delivery settings (default: from AUDITLENS_GRAFANA_* variables). */
+  /** Grafana delivery settings (default: from the AUDITLENS_GRAFANA_* configuration). */
   grafana?: GrafanaSettings;
   /** Called when a transition is stored, with the time since the commit that caused it (benchmarks). */
   onPersisted?: (transition: string, instance: AlertInstance, latencyMs: number) => void;
-}
-
-const envSchema = z.object({
-  AUDITLENS_ALERTS_ENABLED: z
-    .enum(['true', 'false', '1', '0', 'yes', 'no'])
-    .transform((v) => v === 'true' || v === '1' || v === 'yes')
-    .default(true),
-  AUDITLENS_ALERTS_MAX_GROUPS_PER_RULE: z.coerce.number().int().min(100).max(10_000_000).default(50_000),
-  AUDITLENS_ALERTS_MIN_FIRING_MS: z.coerce.number().int().min(0).max(3_600_000).default(120_000),
-});
-
-function envOptions(env: NodeJS.ProcessEnv): z.infer<typeof envSchema> {
-  const parsed = envSchema.safeParse(
-    Object.fromEntries(Object.keys(envSchema.shape).flatMap((k) => (env[k] ? [[k, env[k]]] : []))),
-  );
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
-    throw new Error(`invalid alerting configuration: ${problems.join('; ')}`);
-  }
-  return parsed.data;
 }
 
 function toEngineRows(rows: readonly AuditRow[]): EngineRow[] {
@@ -102,14 +81,14 @@ export class AlertingModule implements ExporterModule {
   }
 
   async start(context: ModuleContext): Promise<void> {
-    const env = envOptions(process.env);
-    this.enabled = env.AUDITLENS_ALERTS_ENABLED;
+    const settings = context.config.alerts;
+    this.enabled = settings.enabled;
     const now = this.options.now ?? Date.now;
     const { metrics, logger } = context;
     const engine = new AlertEngine({
       now,
-      maxGroupsPerRule: this.options.maxGroupsPerRule ?? env.AUDITLENS_ALERTS_MAX_GROUPS_PER_RULE,
-      minFiringMs: this.options.minFiringMs ?? env.AUDITLENS_ALERTS_MIN_FIRING_MS,
+      maxGroupsPerRule: this.options.maxGroupsPerRule ?? settings.maxGroupsPerRule,
+      minFiringMs: this.options.minFiringMs ?? settings.minFiringMs,
       onEvict: (rule) => metrics.alertGroupsEvicted.inc({ rule }),
     });
     const rules = new RuleStore(context.store, (id, message) =>
@@ -141,7 +120,7 @@ export class AlertingModule implements ExporterModule {
       rules,
       engine,
       writer,
-      grafana: this.options.grafana ?? grafanaSettingsFromEnv(process.env),
+      grafana: this.options.grafana ?? grafanaSettingsFrom(context.config),
       reload,
     };
 

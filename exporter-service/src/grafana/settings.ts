@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import type { ExporterConfig } from '../config.js';
 
 /** Where and how alert rules are delivered to Grafana (Grafana-managed alert rules). */
 export interface GrafanaSettings {
@@ -30,42 +30,16 @@ export const DEFAULT_GRAFANA_SETTINGS: GrafanaSettings = {
   publicUrl: undefined,
 };
 
-const UID = /^[a-zA-Z0-9_-]{1,40}$/;
-
-const envSchema = z.object({
-  AUDITLENS_GRAFANA_URL: z.url({ protocol: /^https?$/ }).optional(),
-  AUDITLENS_GRAFANA_TOKEN: z.string().min(1).optional(),
-  AUDITLENS_GRAFANA_DATASOURCE_UID: z
-    .string()
-    .regex(UID, 'a Grafana uid: letters, digits, - and _')
-    .optional(),
-  AUDITLENS_GRAFANA_FOLDER_UID: z.string().regex(UID, 'a Grafana uid: letters, digits, - and _').optional(),
-  AUDITLENS_GRAFANA_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
-  AUDITLENS_CLICKHOUSE_DATABASE: z
-    .string()
-    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
-    .optional(),
-});
-
-/** Settings from AUDITLENS_GRAFANA_* variables (validated; the message names the variable). */
-export function grafanaSettingsFromEnv(env: NodeJS.ProcessEnv): GrafanaSettings {
-  const picked = Object.fromEntries(
-    Object.keys(envSchema.shape).flatMap((key) => (env[key] ? [[key, env[key]]] : [])),
-  );
-  const parsed = envSchema.safeParse(picked);
-  if (!parsed.success) {
-    throw new Error(
-      `invalid Grafana configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-    );
-  }
-  const e = parsed.data;
+/** Delivery settings from the exporter's validated configuration. */
+export function grafanaSettingsFrom(config: ExporterConfig): GrafanaSettings {
+  const { grafana } = config;
   return {
     ...DEFAULT_GRAFANA_SETTINGS,
-    url: e.AUDITLENS_GRAFANA_URL?.replace(/\/+$/, ''),
-    token: e.AUDITLENS_GRAFANA_TOKEN,
-    datasourceUid: e.AUDITLENS_GRAFANA_DATASOURCE_UID ?? DEFAULT_GRAFANA_SETTINGS.datasourceUid,
-    folderUid: e.AUDITLENS_GRAFANA_FOLDER_UID ?? DEFAULT_GRAFANA_SETTINGS.folderUid,
-    database: e.AUDITLENS_CLICKHOUSE_DATABASE ?? DEFAULT_GRAFANA_SETTINGS.database,
-    publicUrl: e.AUDITLENS_GRAFANA_PUBLIC_URL?.replace(/\/+$/, ''),
+    url: grafana.url,
+    token: grafana.token,
+    datasourceUid: grafana.datasourceUid ?? DEFAULT_GRAFANA_SETTINGS.datasourceUid,
+    folderUid: grafana.folderUid ?? DEFAULT_GRAFANA_SETTINGS.folderUid,
+    database: config.clickhouse.database,
+    publicUrl: grafana.publicUrl,
   };
 }
