@@ -1,10 +1,15 @@
-// Runs every compiled test file of the workspaces with node's own test runner.
+// Runs the repository's test suites and ends with one line: "N passed, N failed".
+//   1. node's own test runner over every compiled workspace test (*.test.js under */dist) and the
+//      Grafana plugin's dashboard-SQL test (node:test, against ClickHouse filled over OTLP);
+//   2. the Grafana plugin's jest suite (Testing Library + msw);
+//   3. the Grafana plugin's real-browser test (Debian chromium + playwright-core).
+// Arguments filter the node suite by path and skip the others (e.g. `node scripts/run-tests.mjs sdk`).
 // Node 20 has no glob support in `--test`, so the files are listed here.
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
-const roots = ['sdk/dist', 'exporter-service/dist', 'examples/demo-app/dist'];
+const NODE_ROOTS = ['sdk/dist', 'exporter-service/dist', 'examples/demo-app/dist', 'grafana-plugin/tests/dashboards'];
 const only = process.argv.slice(2);
 
 function testFiles(dir) {
@@ -17,14 +22,61 @@ function testFiles(dir) {
   return entries.flatMap((name) => {
     const path = join(dir, name);
     if (statSync(path).isDirectory()) return testFiles(path);
-    return name.endsWith('.test.js') ? [path] : [];
+    return name.endsWith('.test.js') || name.endsWith('.test.mjs') ? [path] : [];
   });
 }
 
-const files = roots.flatMap(testFiles).filter((f) => only.length === 0 || only.some((o) => f.includes(o)));
-const result = spawnSync(
-  process.execPath,
-  ['--enable-source-maps', '--test', '--test-concurrency=2', '--test-reporter=spec', ...files],
-  { stdio: 'inherit' },
-);
-process.exit(result.status ?? 1);
+/** Runs a command with its output shown and kept, resolving with the exit code and the text. */
+function run(command, args) {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let text = '';
+    const keep = (stream, target) =>
+      stream.on('data', (chunk) => {
+        target.write(chunk);
+        text += chunk.toString();
+      });
+    keep(child.stdout, process.stdout);
+    keep(child.stderr, process.stderr);
+    child.on('close', (code) => resolve({ code: code ?? 1, text }));
+  });
+}
+
+const lastNumber = (text, pattern) => {
+  const matches = [...text.matchAll(pattern)];
+  return matches.length > 0 ? Number(matches.at(-1)[1]) : 0;
+};
+
+/** Counts from node's spec reporter ("ℹ pass N") or jest's summary ("Tests: … N passed"). */
+function counts(text) {
+  return {
+    passed: lastNumber(text, /^ℹ pass (\d+)/gm) + lastNumber(text, /^Tests:.*?(\d+) passed/gm),
+    failed: lastNumber(text, /^ℹ fail (\d+)/gm) + lastNumber(text, /^Tests:.*?(\d+) failed/gm),
+  };
+}
+
+const files = NODE_ROOTS.flatMap(testFiles).filter((f) => only.length === 0 || only.some((o) => f.includes(o)));
+const suites = [
+  [process.execPath, ['--enable-source-maps', '--test', '--test-concurrency=2', '--test-reporter=spec', ...files]],
+];
+if (only.length === 0) {
+  suites.push(['npm', ['test', '--workspace', 'grafana-plugin']]);
+  suites.push(['npm', ['run', 'test:browser', '--workspace', 'grafana-plugin']]);
+}
+
+let passed = 0;
+let failed = 0;
+let exitCode = 0;
+for (const [command, args] of suites) {
+  const result = await run(command, args);
+  const suite = counts(result.text);
+  passed += suite.passed;
+  failed += suite.failed;
+  if (result.code !== 0) {
+    exitCode = 1;
+    // A suite that failed without reporting a failed test (a crash, a build error) still counts.
+    if (suite.failed === 0) failed += 1;
+  }
+}
+console.log(`\n${passed} passed, ${failed} failed`);
+process.exit(exitCode);
