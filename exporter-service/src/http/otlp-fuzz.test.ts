@@ -12,7 +12,7 @@ import {
   securityRecord,
   type TestRecord,
 } from '../testing/otlp-payloads.js';
-import { seededRandom } from '../testing/prng.js';
+import { seededRandom } from '@auditlens/sdk/testing';
 import { tempDir } from '../testing/temp.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261121);

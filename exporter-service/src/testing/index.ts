@@ -1,5 +1,4 @@
 // Test support for other workspaces' tests (SDK, demo app, Grafana plugin): not product code.
 export { startClickHouseHttp, type ClickHouseHttpFixture } from './clickhouse-http.js';
 export * from './otlp-payloads.js';
-export { seededRandom } from './prng.js';
 export { tempDir } from './temp.js';

@@ -13,3 +13,4 @@ export {
   type ChildMessage,
   type RunningChild,
 } from './child-process.js';
+export { seededRandom } from './prng.js';
