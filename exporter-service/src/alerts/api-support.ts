@@ -1,31 +1,6 @@
-import type { Request } from 'express';
-import { z } from 'zod';
 import { ApiError } from '../api/errors.js';
 import { authorizedTenant, type Principal } from '../api/principal.js';
 import { SYSTEM_TENANT } from '../config.js';
-
-/** Query-string values arrive as strings or arrays; only single strings are accepted. */
-export function singleValues(query: Request['query']): Record<string, string> {
-  const result: Record<string, string> = {};
-  for (const [key, value] of Object.entries(query)) {
-    if (typeof value !== 'string') throw new ApiError(400, `${key}: give it once, as a plain value`);
-    result[key] = value;
-  }
-  return result;
-}
-
-/** ISO-8601 time or epoch milliseconds. */
-export const timeParam = z
-  .string()
-  .transform((value, context) => {
-    const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
-    if (!Number.isFinite(ms)) {
-      context.addIssue({ code: 'custom', message: 'an ISO-8601 time or epoch milliseconds expected' });
-      return z.NEVER;
-    }
-    return ms;
-  })
-  .optional();
 
 /**
  * The tenant scope of a read: one tenant (checked against the token), or every tenant with

@@ -6,15 +6,8 @@ import { formatTime } from '../mapping/fields.js';
 import { KINDS, type AuditKind } from '../mapping/kinds.js';
 import { GrafanaClient, desiredGrafanaRules, syncGrafanaRules } from '../grafana/client.js';
 import { recordAdminOperation } from './admin-audit.js';
-import {
-  authorizeRuleTenant,
-  iso,
-  recordTenant,
-  ruleVisible,
-  singleValues,
-  tenantScope,
-  timeParam,
-} from './api-support.js';
+import { singleValues, timeValue } from '../api/params.js';
+import { authorizeRuleTenant, iso, recordTenant, ruleVisible, tenantScope } from './api-support.js';
 import { BUILTIN_IDS } from './builtin.js';
 import { dryRun } from './dry-run.js';
 import { fieldNames, fieldSpec, type RuleSource } from './fields.js';
@@ -100,8 +93,8 @@ const alertsQuery = z.object({
   state: z.enum(['firing', 'resolved', 'all']).default('firing'),
   rule: z.string().regex(RULE_ID, 'a rule id expected').optional(),
   minSeverity: z.coerce.number().int().min(1).max(4).optional(),
-  from: timeParam,
-  to: timeParam,
+  from: timeValue.optional(),
+  to: timeValue.optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(200),
 });
 

@@ -4,7 +4,8 @@ import { ApiError } from '../api/errors.js';
 import { authorizedTenant, principalOf, requireAdmin } from '../api/principal.js';
 import { formatTime } from '../mapping/fields.js';
 import { recordAdminOperation } from './admin-audit.js';
-import { singleValues, timeParam } from './api-support.js';
+import { decodeCursor, encodeCursor } from '../api/cursor.js';
+import { singleValues, timeValue } from '../api/params.js';
 import type { AlertingRuntime } from './module.js';
 import { RULE_ID } from './rule-model.js';
 
@@ -43,8 +44,8 @@ interface StatusRow {
 
 const listQuery = z.object({
   tenant: z.string().optional(),
-  from: timeParam,
-  to: timeParam,
+  from: timeValue.optional(),
+  to: timeValue.optional(),
   status: z.enum(SECURITY_EVENT_STATUSES).optional(),
   eventType: z
     .string()
@@ -65,27 +66,6 @@ const statusBody = z.strictObject({
   result: z.string().max(10_000).default(''),
   falsePositive: z.boolean().optional(),
 });
-
-function encodeCursor(row: EventRow): string {
-  return Buffer.from(JSON.stringify([row.event_time, row.event_id])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { time: string; id: string } {
-  try {
-    const [time, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
-    if (
-      typeof time === 'string' &&
-      typeof id === 'string' &&
-      /^[\d-]+ [\d:.]+$/.test(time) &&
-      /^[0-9a-f-]{36}$/.test(id)
-    ) {
-      return { time, id };
-    }
-  } catch {
-    // fall through
-  }
-  throw new ApiError(400, 'cursor: not a cursor returned by this API');
-}
 
 function statusView(row: StatusRow | undefined) {
   return {

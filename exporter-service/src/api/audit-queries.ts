@@ -2,6 +2,7 @@ import { normalizeIp, formatTime } from '../mapping/fields.js';
 import { KINDS, type AuditKind } from '../mapping/kinds.js';
 import type { AuditStore, QueryParams } from '../store/store.js';
 import { ApiError } from './errors.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
 
 /** A one-line description of a row, per kind, computed in SQL. */
 const SUMMARY_SQL: Record<AuditKind, string> = {
@@ -60,28 +61,6 @@ export interface SearchFilter {
 export interface SearchPage {
   rows: AuditListRow[];
   nextCursor: string | null;
-}
-
-/** Opaque keyset cursor: the (event_time, event_id) of the last row served. */
-export function encodeCursor(row: Pick<AuditListRow, 'event_time' | 'event_id'>): string {
-  return Buffer.from(JSON.stringify([row.event_time, row.event_id])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { time: string; id: string } {
-  try {
-    const [time, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
-    if (
-      typeof time === 'string' &&
-      typeof id === 'string' &&
-      /^[\d-]+ [\d:.]+$/.test(time) &&
-      /^[0-9a-f-]{36}$/.test(id)
-    ) {
-      return { time, id };
-    }
-  } catch {
-    // fall through to the error below
-  }
-  throw new ApiError(400, 'cursor: not a cursor returned by this API');
 }
 
 /**

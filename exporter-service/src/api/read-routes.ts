@@ -5,25 +5,17 @@ import type { AuditStore } from '../store/store.js';
 import type { AccessLog } from './access-log.js';
 import { auditStats, readRecord, searchAudit, traceChain } from './audit-queries.js';
 import { ApiError } from './errors.js';
+import { singleValues, timeValue } from './params.js';
 import { authorizedTenant, principalOf } from './principal.js';
 
 const KIND_NAMES = Object.keys(KINDS) as [AuditKind, ...AuditKind[]];
 const DAY_MS = 86_400_000;
 
-/** ISO-8601 time or epoch milliseconds. */
-const timeParam = z
-  .string()
-  .transform((value, context) => {
-    const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
-    if (!Number.isFinite(ms)) {
-      context.addIssue({ code: 'custom', message: 'an ISO-8601 time or epoch milliseconds expected' });
-      return z.NEVER;
-    }
-    return ms;
-  })
-  .optional();
-
-const rangeSchema = z.object({ tenant: z.string().optional(), from: timeParam, to: timeParam });
+const rangeSchema = z.object({
+  tenant: z.string().optional(),
+  from: timeValue.optional(),
+  to: timeValue.optional(),
+});
 
 function timeRange(query: z.infer<typeof rangeSchema>): { fromMs: number; toMs: number } {
   const toMs = query.to ?? Date.now() + 1000;
@@ -53,16 +45,6 @@ const searchSchema = rangeSchema.extend({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   cursor: z.string().max(512).optional(),
 });
-
-/** Query-string values arrive as strings or arrays; only single strings are accepted. */
-function singleValues(query: Request['query']): Record<string, string> {
-  const result: Record<string, string> = {};
-  for (const [key, value] of Object.entries(query)) {
-    if (typeof value !== 'string') throw new ApiError(400, `${key}: give it once, as a plain value`);
-    result[key] = value;
-  }
-  return result;
-}
 
 /**
  * Read endpoints for the Grafana app: search, one record, a trace chain, statistics. Each one

@@ -5,7 +5,7 @@ import { ApiError } from '../api/errors.js';
 import { authorizedTenant, principalOf } from '../api/principal.js';
 import { formatTime } from '../mapping/fields.js';
 import { AUDIT_TABLES } from '../mapping/kinds.js';
-import { singleValues, timeValue } from '../reports/params.js';
+import { singleValues, timeValue } from '../api/params.js';
 import type { ComplianceRuntime } from '../reports/runtime.js';
 
 const rangeSchema = z.object({

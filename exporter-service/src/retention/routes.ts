@@ -4,7 +4,8 @@ import type { AccessLog } from '../api/access-log.js';
 import { ApiError } from '../api/errors.js';
 import { authorizedTenant, principalOf, requireAdmin } from '../api/principal.js';
 import { AUDIT_TABLES } from '../mapping/kinds.js';
-import { fieldError, singleValues } from '../reports/params.js';
+import { singleValues } from '../api/params.js';
+import { fieldError } from '../reports/params.js';
 import type { ComplianceRuntime } from '../reports/runtime.js';
 import { actorOf } from './admin-record.js';
 import {
