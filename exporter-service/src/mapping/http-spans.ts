@@ -4,6 +4,7 @@ import { deriveRequestRisk, deriveResult } from './derive.js';
 import { derivedUuid } from './ids.js';
 import type { MappedBatch, TenantContext } from './log-records.js';
 import { buildRow, type RowLimits } from './row.js';
+import { recordTenant, resourceOrReject } from './resource.js';
 
 /**
  * Set by the AuditLens SDK on spans it already recorded as `audit.request` log records, so the
@@ -23,20 +24,10 @@ export function mapTracesRequest(
 ): MappedBatch {
   const batch: MappedBatch = { rows: [], rejections: [], skipped: 0 };
   for (const resourceSpans of request.resourceSpans ?? []) {
-    let resource;
-    try {
-      resource = attributesToMap(resourceSpans.resource?.attributes);
-    } catch (error) {
-      const count = (resourceSpans.scopeSpans ?? []).reduce((n, s) => n + (s.spans?.length ?? 0), 0);
-      for (let i = 0; i < count; i++) {
-        batch.rejections.push({
-          reason: 'invalid_resource',
-          message: `resource: ${(error as Error).message}`,
-        });
-      }
-      continue;
-    }
-    const resourceTenant = resource.get('audit.tenant_id');
+    const resource = resourceOrReject(resourceSpans.resource, batch, () =>
+      (resourceSpans.scopeSpans ?? []).reduce((n, s) => n + (s.spans?.length ?? 0), 0),
+    );
+    if (!resource) continue;
     for (const scopeSpans of resourceSpans.scopeSpans ?? []) {
       for (const span of scopeSpans.spans ?? []) {
         try {
@@ -65,12 +56,11 @@ export function mapTracesRequest(
           const status = Number(
             attributes.get('http.response.status_code') ?? attributes.get('http.status_code') ?? 0,
           );
-          const explicitTenant = attributes.get('audit.tenant_id') ?? resourceTenant;
           batch.rows.push(
             buildRow(
               {
                 kind: 'request',
-                tenantId: explicitTenant === undefined ? tenant.defaultTenant : valueToText(explicitTenant),
+                tenantId: recordTenant(attributes, resource, tenant),
                 eventId: derivedUuid('span', traceId, spanId),
                 eventTimeMs: startMs,
                 traceId,

@@ -10,6 +10,7 @@ import type { LogsRequest } from '../otlp/schema.js';
 import { deriveResult } from './derive.js';
 import { convertField } from './fields.js';
 import { buildRow, type AuditRow, type RowLimits } from './row.js';
+import { recordTenant, resourceOrReject } from './resource.js';
 import { derivedUuid } from './ids.js';
 import { kindOfEventName } from './kinds.js';
 
@@ -39,20 +40,10 @@ function errorReason(error: Error): string {
 export function mapLogsRequest(request: LogsRequest, limits: RowLimits, tenant: TenantContext): MappedBatch {
   const batch: MappedBatch = { rows: [], rejections: [], skipped: 0 };
   for (const resourceLogs of request.resourceLogs ?? []) {
-    let resource;
-    try {
-      resource = attributesToMap(resourceLogs.resource?.attributes);
-    } catch (error) {
-      const count = (resourceLogs.scopeLogs ?? []).reduce((n, s) => n + (s.logRecords?.length ?? 0), 0);
-      for (let i = 0; i < count; i++) {
-        batch.rejections.push({
-          reason: 'invalid_resource',
-          message: `resource: ${(error as Error).message}`,
-        });
-      }
-      continue;
-    }
-    const resourceTenant = resource.get('audit.tenant_id');
+    const resource = resourceOrReject(resourceLogs.resource, batch, () =>
+      (resourceLogs.scopeLogs ?? []).reduce((n, s) => n + (s.logRecords?.length ?? 0), 0),
+    );
+    if (!resource) continue;
     for (const scopeLogs of resourceLogs.scopeLogs ?? []) {
       for (const record of scopeLogs.logRecords ?? []) {
         const kind = kindOfEventName(record.eventName ?? '');
@@ -73,11 +64,10 @@ export function mapLogsRequest(request: LogsRequest, limits: RowLimits, tenant: 
             nanosToMillis(record.timeUnixNano) || nanosToMillis(record.observedTimeUnixNano);
           const description = valueToText(anyValueToJs(record.body, 'body'));
           const uid = attributes.get('log.record.uid');
-          const explicitTenant = attributes.get('audit.tenant_id') ?? resourceTenant;
           const row = buildRow(
             {
               kind,
-              tenantId: explicitTenant === undefined ? tenant.defaultTenant : valueToText(explicitTenant),
+              tenantId: recordTenant(attributes, resource, tenant),
               eventId:
                 uid === undefined
                   ? derivedUuid(
