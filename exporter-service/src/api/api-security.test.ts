@@ -5,12 +5,13 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type express from 'express';
-import { startExporter, type RunningExporter } from '../exporter.js';
+import type { RunningExporter } from '../exporter.js';
 import { defaultModules, type ModuleContext } from '../modules.js';
 import { InternalRecorder } from '../internal-records.js';
 import { AccessLog } from './access-log.js';
 import { tempDir } from '../testing/temp.js';
 import { createReadRouter } from './read-routes.js';
+import { startTestExporter } from '../testing/exporter.js';
 
 const ADMIN = 'security-admin-token';
 const READER = 'security-acme-reader-token';
@@ -59,22 +60,13 @@ let routes: Route[];
 const modules = defaultModules();
 
 before(async () => {
-  exporter = await startExporter(
-    {
-      dataDir: dir.path,
-      otlpPort: 0,
-      otlpGrpcPort: 0,
-      apiPort: 0,
-      host: '127.0.0.1',
-      logLevel: 'silent',
-      modules,
-      apiTokens: new Map([
-        [ADMIN, { role: 'admin' as const, tenants: new Set(['*']) }],
-        [READER, { role: 'reader' as const, tenants: new Set(['acme']) }],
-      ]),
-    },
-    {},
-  );
+  exporter = await startTestExporter(dir.path, {
+    modules,
+    apiTokens: new Map([
+      [ADMIN, { role: 'admin' as const, tenants: new Set(['*']) }],
+      [READER, { role: 'reader' as const, tenants: new Set(['acme']) }],
+    ]),
+  });
   const recorder = new InternalRecorder(exporter.pipeline);
   const context: ModuleContext = {
     config: exporter.config,

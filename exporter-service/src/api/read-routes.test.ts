@@ -3,9 +3,10 @@
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { startExporter, type RunningExporter } from '../exporter.js';
+import type { RunningExporter } from '../exporter.js';
 import { postLogs, securityRecord, type TestRecord } from '../testing/otlp-payloads.js';
 import { tempDir } from '../testing/temp.js';
+import { startTestExporter } from '../testing/exporter.js';
 
 const ADMIN = 'api-admin-token-1';
 const ACME_READER = 'api-acme-reader-2';
@@ -71,23 +72,14 @@ function chainRecords(): TestRecord[] {
 }
 
 before(async () => {
-  exporter = await startExporter(
-    {
-      dataDir: dir.path,
-      otlpPort: 0,
-      otlpGrpcPort: 0,
-      apiPort: 0,
-      host: '127.0.0.1',
-      logLevel: 'silent',
-      // The read API alone: no alert rules firing on the seeded failures add rows to the figures.
-      modules: [],
-      apiTokens: new Map([
-        [ADMIN, { role: 'admin' as const, tenants: new Set(['*']) }],
-        [ACME_READER, { role: 'reader' as const, tenants: new Set(['acme']) }],
-      ]),
-    },
-    {},
-  );
+  exporter = await startTestExporter(dir.path, {
+    // The read API alone: no alert rules firing on the seeded failures add rows to the figures.
+    modules: [],
+    apiTokens: new Map([
+      [ADMIN, { role: 'admin' as const, tenants: new Set(['*']) }],
+      [ACME_READER, { role: 'reader' as const, tenants: new Set(['acme']) }],
+    ]),
+  });
   // 250 security events for acme spread over an hour (some failures, some high risk), 5 for globex.
   const events = Array.from({ length: 250 }, (_, i) =>
     securityRecord({

@@ -1,16 +1,14 @@
 import { after, before, test } from 'node:test';
-import { startExporter, type RunningExporter } from '../exporter.js';
+import type { RunningExporter } from '../exporter.js';
 import { tempDir } from '../testing/temp.js';
 import { assertEveryKindStored, sendEveryKind } from './official-otel-scenario.js';
+import { startTestExporter } from '../testing/exporter.js';
 
 const dir = tempDir('e2e-embedded');
 let exporter: RunningExporter;
 
 before(async () => {
-  exporter = await startExporter(
-    { dataDir: dir.path, otlpPort: 0, otlpGrpcPort: 0, apiPort: 0, host: '127.0.0.1', logLevel: 'silent' },
-    {},
-  );
+  exporter = await startTestExporter(dir.path);
 });
 after(async () => {
   await exporter.close();

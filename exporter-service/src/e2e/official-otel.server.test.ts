@@ -2,10 +2,11 @@
 // ClickHouse over HTTP through @clickhouse/client. No modern ClickHouse server can be installed
 // here, so the endpoint is the chdb-backed ClickHouse-HTTP test fixture (testing/clickhouse-http.ts).
 import { after, before, test } from 'node:test';
-import { startExporter, type RunningExporter } from '../exporter.js';
+import type { RunningExporter } from '../exporter.js';
 import { startClickHouseHttp, type ClickHouseHttpFixture } from '../testing/clickhouse-http.js';
 import { tempDir } from '../testing/temp.js';
 import { assertEveryKindStored, sendEveryKind } from './official-otel-scenario.js';
+import { startTestExporter } from '../testing/exporter.js';
 
 const dir = tempDir('e2e-server');
 let clickhouse: ClickHouseHttpFixture;
@@ -13,18 +14,9 @@ let exporter: RunningExporter;
 
 before(async () => {
   clickhouse = await startClickHouseHttp({ dataDir: dir.path, user: 'ingest', password: 's3cret' });
-  exporter = await startExporter(
-    {
-      dataDir: dir.path,
-      otlpPort: 0,
-      otlpGrpcPort: 0,
-      apiPort: 0,
-      host: '127.0.0.1',
-      logLevel: 'silent',
-      clickhouse: { url: clickhouse.url, user: 'ingest', password: 's3cret' },
-    },
-    {},
-  );
+  exporter = await startTestExporter(dir.path, {
+    clickhouse: { url: clickhouse.url, user: 'ingest', password: 's3cret' },
+  });
 });
 after(async () => {
   await exporter.close();

@@ -4,10 +4,11 @@
 // it (through the chdb-backed ClickHouse-HTTP test fixture).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { startExporter, type RunningExporter } from '../exporter.js';
+import type { RunningExporter } from '../exporter.js';
 import { startClickHouseHttp, type ClickHouseHttpFixture } from '../testing/clickhouse-http.js';
 import { postLogs, securityRecord } from '../testing/otlp-payloads.js';
 import { tempDir } from '../testing/temp.js';
+import { startTestExporter } from '../testing/exporter.js';
 
 const MARK = 'zq9inj';
 const PAYLOADS = [
@@ -27,18 +28,7 @@ const statements: { sql: string; params: Readonly<Record<string, string | null>>
 
 before(async () => {
   clickhouse = await startClickHouseHttp({ dataDir: dir.path, onQuery: (query) => statements.push(query) });
-  exporter = await startExporter(
-    {
-      dataDir: dir.path,
-      otlpPort: 0,
-      otlpGrpcPort: 0,
-      apiPort: 0,
-      host: '127.0.0.1',
-      logLevel: 'silent',
-      clickhouse: { url: clickhouse.url },
-    },
-    {},
-  );
+  exporter = await startTestExporter(dir.path, { clickhouse: { url: clickhouse.url } });
 });
 after(async () => {
   await exporter.close();

@@ -4,29 +4,18 @@
 // everything queued.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { startExporter, type ExporterOverrides, type RunningExporter } from '../exporter.js';
+import type { ExporterOverrides, RunningExporter } from '../exporter.js';
 import { startClickHouseHttp, type ClickHouseHttpFixture } from '../testing/clickhouse-http.js';
 import { postLogs, securityRecord } from '../testing/otlp-payloads.js';
 import { tempDir } from '../testing/temp.js';
+import { startTestExporter } from '../testing/exporter.js';
 
 const dir = tempDir('outage');
 let clickhouse: ClickHouseHttpFixture;
 const running: RunningExporter[] = [];
 
 async function exporterWith(overrides: ExporterOverrides = {}): Promise<RunningExporter> {
-  const exporter = await startExporter(
-    {
-      dataDir: dir.path,
-      otlpPort: 0,
-      otlpGrpcPort: 0,
-      apiPort: 0,
-      host: '127.0.0.1',
-      logLevel: 'silent',
-      clickhouse: { url: clickhouse.url },
-      ...overrides,
-    },
-    {},
-  );
+  const exporter = await startTestExporter(dir.path, { clickhouse: { url: clickhouse.url }, ...overrides });
   running.push(exporter);
   return exporter;
 }

@@ -10,26 +10,18 @@ import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-tra
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-grpc';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
-import { startExporter, type RunningExporter } from '../exporter.js';
+import type { RunningExporter } from '../exporter.js';
 import { tempDir } from '../testing/temp.js';
+import { startTestExporter } from '../testing/exporter.js';
 
 const TOKEN = 'grpc-collector-token';
 const dir = tempDir('grpc');
 let exporter: RunningExporter;
 
 before(async () => {
-  exporter = await startExporter(
-    {
-      dataDir: dir.path,
-      otlpPort: 0,
-      otlpGrpcPort: 0,
-      apiPort: 0,
-      host: '127.0.0.1',
-      logLevel: 'silent',
-      ingestTokens: new Map([[TOKEN, { tenants: new Set(['*']) }]]),
-    },
-    {},
-  );
+  exporter = await startTestExporter(dir.path, {
+    ingestTokens: new Map([[TOKEN, { tenants: new Set(['*']) }]]),
+  });
 });
 after(async () => {
   await exporter.close();

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Agent, request } from 'node:http';
-import { startExporter, type RunningExporter } from '../exporter.js';
+import type { RunningExporter } from '../exporter.js';
 import {
   logsRequestJson,
   logsRequestProtobuf,
@@ -14,6 +14,7 @@ import {
 } from '../testing/otlp-payloads.js';
 import { seededRandom } from '@auditlens/sdk/testing';
 import { tempDir } from '../testing/temp.js';
+import { startTestExporter } from '../testing/exporter.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261121);
 const CASES = Number(process.env.FUZZ_CASES ?? 10_000);
@@ -22,18 +23,7 @@ let exporter: RunningExporter;
 const agent = new Agent({ keepAlive: true, maxSockets: 8 });
 
 before(async () => {
-  exporter = await startExporter(
-    {
-      dataDir: dir.path,
-      otlpPort: 0,
-      otlpGrpcPort: 0,
-      apiPort: 0,
-      host: '127.0.0.1',
-      logLevel: 'silent',
-      batch: { maxDelayMs: 20 },
-    },
-    {},
-  );
+  exporter = await startTestExporter(dir.path, { batch: { maxDelayMs: 20 } });
 });
 after(async () => {
   agent.destroy();

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import { startExporter, type RunningExporter } from '../exporter.js';
+import type { RunningExporter } from '../exporter.js';
 import { tempDir } from '../testing/temp.js';
 import {
   attributes,
@@ -16,6 +16,7 @@ import {
   securityRecord,
   type JsonAnyValue,
 } from '../testing/otlp-payloads.js';
+import { startTestExporter } from '../testing/exporter.js';
 
 const ALL = 'tok-all-5f1c';
 const ACME = 'tok-acme-77aa';
@@ -41,22 +42,13 @@ const CONTROL = 'control-tenant';
 let controlRows = 0;
 
 before(async () => {
-  exporter = await startExporter(
-    {
-      dataDir: dir.path,
-      otlpPort: 0,
-      otlpGrpcPort: 0,
-      apiPort: 0,
-      host: '127.0.0.1',
-      logLevel: 'silent',
-      maxBodyBytes: 4 * 1024 * 1024,
-      ingestTokens: new Map([
-        [ALL, { tenants: new Set(['*']) }],
-        [ACME, { tenants: new Set(['acme']) }],
-      ]),
-    },
-    {},
-  );
+  exporter = await startTestExporter(dir.path, {
+    maxBodyBytes: 4 * 1024 * 1024,
+    ingestTokens: new Map([
+      [ALL, { tenants: new Set(['*']) }],
+      [ACME, { tenants: new Set(['acme']) }],
+    ]),
+  });
   logsUrl = `${exporter.otlpUrl}/v1/logs`;
   const seeded = await postLogs(
     exporter.otlpUrl,

@@ -4,13 +4,14 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { loadConfig } from '../config.js';
-import { startExporter, type RunningExporter } from '../exporter.js';
+import type { RunningExporter } from '../exporter.js';
 import { complianceModule } from '../reports/module.js';
 import { archiveVolumeStatements, isPermissionError } from '../retention/storage.js';
 import { startClickHouseHttp, type ClickHouseHttpFixture } from '../testing/clickhouse-http.js';
 import { postLogs, securityRecord } from '../testing/otlp-payloads.js';
 import { tempDir } from '../testing/temp.js';
 import type { VerifyResult } from './verify.js';
+import { startTestExporter } from '../testing/exporter.js';
 
 const ADMIN = 'server-admin';
 const dir = tempDir('integrity-server');
@@ -28,21 +29,12 @@ async function api(method: string, path: string, body?: unknown) {
 
 before(async () => {
   clickhouse = await startClickHouseHttp({ dataDir: dir.path, user: 'ingest', password: 's3cret' });
-  exporter = await startExporter(
-    {
-      dataDir: dir.path,
-      otlpPort: 0,
-      otlpGrpcPort: 0,
-      apiPort: 0,
-      host: '127.0.0.1',
-      logLevel: 'silent',
-      clickhouse: { url: clickhouse.url, user: 'ingest', password: 's3cret' },
-      apiTokens: new Map([[ADMIN, { role: 'admin' as const, tenants: new Set(['*']) }]]),
-      compliance: { ...loadConfig({}).compliance, reportSchedule: undefined },
-      modules: [complianceModule()],
-    },
-    {},
-  );
+  exporter = await startTestExporter(dir.path, {
+    clickhouse: { url: clickhouse.url, user: 'ingest', password: 's3cret' },
+    apiTokens: new Map([[ADMIN, { role: 'admin' as const, tenants: new Set(['*']) }]]),
+    compliance: { ...loadConfig({}).compliance, reportSchedule: undefined },
+    modules: [complianceModule()],
+  });
   const base = Date.now() - 600_000;
   for (let batch = 0; batch < 2; batch++) {
     const records = Array.from({ length: 20 }, (_, i) =>

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { startExporter, type ExporterOverrides, type RunningExporter } from '../exporter.js';
+import type { ExporterOverrides, RunningExporter } from '../exporter.js';
 import { startClickHouseHttp } from '../testing/clickhouse-http.js';
 import { tempDir } from '../testing/temp.js';
 import { SELF_AUDIT_EVENTS, selfAuditModule } from './self-audit.js';
+import { startTestExporter } from '../testing/exporter.js';
 
 const dir = tempDir('self-audit');
 after(() => dir.remove());
@@ -18,20 +19,11 @@ async function selfEvents(exporter: RunningExporter) {
 test('start, stop, a configuration change and a store outage are recorded, without secrets', async () => {
   const clickhouse = await startClickHouseHttp({ dataDir: dir.path });
   const base = (overrides: ExporterOverrides): Promise<RunningExporter> =>
-    startExporter(
-      {
-        dataDir: dir.path,
-        otlpPort: 0,
-        otlpGrpcPort: 0,
-        apiPort: 0,
-        host: '127.0.0.1',
-        logLevel: 'silent',
-        clickhouse: { url: clickhouse.url, password: 'supersecret-pw' },
-        modules: [selfAuditModule({ probeIntervalMs: 50 })],
-        ...overrides,
-      },
-      {},
-    );
+    startTestExporter(dir.path, {
+      clickhouse: { url: clickhouse.url, password: 'supersecret-pw' },
+      modules: [selfAuditModule({ probeIntervalMs: 50 })],
+      ...overrides,
+    });
   try {
     const first = await base({
       ingestTokens: new Map([['supersecret-token', { tenants: new Set(['acme']) }]]),

@@ -2,3 +2,4 @@
 export { startClickHouseHttp, type ClickHouseHttpFixture } from './clickhouse-http.js';
 export * from './otlp-payloads.js';
 export { tempDir } from './temp.js';
+export { startTestExporter } from './exporter.js';

@@ -3,7 +3,6 @@
 // (2) ClickHouse is unreachable for a while (server mode, through the chdb-backed ClickHouse-HTTP
 // test fixture). Afterwards every event id emitted is stored exactly once and a plain count()
 // equals the number sent. FAULT_KILLS and STORE_OUTAGE_SECONDS lengthen the runs (npm run soak).
-import { startExporter } from '@auditlens/exporter';
 import { EmbeddedStore } from '@auditlens/exporter/embedded';
 import { startClickHouseHttp } from '@auditlens/exporter/testing';
 import { AuditClient } from '@auditlens/sdk';
@@ -14,6 +13,7 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { startTestExporter } from '@auditlens/exporter/testing';
 
 const KILLS = Number(process.env.FAULT_KILLS ?? '3');
 const STORE_OUTAGE_SECONDS = Number(process.env.STORE_OUTAGE_SECONDS ?? '10');
@@ -173,18 +173,7 @@ test(
   async () => {
     const dir = makeTempDir('faults-store');
     const clickhouse = await startClickHouseHttp({ dataDir: path.join(dir, 'clickhouse') });
-    const exporter = await startExporter(
-      {
-        dataDir: dir,
-        otlpPort: 0,
-        otlpGrpcPort: 0,
-        apiPort: 0,
-        host: '127.0.0.1',
-        logLevel: 'silent',
-        clickhouse: { url: clickhouse.url },
-      },
-      {},
-    );
+    const exporter = await startTestExporter(dir, { clickhouse: { url: clickhouse.url } });
     const client = new AuditClient({
       serviceName: 'faults-store',
       endpoint: exporter.otlpUrl,
