@@ -9,7 +9,12 @@ import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
-const NODE_ROOTS = ['sdk/dist', 'exporter-service/dist', 'examples/demo-app/dist', 'grafana-plugin/tests/dashboards'];
+const NODE_ROOTS = [
+  'sdk/dist',
+  'exporter-service/dist',
+  'examples/demo-app/dist',
+  'grafana-plugin/tests/dashboards',
+];
 const only = process.argv.slice(2);
 
 function testFiles(dir) {
@@ -55,9 +60,14 @@ function counts(text) {
   };
 }
 
-const files = NODE_ROOTS.flatMap(testFiles).filter((f) => only.length === 0 || only.some((o) => f.includes(o)));
+const files = NODE_ROOTS.flatMap(testFiles).filter(
+  (f) => only.length === 0 || only.some((o) => f.includes(o)),
+);
 const suites = [
-  [process.execPath, ['--enable-source-maps', '--test', '--test-concurrency=2', '--test-reporter=spec', ...files]],
+  [
+    process.execPath,
+    ['--enable-source-maps', '--test', '--test-concurrency=2', '--test-reporter=spec', ...files],
+  ],
 ];
 if (only.length === 0) {
   suites.push(['npm', ['test', '--workspace', 'grafana-plugin']]);
