@@ -3,9 +3,10 @@
 // record, resolution, and the rules / alerts / security-event triage API.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { startExporter, type RunningExporter } from '../exporter.js';
+import type { RunningExporter } from '../exporter.js';
 import { postLogs, securityRecord } from '../testing/otlp-payloads.js';
 import { tempDir } from '../testing/temp.js';
+import { startTestExporter } from '../testing/exporter.js';
 
 const ADMIN = 'alerts-admin-token';
 const ACME_ADMIN = 'alerts-acme-admin';
@@ -56,21 +57,13 @@ async function instances(query: string, token = ADMIN): Promise<Instance[]> {
 }
 
 before(async () => {
-  exporter = await startExporter(
-    {
-      dataDir: dir.path,
-      otlpPort: 0,
-      apiPort: 0,
-      host: '127.0.0.1',
-      logLevel: 'silent',
-      apiTokens: new Map([
-        [ADMIN, { role: 'admin' as const, tenants: new Set(['*']) }],
-        [ACME_ADMIN, { role: 'admin' as const, tenants: new Set(['acme']) }],
-        [ACME_READER, { role: 'reader' as const, tenants: new Set(['acme']) }],
-      ]),
-    },
-    { AUDITLENS_OTLP_GRPC_PORT: '0' },
-  );
+  exporter = await startTestExporter(dir.path, {
+    apiTokens: new Map([
+      [ADMIN, { role: 'admin' as const, tenants: new Set(['*']) }],
+      [ACME_ADMIN, { role: 'admin' as const, tenants: new Set(['acme']) }],
+      [ACME_READER, { role: 'reader' as const, tenants: new Set(['acme']) }],
+    ]),
+  });
   // A rule that would match the engine's own security records if they fed back (loop guard).
   const loop = await api('POST', '/alert-rules', {
     id: 'custom.any-high-risk-security',

@@ -2,12 +2,13 @@
 // and neither loses nor duplicates an incident; two engines over one store report one incident.
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { startExporter, type RunningExporter } from '../exporter.js';
+import type { RunningExporter } from '../exporter.js';
 import type { ExporterModule } from '../modules.js';
 import { defaultModules } from '../modules.js';
 import { postLogs, securityRecord } from '../testing/otlp-payloads.js';
 import { tempDir } from '../testing/temp.js';
 import { alertingModule } from './module.js';
+import { startTestExporter } from '../testing/exporter.js';
 
 const dir = tempDir('alerts-restart');
 let running: RunningExporter | undefined;
@@ -18,17 +19,7 @@ after(async () => {
 });
 
 async function start(modules?: ExporterModule[]): Promise<RunningExporter> {
-  running = await startExporter(
-    {
-      dataDir: dir.path,
-      otlpPort: 0,
-      apiPort: 0,
-      host: '127.0.0.1',
-      logLevel: 'silent',
-      ...(modules ? { modules } : {}),
-    },
-    { AUDITLENS_OTLP_GRPC_PORT: '0' },
-  );
+  running = await startTestExporter(dir.path, { ...(modules ? { modules } : {}) });
   return running;
 }
 

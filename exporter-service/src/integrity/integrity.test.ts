@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../config.js';
-import { startExporter, type RunningExporter } from '../exporter.js';
+import type { RunningExporter } from '../exporter.js';
 import { buildRow } from '../mapping/row.js';
 import { AUDIT_TABLES } from '../mapping/kinds.js';
 import { formatTime } from '../mapping/fields.js';
@@ -23,6 +23,7 @@ import { CanonicalSchema } from './canonical.js';
 import { batchDigest, chainDigest, checkpointFromStore, signedMessage } from './checkpoint.js';
 import { keyIdOf } from './keys.js';
 import type { VerifyResult } from './verify.js';
+import { startTestExporter } from '../testing/exporter.js';
 
 const BIN = fileURLToPath(new URL('../../bin/auditlens.js', import.meta.url));
 const ADMIN = 'integrity-admin-token';
@@ -31,19 +32,11 @@ let exporter: RunningExporter;
 const base = Date.now() - 3600_000;
 
 async function start(): Promise<RunningExporter> {
-  return startExporter(
-    {
-      dataDir: dir.path,
-      otlpPort: 0,
-      apiPort: 0,
-      host: '127.0.0.1',
-      logLevel: 'silent',
-      apiTokens: new Map([[ADMIN, { role: 'admin' as const, tenants: new Set(['*']) }]]),
-      compliance: { ...loadConfig({}).compliance, reportSchedule: undefined, archiveIntervalMinutes: 0 },
-      modules: [complianceModule(), selfAuditModule()],
-    },
-    { AUDITLENS_OTLP_GRPC_PORT: '0' },
-  );
+  return startTestExporter(dir.path, {
+    apiTokens: new Map([[ADMIN, { role: 'admin' as const, tenants: new Set(['*']) }]]),
+    compliance: { ...loadConfig({}).compliance, reportSchedule: undefined, archiveIntervalMinutes: 0 },
+    modules: [complianceModule(), selfAuditModule()],
+  });
 }
 
 async function verify(tenant: string): Promise<VerifyResult> {

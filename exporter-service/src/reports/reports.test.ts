@@ -10,7 +10,7 @@ import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { AccessLog } from '../api/access-log.js';
 import { loadConfig } from '../config.js';
-import { startExporter, type RunningExporter } from '../exporter.js';
+import type { RunningExporter } from '../exporter.js';
 import { IngestPipeline } from '../ingest/pipeline.js';
 import { InternalRecorder } from '../internal-records.js';
 import { createLogger } from '../logger.js';
@@ -23,6 +23,7 @@ import { complianceModule } from './module.js';
 import { periodContaining, previousPeriod, resolvePeriod } from './periods.js';
 import { ComplianceRuntime } from './runtime.js';
 import { ReportScheduler } from './scheduler.js';
+import { startTestExporter } from '../testing/exporter.js';
 
 const BIN = fileURLToPath(new URL('../../bin/auditlens.js', import.meta.url));
 const ADMIN = 'reports-admin';
@@ -182,22 +183,14 @@ const statusOf = (content: ReportContent, control: string) =>
   content.controls.find((c) => c.id === control)?.status;
 
 before(async () => {
-  exporter = await startExporter(
-    {
-      dataDir: dir.path,
-      otlpPort: 0,
-      apiPort: 0,
-      host: '127.0.0.1',
-      logLevel: 'silent',
-      apiTokens: new Map([
-        [ADMIN, { role: 'admin' as const, tenants: new Set(['*']) }],
-        [READER, { role: 'reader' as const, tenants: new Set(['acme']) }],
-      ]),
-      compliance: { ...loadConfig({}).compliance, reportSchedule: undefined, archiveIntervalMinutes: 0 },
-      modules: [complianceModule(), selfAuditModule()],
-    },
-    { AUDITLENS_OTLP_GRPC_PORT: '0' },
-  );
+  exporter = await startTestExporter(dir.path, {
+    apiTokens: new Map([
+      [ADMIN, { role: 'admin' as const, tenants: new Set(['*']) }],
+      [READER, { role: 'reader' as const, tenants: new Set(['acme']) }],
+    ]),
+    compliance: { ...loadConfig({}).compliance, reportSchedule: undefined, archiveIntervalMinutes: 0 },
+    modules: [complianceModule(), selfAuditModule()],
+  });
   const batch = records();
   assert.equal((await postLogs(exporter.otlpUrl, batch.slice(0, 40))).status, 200);
   assert.equal((await postLogs(exporter.otlpUrl, batch.slice(40))).status, 200);

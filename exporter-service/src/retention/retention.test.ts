@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { loadConfig } from '../config.js';
-import { startExporter, type RunningExporter } from '../exporter.js';
+import type { RunningExporter } from '../exporter.js';
 import { complianceModule } from '../reports/module.js';
 import { postLogs, securityRecord } from '../testing/otlp-payloads.js';
 import { tempDir } from '../testing/temp.js';
@@ -18,6 +18,7 @@ import {
   validatePolicy,
   type RetentionPolicy,
 } from './policies.js';
+import { startTestExporter } from '../testing/exporter.js';
 
 const ADMIN = 'retention-admin';
 const READER = 'retention-reader';
@@ -77,22 +78,14 @@ const send = async (module: string, count: number, timeMs = Date.now() - 60_000)
 };
 
 before(async () => {
-  exporter = await startExporter(
-    {
-      dataDir: dir.path,
-      otlpPort: 0,
-      apiPort: 0,
-      host: '127.0.0.1',
-      logLevel: 'silent',
-      apiTokens: new Map([
-        [ADMIN, { role: 'admin' as const, tenants: new Set(['*']) }],
-        [READER, { role: 'reader' as const, tenants: new Set(['*']) }],
-      ]),
-      compliance: { ...loadConfig({}).compliance, reportSchedule: undefined, archiveIntervalMinutes: 0 },
-      modules: [complianceModule()],
-    },
-    { AUDITLENS_OTLP_GRPC_PORT: '0' },
-  );
+  exporter = await startTestExporter(dir.path, {
+    apiTokens: new Map([
+      [ADMIN, { role: 'admin' as const, tenants: new Set(['*']) }],
+      [READER, { role: 'reader' as const, tenants: new Set(['*']) }],
+    ]),
+    compliance: { ...loadConfig({}).compliance, reportSchedule: undefined, archiveIntervalMinutes: 0 },
+    modules: [complianceModule()],
+  });
 });
 
 after(async () => {

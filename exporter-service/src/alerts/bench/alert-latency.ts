@@ -3,10 +3,10 @@
 // instance being visible in GET /api/v1/alerts. Embedded store (chdb), default batching.
 //
 //   npx tsc -b exporter-service && node exporter-service/dist/alerts/bench/alert-latency.js [incidents]
-import { startExporter } from '../../exporter.js';
 import { postLogs, securityRecord } from '../../testing/otlp-payloads.js';
 import { tempDir } from '../../testing/temp.js';
 import { alertingModule } from '../module.js';
+import { startTestExporter } from '../../testing/exporter.js';
 
 const incidents = Number(process.argv[2] ?? 200);
 const commitToState: number[] = [];
@@ -20,24 +20,16 @@ const format = (values: number[]): string =>
   `p50 ${percentile(values, 50).toFixed(1)} ms, p99 ${percentile(values, 99).toFixed(1)} ms, max ${Math.max(...values).toFixed(1)} ms (n=${values.length})`;
 
 const dir = tempDir('alert-bench');
-const exporter = await startExporter(
-  {
-    dataDir: dir.path,
-    otlpPort: 0,
-    apiPort: 0,
-    host: '127.0.0.1',
-    logLevel: 'silent',
-    modules: [
-      alertingModule({
-        onPersisted: (transition, instance, latencyMs) => {
-          if (transition === 'fired' && instance.ruleId === 'builtin.brute-force-ip')
-            commitToState.push(latencyMs);
-        },
-      }),
-    ],
-  },
-  { AUDITLENS_OTLP_GRPC_PORT: '0' },
-);
+const exporter = await startTestExporter(dir.path, {
+  modules: [
+    alertingModule({
+      onPersisted: (transition, instance, latencyMs) => {
+        if (transition === 'fired' && instance.ruleId === 'builtin.brute-force-ip')
+          commitToState.push(latencyMs);
+      },
+    }),
+  ],
+});
 const endToEnd: number[] = [];
 try {
   for (let i = 0; i < incidents; i++) {
