@@ -1,6 +1,6 @@
 import { valueToText, type AttributeValue } from '../otlp/values.js';
 import { convertField, emptyValue, FieldError, formatTime, type ColumnValue } from './fields.js';
-import { KINDS, type AuditKind } from './kinds.js';
+import { KINDS, type AuditKind, type ColumnMapping } from './kinds.js';
 
 /** One row ready for its table, plus what the pipeline needs to route and deduplicate it. */
 export interface AuditRow {
@@ -58,6 +58,22 @@ export function checkEventTime(ms: number, limits: RowLimits, now = Date.now()):
 }
 
 /**
+ * Per kind, computed once: each column's attribute names (its name, then its aliases) and every
+ * attribute the envelope or a column consumes (the rest goes to the `attributes` map).
+ */
+const plans = new Map<AuditKind, { names: (readonly string[])[]; consumed: ReadonlySet<string> }>();
+
+function planOf(kind: AuditKind): { names: (readonly string[])[]; consumed: ReadonlySet<string> } {
+  let plan = plans.get(kind);
+  if (!plan) {
+    const names = KINDS[kind].columns.map((m) => [m.attribute, ...(m.aliases ?? [])]);
+    plan = { names, consumed: new Set([...ENVELOPE_ATTRIBUTES, ...names.flat()]) };
+    plans.set(kind, plan);
+  }
+  return plan;
+}
+
+/**
  * Builds the row of one record: every mapped attribute in its typed column (validated), every
  * other attribute in the `attributes` map. Throws FieldError naming the first bad field.
  */
@@ -69,7 +85,7 @@ export function buildRow(
 ): AuditRow {
   checkEventTime(envelope.eventTimeMs, limits);
   const spec = KINDS[envelope.kind];
-  const consumed = new Set<string>(ENVELOPE_ATTRIBUTES);
+  const plan = planOf(envelope.kind);
   const values: AuditRow['values'] = {
     tenant_id: envelope.tenantId,
     event_time: formatTime(envelope.eventTimeMs),
@@ -88,11 +104,15 @@ export function buildRow(
   };
   checkSize(envelope.description, 'body', limits.maxAttributeBytes);
 
-  for (const mapping of spec.columns) {
-    const names = [mapping.attribute, ...(mapping.aliases ?? [])];
-    const name = names.find((n) => attributes.has(n));
-    names.forEach((n) => consumed.add(n));
-    const raw = name === undefined ? undefined : attributes.get(name);
+  for (let i = 0; i < spec.columns.length; i++) {
+    const mapping = spec.columns[i] as ColumnMapping;
+    let raw: AttributeValue | undefined;
+    for (const name of plan.names[i] ?? []) {
+      if (attributes.has(name)) {
+        raw = attributes.get(name);
+        break;
+      }
+    }
     if (raw === undefined || raw === null || raw === '') {
       if (mapping.required) throw new FieldError(`${mapping.attribute}: required for ${spec.eventName}`);
       values[mapping.column] = defaults[mapping.column] ?? emptyValue(mapping.kind);
@@ -105,7 +125,7 @@ export function buildRow(
 
   const extra: Record<string, string> = {};
   for (const [key, value] of attributes) {
-    if (consumed.has(key)) continue;
+    if (plan.consumed.has(key)) continue;
     const text = valueToText(value);
     checkSize(text, key, limits.maxAttributeBytes);
     extra[key] = text;
