@@ -1,6 +1,18 @@
 import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
 
+/**
+ * protobufjs clears a oneof's other members on every decoded message that sets one (each AnyValue:
+ * six `delete`s, which cost V8 more than the rest of decoding the value). `delete` only ever
+ * removes own properties, so deleting just the members that are own properties is the same
+ * operation, only cheaper. Installed before the message types are built (they capture the setter).
+ */
+(protobuf.util as { oneOfSetter: typeof protobuf.util.oneOfSetter }).oneOfSetter = (fieldNames: string[]) =>
+  function (this: Record<string, unknown>, name: string | undefined): void {
+    for (const field of fieldNames)
+      if (field !== name && Object.hasOwn(this, field)) Reflect.deleteProperty(this, field);
+  };
+
 /** The OTLP message types, loaded once from proto/otlp.proto. */
 const root = protobuf.loadSync(fileURLToPath(new URL('../../proto/otlp.proto', import.meta.url)));
 
