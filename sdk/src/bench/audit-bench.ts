@@ -14,6 +14,7 @@ import { ProtobufLogsSerializer } from '@opentelemetry/otlp-transformer';
 import { BatchLogRecordProcessor, LoggerProvider, type LogRecordExporter } from '@opentelemetry/sdk-logs';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import express from 'express';
+import { writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AuditClient } from '../audit-client.js';
@@ -269,6 +270,13 @@ async function main(): Promise<void> {
     `  middleware cost          ${(middleware.auditedUs - middleware.bareUs).toFixed(1).padStart(7)} µs/request  (${(middleware.auditedUs / middleware.bareUs).toFixed(2)}× the bare app; ${(((middleware.auditedUs - middleware.bareUs) * 1000) / baseline.callNs).toFixed(1)}× one OTel emit)`,
   );
   console.log(`  records delivered to the sink: ${audit.stats().sent}, dropped: ${audit.stats().dropped}\n`);
+  // The repository's benchmark suite (bench/) reads the figures from here.
+  if (process.env.BENCH_JSON_OUT) {
+    writeFileSync(
+      process.env.BENCH_JSON_OUT,
+      JSON.stringify({ iterations: ITERATIONS, rounds: ROUNDS, records: results, middleware }, null, 2),
+    );
+  }
 
   await audit.shutdown();
   await plainProvider.shutdown();

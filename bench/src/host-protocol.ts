@@ -1,0 +1,42 @@
+import type { DatasetOptions } from './dataset.js';
+
+export interface RawInsertArgs {
+  dataset: DatasetOptions;
+  offset: number;
+  count: number;
+  requestSize: number;
+  batchRows: number;
+}
+
+export type HostRequest = { id: number } & (
+  | { cmd: 'ceiling'; args: RawInsertArgs }
+  | { cmd: 'bulkLoad'; args: RawInsertArgs }
+  | { cmd: 'query'; args: { sql: string; params: Record<string, unknown>; reps: number } }
+  | { cmd: 'sizes'; args: { database?: string } }
+  | { cmd: 'settle'; args: Record<string, never> }
+  | { cmd: 'storeTime'; args: Record<string, never> }
+  | { cmd: 'columnBytes'; args: Record<string, never> }
+  | { cmd: 'close'; args: Record<string, never> }
+);
+
+export type HostResponse =
+  { id: number; ok: true; result: unknown } | { id: number; ok: false; error: string };
+
+export interface QueryTiming {
+  times: number[];
+  rows: Record<string, unknown>[];
+}
+
+export interface TableSize {
+  table: string;
+  rows: number;
+  bytes: number;
+  raw: number;
+}
+
+export interface HostInfo {
+  otlpUrl: string;
+  apiUrl: string;
+  mode: 'embedded' | 'server';
+  database: string;
+}

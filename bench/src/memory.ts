@@ -1,0 +1,66 @@
+// 6. Memory: the exporter's resident set size over N minutes of sustained ingest. It must be flat:
+// start, end, max and the least-squares slope over the second half (after warm-up) are printed,
+// with the growth that slope would give over the second half as the ratio to the mean.
+import { Dataset } from './dataset.js';
+import { encodeLogsRequest } from './otlp.js';
+import { sendAll, type Body } from './sender.js';
+import type { ExporterHost } from './host-client.js';
+import { fmt, log, slope, type BenchConfig, type Results } from './context.js';
+
+export async function benchMemory(host: ExporterHost, config: BenchConfig, results: Results): Promise<void> {
+  const minutes = config.memoryMinutes;
+  log(`\n## 6. Memory: exporter RSS over ${minutes} min of sustained ingest`);
+  const now = Date.now();
+  // Fresh records near "now", spaced as if 50 M were spread over the last hour (never in the future).
+  const dataset = new Dataset({
+    seed: config.dataset.seed + 1,
+    startMs: now - 3600_000,
+    endMs: now - 60_000,
+    expectedRecords: 50_000_000,
+  });
+  const deadline = performance.now() + minutes * 60_000;
+  const next = (): Body | undefined => {
+    if (performance.now() > deadline) return undefined;
+    const records = dataset.next(config.requestSize);
+    return { bytes: encodeLogsRequest(records), records: records.length };
+  };
+  const samples: { t: number; rss: number }[] = [];
+  const started = performance.now();
+  const sample = () => samples.push({ t: (performance.now() - started) / 60_000, rss: host.rss() });
+  sample();
+  const timer = setInterval(sample, 1000);
+  const stats = await sendAll(host.info.otlpUrl, next, config.concurrency);
+  clearInterval(timer);
+  sample();
+  const mb = (b: number) => b / 1024 / 1024;
+  const rss = samples.map((s) => s.rss);
+  const second = samples.slice(Math.floor(samples.length / 2));
+  const perMin = mb(
+    slope(
+      second.map((s) => s.t),
+      second.map((s) => s.rss),
+    ),
+  );
+  const mean = mb(second.reduce((n, s) => n + s.rss, 0) / second.length);
+  const halfMinutes = (second.at(-1)?.t ?? 0) - (second[0]?.t ?? 0);
+  const growth = (perMin * halfMinutes) / mean;
+  const flat = Math.abs(growth) < 0.05;
+  results.set('memory.minutes', minutes);
+  results.set('memory.records', stats.records);
+  results.set('memory.records_per_s', (stats.records / stats.ms) * 1000);
+  results.set('memory.rss_start_mb', mb(rss[0] ?? NaN));
+  results.set('memory.rss_end_mb', mb(rss.at(-1) ?? NaN));
+  results.set('memory.rss_max_mb', mb(Math.max(...rss)));
+  results.set('memory.slope_mb_per_min', perMin);
+  results.set('memory.second_half_growth_ratio', growth);
+  results.set('memory.flat', flat);
+  results.detail(
+    'memory.samples',
+    samples.map((s) => [Number(s.t.toFixed(3)), Math.round(mb(s.rss))]),
+  );
+  results.line(
+    `RSS over ${minutes} min (${fmt.n(stats.records)} records, ${fmt.n((stats.records / stats.ms) * 1000)}/s): start ${fmt.n(mb(rss[0] ?? NaN))} MB, ` +
+      `end ${fmt.n(mb(rss.at(-1) ?? NaN))} MB, max ${fmt.n(mb(Math.max(...rss)))} MB; slope over the second half ${perMin.toFixed(1)} MB/min ` +
+      `= ${(growth * 100).toFixed(1)}% of its mean ${fmt.n(mean)} MB (flat: ${flat ? 'yes' : 'NO'}, |growth| < 5%)`,
+  );
+}

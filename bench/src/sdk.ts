@@ -1,0 +1,88 @@
+// 2. SDK: drives the SDK's own benchmark (sdk/src/bench, `npm run bench -w sdk`), which measures
+// each kind next to a plain OTel logger.emit and the middleware against a bare Express app in the
+// same process; here its figures are weighted by the record mix of the dataset.
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { fmt, log, type BenchConfig, type Results } from './context.js';
+
+interface Measurement {
+  callNs: number;
+  totalNs: number;
+}
+interface SdkFigures {
+  records: [string, Measurement][];
+  middleware: { bareUs: number; auditedUs: number; requests: number; concurrency: number };
+}
+
+/** Share of each SDK call in the dataset's records (request, db operation + its field changes, security, admin). */
+const MIX: [prefix: string, share: number][] = [
+  ['request (headers, body', 0.47],
+  ['db_operation + 2 field_change', 0.46],
+  ['security', 0.047],
+  ['admin', 0.019],
+];
+
+export async function benchSdk(config: BenchConfig, results: Results): Promise<void> {
+  log(`\n## 2. SDK: ns per record per kind vs a plain OTel logger.emit; middleware vs a bare Express app`);
+  const script = fileURLToPath(new URL('../../sdk/dist/bench/audit-bench.js', import.meta.url));
+  const out = join(config.workDir, 'sdk-bench.json');
+  const code = await new Promise<number | null>((resolve) => {
+    const child = spawn(process.execPath, ['--expose-gc', script], {
+      env: {
+        ...process.env,
+        BENCH_ITERATIONS: String(config.sdkIterations),
+        BENCH_REQUESTS: String(config.sdkRequests),
+        BENCH_JSON_OUT: out,
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    child.stdout.on('data', (chunk: Buffer) => {
+      for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) log(`  | ${line}`);
+    });
+    child.on('exit', resolve);
+  });
+  if (code !== 0) {
+    results.note(`SDK benchmark exited with ${code}`);
+    return;
+  }
+  const figures = JSON.parse(readFileSync(out, 'utf8')) as SdkFigures;
+  const baseline = figures.records[0]?.[1];
+  if (!baseline) return;
+  let call = 0;
+  let total = 0;
+  let weight = 0;
+  for (const [prefix, share] of MIX) {
+    const m = figures.records.find(([name]) => name.startsWith(prefix))?.[1];
+    if (!m) continue;
+    call += m.callNs * share;
+    total += m.totalNs * share;
+    weight += share;
+  }
+  const mixedCall = call / weight;
+  const mixedTotal = total / weight;
+  for (const [name, m] of figures.records) {
+    const key =
+      name
+        .split(' (')[0]
+        ?.replace(/[^a-z_]+/gi, '_')
+        .toLowerCase() ?? name;
+    results.set(`sdk.ns_per_record.${key}`, m.callNs);
+  }
+  results.set('sdk.ns_per_record', mixedCall);
+  results.set('sdk.ns_per_record_with_export', mixedTotal);
+  results.set('sdk.otel_emit_ns', baseline.callNs);
+  results.set('sdk.ratio_to_otel_emit', mixedCall / baseline.callNs);
+  const mw = figures.middleware;
+  results.set('sdk.middleware_us_per_request', mw.auditedUs - mw.bareUs);
+  results.set('sdk.middleware_ratio_to_bare_app', mw.auditedUs / mw.bareUs);
+  results.detail('sdk', figures);
+  results.line(
+    `SDK, mixed kinds: ${fmt.n(mixedCall)} ns per record in the call (${fmt.n(mixedTotal)} ns with batching and protobuf export) vs ` +
+      `plain OTel logger.emit ${fmt.n(baseline.callNs)} ns → ${fmt.ratio(mixedCall / baseline.callNs)} (goal ≤ 3 µs: ${mixedCall <= 3000 ? 'met' : 'NOT met'})`,
+  );
+  results.line(
+    `middleware: ${fmt.n(mw.auditedUs - mw.bareUs, 1)} µs per request over a bare Express app of ${fmt.n(mw.bareUs, 1)} µs → ${fmt.ratio(mw.auditedUs / mw.bareUs)}`,
+  );
+}
