@@ -122,7 +122,15 @@ export async function verifyIntegrity(store: AuditStore, options: VerifyOptions)
   const fromMs = options.fromMs ?? (await earliestTime(store, tenant, tables, archives)) ?? toMs - DAY_MS;
   const problems: IntegrityProblem[] = [];
   let problemCount = 0;
+  // A row sealed twice (a checkpoint written again after a failed acknowledgement) must not
+  // count its problem twice: one problem per row and kind.
+  const reported = new Set<string>();
   const report = (problem: IntegrityProblem): void => {
+    if (problem.eventId !== undefined) {
+      const key = `${problem.kind}/${problem.table}/${problem.eventId}`;
+      if (reported.has(key)) return;
+      reported.add(key);
+    }
     problemCount++;
     if (problems.length < MAX_LISTED_PROBLEMS) problems.push(problem);
   };
