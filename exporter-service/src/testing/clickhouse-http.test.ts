@@ -421,7 +421,10 @@ describe('ClickHouse HTTP fixture (chdb) through @clickhouse/client', () => {
   test('chdb binds one data directory per process: another directory is refused, the same one is shared', async () => {
     const otherDir = fs.mkdtempSync(path.join(os.tmpdir(), 'auditlens-clickhouse-http-other-'));
     try {
-      await assert.rejects(startClickHouseHttp({ dataDir: otherDir }), /only one active data directory|binds one data directory per process/);
+      await assert.rejects(
+        startClickHouseHttp({ dataDir: otherDir }),
+        /only one active data directory|binds one data directory per process/,
+      );
     } finally {
       fs.rmSync(otherDir, { recursive: true, force: true });
     }
