@@ -31,10 +31,19 @@ function testFiles(dir) {
   });
 }
 
+/** A suite still running after this long is stopped and counted as failed (CI has a time limit). */
+const SUITE_DEADLINE_MS = 25 * 60_000;
+
 /** Runs a command with its output shown and kept, resolving with the exit code and the text. */
 function run(command, args) {
   return new Promise((resolve) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const deadline = setTimeout(() => {
+      process.stderr.write(
+        `\n${command} ${args[0]} … still running after ${SUITE_DEADLINE_MS / 60_000} min: stopped\n`,
+      );
+      process.kill(-child.pid, 'SIGKILL');
+    }, SUITE_DEADLINE_MS);
     let text = '';
     const keep = (stream, target) =>
       stream.on('data', (chunk) => {
@@ -43,7 +52,10 @@ function run(command, args) {
       });
     keep(child.stdout, process.stdout);
     keep(child.stderr, process.stderr);
-    child.on('close', (code) => resolve({ code: code ?? 1, text }));
+    child.on('close', (code) => {
+      clearTimeout(deadline);
+      resolve({ code: code ?? 1, text });
+    });
   });
 }
 
