@@ -9,7 +9,9 @@ import { fmt, log, type BenchConfig, type Results } from './context.js';
 const FIGURES = /p50 ([\d.]+) ms, p99 ([\d.]+) ms, max ([\d.]+) ms \(n=(\d+)\)/;
 
 export async function benchAlerts(config: BenchConfig, results: Results): Promise<void> {
-  log(`\n## 5. Alerts: commit → alert state (the alert module's bench, ${config.alertIncidents} incidents)`);
+  results.section(
+    `## 5. Alerts: commit → alert state (the alert module's bench, ${config.alertIncidents} incidents)`,
+  );
   const script = fileURLToPath(
     new URL('../../exporter-service/dist/alerts/bench/alert-latency.js', import.meta.url),
   );

@@ -29,6 +29,8 @@ export class Results {
   readonly details: Record<string, unknown> = {};
   readonly notes: string[] = [];
   readonly lines: string[] = [];
+  /** Called at each new section (the results so far are written, so a long run leaves them). */
+  onSection: (() => void) | undefined;
 
   set(key: string, value: Figure): void {
     this.keys[key] =
@@ -42,6 +44,14 @@ export class Results {
   note(text: string): void {
     this.notes.push(text);
     log(`  note: ${text}`);
+  }
+
+  /** A section heading, printed and kept for the Markdown summary. */
+  section(title: string): void {
+    this.onSection?.();
+    if (this.lines.length > 0) this.lines.push('');
+    this.lines.push(title);
+    log(`\n${title}`);
   }
 
   /** A printed figure next to its baseline (and the ratio); also kept for the Markdown summary. */

@@ -7,7 +7,8 @@ import { createStore, loadConfig, startExporter, migrate, type AuditStore } from
 import { decodeLogsRequest } from '@auditlens/exporter/internal/otlp/decode.js';
 import { mapLogsRequest } from '@auditlens/exporter/internal/mapping/log-records.js';
 import { Dataset, type DatasetOptions } from './dataset.js';
-import { encodeLogsRequest } from './otlp.js';
+import { encodeLogsRequest, logsRequestMessage } from './otlp.js';
+import type { LogsRequest } from '@auditlens/exporter/internal/otlp/schema.js';
 import type { HostRequest, HostResponse, QueryTiming, TableSize } from './host-protocol.js';
 
 const dataDir = process.env.BENCH_DATA_DIR ?? '';
@@ -71,74 +72,94 @@ async function ceiling(args: RawArgs): Promise<{ rows: number; ms: number; jsonB
     ceilingStore = twin(rawStore, `${rawStore.database}_ceiling`);
     await migrate(ceilingStore);
   }
-  const dataset = new Dataset(args.dataset);
-  for (let skipped = 0; skipped < args.offset; skipped += Math.min(50_000, args.offset - skipped))
-    dataset.next(Math.min(50_000, args.offset - skipped));
-  return rawInsert(ceilingStore, dataset, args);
+  const dataset = skipTo(new Dataset(args.dataset), args.offset);
+  const prepared = prepare(dataset, args, true);
+  (globalThis as { gc?: () => void }).gc?.();
+  const ms = await insertPrepared(ceilingStore, prepared);
+  return { rows: prepared.rows, ms, jsonBytes: prepared.jsonBytes };
 }
 
-/** Bulk load of the exporter's own database along the raw path, in chunks (rows for the queries). */
+function skipTo(dataset: Dataset, offset: number): Dataset {
+  for (let skipped = 0; skipped < offset; skipped += Math.min(50_000, offset - skipped))
+    dataset.next(Math.min(50_000, offset - skipped));
+  return dataset;
+}
+
+/**
+ * Bulk load of the exporter's own database along the raw path (rows for the queries), in chunks:
+ * the next chunk is generated and mapped while the previous one is being inserted.
+ */
 async function bulkLoad(args: RawArgs): Promise<{ rows: number; ms: number; jsonBytes: number }> {
-  const dataset = new Dataset(args.dataset);
-  for (let skipped = 0; skipped < args.offset; skipped += Math.min(50_000, args.offset - skipped))
-    dataset.next(Math.min(50_000, args.offset - skipped));
+  const dataset = skipTo(new Dataset(args.dataset), args.offset);
   const total = { rows: 0, ms: 0, jsonBytes: 0 };
   const chunk = 100_000;
+  const started = performance.now();
+  let inserting: Promise<number> | undefined;
   for (let done = 0; done < args.count; done += chunk) {
-    const part = await rawInsert(rawStore, dataset, { ...args, count: Math.min(chunk, args.count - done) });
-    total.rows += part.rows;
-    total.ms += part.ms;
-    total.jsonBytes += part.jsonBytes;
+    const prepared = prepare(dataset, { ...args, count: Math.min(chunk, args.count - done) }, false);
+    await inserting;
+    inserting = insertPrepared(rawStore, prepared);
+    total.rows += prepared.rows;
+    total.jsonBytes += prepared.jsonBytes;
   }
+  await inserting;
+  total.ms = performance.now() - started;
   return total;
 }
 
-async function rawInsert(
-  store: AuditStore,
-  dataset: Dataset,
-  args: RawArgs,
-): Promise<{ rows: number; ms: number; jsonBytes: number }> {
-  // Rows exactly as the exporter maps them, serialised as its table writers do.
-  const byTable = new Map<string, { ids: string[]; line: string }[]>();
+interface PreparedBatches {
+  batches: { table: string; out: { lines: string; token: string; rows: number }[] }[];
+  rows: number;
+  jsonBytes: number;
+}
+
+/**
+ * Rows exactly as the exporter maps them, serialised as its table writers do, in batches with the
+ * same deduplication tokens. `viaProtobuf` decodes encoded requests as the receiver does; without it
+ * the request objects go straight to the mapping (the same rows, less work for bulk loading).
+ */
+function prepare(dataset: Dataset, args: RawArgs, viaProtobuf: boolean): PreparedBatches {
+  const byTable = new Map<string, { id: string; line: string }[]>();
   const limits = { maxAttributeBytes: exporter.config.maxAttributeBytes, maxFutureSkewMs: 3_600_000 };
   for (let done = 0; done < args.count; done += args.requestSize) {
-    const body = encodeLogsRequest(dataset.next(Math.min(args.requestSize, args.count - done)));
-    const mapped = mapLogsRequest(decodeLogsRequest(body, 'protobuf'), limits, { defaultTenant: '' });
-    if (mapped.rejections.length > 0)
-      throw new Error(`ceiling rows rejected: ${mapped.rejections[0]?.message}`);
+    const records = dataset.next(Math.min(args.requestSize, args.count - done));
+    const request = viaProtobuf
+      ? decodeLogsRequest(encodeLogsRequest(records), 'protobuf')
+      : (logsRequestMessage(records) as unknown as LogsRequest);
+    const mapped = mapLogsRequest(request, limits, { defaultTenant: '' });
+    if (mapped.rejections.length > 0) throw new Error(`rows rejected: ${mapped.rejections[0]?.message}`);
     for (const row of mapped.rows) {
       const list = byTable.get(row.table) ?? [];
-      list.push({ ids: [row.eventId], line: JSON.stringify(row.values) });
+      list.push({ id: row.eventId, line: JSON.stringify(row.values) });
       byTable.set(row.table, list);
     }
   }
-  const batches = [...byTable].map(([table, rows]) => {
+  const prepared: PreparedBatches = { batches: [], rows: 0, jsonBytes: 0 };
+  for (const [table, rows] of byTable) {
     const out: { lines: string; token: string; rows: number }[] = [];
     for (let i = 0; i < rows.length; i += args.batchRows) {
       const chunk = rows.slice(i, i + args.batchRows);
       const hash = createHash('sha256').update(table);
-      for (const id of chunk.flatMap((c) => c.ids).sort()) hash.update(id);
-      out.push({ lines: chunk.map((c) => c.line).join('\n'), token: hash.digest('hex'), rows: chunk.length });
+      for (const id of chunk.map((c) => c.id).sort()) hash.update(id);
+      const lines = chunk.map((c) => c.line).join('\n');
+      out.push({ lines, token: hash.digest('hex'), rows: chunk.length });
+      prepared.rows += chunk.length;
+      prepared.jsonBytes += Buffer.byteLength(lines);
     }
-    return { table, out };
-  });
-  let rows = 0;
-  let jsonBytes = 0;
-  for (const { out } of batches) {
-    for (const b of out) {
-      rows += b.rows;
-      jsonBytes += Buffer.byteLength(b.lines);
-    }
+    prepared.batches.push({ table, out });
   }
-  (globalThis as { gc?: () => void }).gc?.();
+  return prepared;
+}
+
+/** One insert at a time per table, tables in parallel: what the pipeline's writers do. */
+async function insertPrepared(store: AuditStore, prepared: PreparedBatches): Promise<number> {
   const started = performance.now();
-  // One insert at a time per table, tables in parallel: what the pipeline's writers do.
   await Promise.all(
-    batches.map(async ({ table, out }) => {
+    prepared.batches.map(async ({ table, out }) => {
       for (const b of out) await store.insertJsonLines(table, b.lines, { deduplicationToken: b.token });
     }),
   );
-  return { rows, ms: performance.now() - started, jsonBytes };
+  return performance.now() - started;
 }
 
 async function timedQuery(args: {
@@ -201,6 +222,8 @@ async function handle(request: HostRequest): Promise<unknown> {
       return sizes(request.args.database ?? exporter.store.database);
     case 'columnBytes':
       return columnBytes(exporter.store.database);
+    case 'memoryUsage':
+      return process.memoryUsage();
     case 'storeTime':
       return storeTime;
     case 'settle':

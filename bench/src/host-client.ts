@@ -34,11 +34,14 @@ export class ExporterHost {
     return this.child.pid ?? 0;
   }
 
-  static start(dataDir: string, options: { cpuProfileDir?: string | undefined } = {}): Promise<ExporterHost> {
+  static start(
+    dataDir: string,
+    options: { cpuProfileDir?: string | undefined; bare?: boolean } = {},
+  ): Promise<ExporterHost> {
     const execArgv = ['--expose-gc', '--max-old-space-size=4096'];
     if (options.cpuProfileDir) execArgv.push('--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`);
     const child = fork(fileURLToPath(new URL('./exporter-host.js', import.meta.url)), [], {
-      env: { ...process.env, BENCH_DATA_DIR: dataDir },
+      env: { ...process.env, BENCH_DATA_DIR: dataDir, ...(options.bare ? { BENCH_MODULES: 'none' } : {}) },
       execArgv,
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });

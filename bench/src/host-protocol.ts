@@ -16,6 +16,7 @@ export type HostRequest = { id: number } & (
   | { cmd: 'settle'; args: Record<string, never> }
   | { cmd: 'storeTime'; args: Record<string, never> }
   | { cmd: 'columnBytes'; args: Record<string, never> }
+  | { cmd: 'memoryUsage'; args: Record<string, never> }
   | { cmd: 'close'; args: Record<string, never> }
 );
 

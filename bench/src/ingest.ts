@@ -22,13 +22,47 @@ function fromList(bodies: Body[]): () => Body | undefined {
   return () => bodies[i++];
 }
 
+/**
+ * The bare pipeline (no compliance, self-audit or alerting modules: decode, validation, mapping,
+ * the idempotency check and the insert only) on a fresh exporter, against the ceiling likewise.
+ */
+export async function benchBarePipeline(
+  host: ExporterHost,
+  config: BenchConfig,
+  results: Results,
+): Promise<void> {
+  const count = Math.min(config.ingestRecords, 100_000);
+  const dataset = new Dataset(config.dataset);
+  const bodies = preEncode(dataset, count, config.requestSize);
+  const ceiling = (await host.call('ceiling', {
+    dataset: config.dataset,
+    offset: 0,
+    count,
+    requestSize: config.requestSize,
+    batchRows: 5000,
+  })) as { rows: number; ms: number };
+  const stats = await sendAll(host.info.otlpUrl, fromList(bodies), config.concurrency);
+  if (stats.rejected > 0)
+    throw new Error(`exporter rejected ${stats.rejected} records: ${stats.firstRejection}`);
+  const rate = (stats.records / stats.ms) * 1000;
+  const ceilingRate = (ceiling.rows / ceiling.ms) * 1000;
+  results.set('ingest.bare_pipeline_records_per_s', rate);
+  results.set('ingest.bare_pipeline_ratio_to_raw_insert', rate / ceilingRate);
+  results.line(
+    `bare pipeline (no integrity, self-audit or alert modules), ${fmt.n(count)} records: ${fmt.n(rate)} records/s vs ` +
+      `the ceiling's ${fmt.n(ceilingRate)} rows/s → ${((rate / ceilingRate) * 100).toFixed(0)}%`,
+  );
+}
+
 /** Returns the event time just after the last record that went through the exporter (sealed). */
 export async function benchIngest(
   host: ExporterHost,
   config: BenchConfig,
   results: Results,
 ): Promise<number> {
-  log(`\n## 1. Ingest (${host.info.mode} ClickHouse): OTLP/protobuf → exporter, vs the raw-insert ceiling`);
+  results.section(
+    `## 1. Ingest (${host.info.mode} ClickHouse): OTLP/protobuf → exporter, vs the raw-insert ceiling`,
+  );
   const dataset = new Dataset(config.dataset);
   const halves = [
     Math.floor(config.ingestRecords / 2),

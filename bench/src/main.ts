@@ -6,7 +6,7 @@ import { cpus, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ExporterHost } from './host-client.js';
-import { benchIngest } from './ingest.js';
+import { benchBarePipeline, benchIngest } from './ingest.js';
 import { benchSdk } from './sdk.js';
 import { benchSeedDesign } from './seed-design/peer.js';
 import { benchHotPaths } from './hot-paths.js';
@@ -38,8 +38,8 @@ function parseArgs(argv: string[]): BenchConfig {
     requestSize: num('request-size', 512),
     concurrency: num('concurrency', 64),
     queryReps: num('query-reps', quick ? 3 : 5),
-    memoryMinutes: num('memory-minutes', quick ? 1 : 10),
-    alertIncidents: num('alert-incidents', quick ? 30 : 200),
+    memoryMinutes: num('memory-minutes', quick ? 0.5 : 10),
+    alertIncidents: num('alert-incidents', quick ? 20 : 200),
     sdkIterations: num('sdk-iterations', quick ? 10_000 : 50_000),
     sdkRequests: num('sdk-requests', quick ? 1000 : 4000),
     sections: new Set(only ? only.split(',') : SECTIONS),
@@ -67,7 +67,12 @@ async function main(): Promise<void> {
   results.set('run.rows', config.rows);
   results.set('run.started', new Date(started).toISOString());
   mkdirSync(config.resultsDir, { recursive: true });
+  results.onSection = () => {
+    results.set('run.seconds', (Date.now() - started) / 1000);
+    writeReports(config, results);
+  };
   const has = (section: string) => config.sections.has(section);
+  const flagBare = process.argv.includes('--bare');
   try {
     if (['ingest', 'seed', 'hot'].some(has)) {
       const host = await ExporterHost.start(join(config.workDir, 'exporter'), {
@@ -83,6 +88,15 @@ async function main(): Promise<void> {
           await benchSeedDesign(host, config, results, typeof ours === 'number' ? ours : undefined);
         }
         if (has('hot')) await benchHotPaths(host, config, results, sealedUntil);
+      } finally {
+        await host.close();
+      }
+    }
+    if (has('ingest') && (!config.quick || flagBare)) {
+      // Where the time goes: the same ingest on an exporter without its feature modules.
+      const host = await ExporterHost.start(join(config.workDir, 'exporter-bare'), { bare: true });
+      try {
+        await benchBarePipeline(host, config, results);
       } finally {
         await host.close();
       }
@@ -107,4 +121,11 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+// Exit once the reports are written: a client library's idle timers must not keep the run open.
+await main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

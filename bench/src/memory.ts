@@ -5,11 +5,11 @@ import { Dataset } from './dataset.js';
 import { encodeLogsRequest } from './otlp.js';
 import { sendAll, type Body } from './sender.js';
 import type { ExporterHost } from './host-client.js';
-import { fmt, log, slope, type BenchConfig, type Results } from './context.js';
+import { fmt, slope, type BenchConfig, type Results } from './context.js';
 
 export async function benchMemory(host: ExporterHost, config: BenchConfig, results: Results): Promise<void> {
   const minutes = config.memoryMinutes;
-  log(`\n## 6. Memory: exporter RSS over ${minutes} min of sustained ingest`);
+  results.section(`## 6. Memory: exporter RSS over ${minutes} min of sustained ingest`);
   const now = Date.now();
   // Fresh records near "now", spaced as if 50 M were spread over the last hour (never in the future).
   const dataset = new Dataset({
@@ -25,13 +25,23 @@ export async function benchMemory(host: ExporterHost, config: BenchConfig, resul
     return { bytes: encodeLogsRequest(records), records: records.length };
   };
   const samples: { t: number; rss: number }[] = [];
+  const heap: { t: number; heapUsed: number; external: number }[] = [];
   const started = performance.now();
-  const sample = () => samples.push({ t: (performance.now() - started) / 60_000, rss: host.rss() });
+  const minutesSince = () => (performance.now() - started) / 60_000;
+  const sample = () => samples.push({ t: minutesSince(), rss: host.rss() });
+  const sampleHeap = async () => {
+    const usage = (await host.call('memoryUsage', {})) as NodeJS.MemoryUsage;
+    heap.push({ t: minutesSince(), heapUsed: usage.heapUsed, external: usage.external });
+  };
   sample();
+  await sampleHeap();
   const timer = setInterval(sample, 1000);
+  const heapTimer = setInterval(() => void sampleHeap().catch(() => undefined), 5000);
   const stats = await sendAll(host.info.otlpUrl, next, config.concurrency);
   clearInterval(timer);
+  clearInterval(heapTimer);
   sample();
+  await sampleHeap();
   const mb = (b: number) => b / 1024 / 1024;
   const rss = samples.map((s) => s.rss);
   const second = samples.slice(Math.floor(samples.length / 2));
@@ -54,6 +64,20 @@ export async function benchMemory(host: ExporterHost, config: BenchConfig, resul
   results.set('memory.slope_mb_per_min', perMin);
   results.set('memory.second_half_growth_ratio', growth);
   results.set('memory.flat', flat);
+  const heapSecond = heap.slice(Math.floor(heap.length / 2));
+  const heapPerMin = mb(
+    slope(
+      heapSecond.map((h) => h.t),
+      heapSecond.map((h) => h.heapUsed),
+    ),
+  );
+  results.set('memory.js_heap_start_mb', mb(heap[0]?.heapUsed ?? NaN));
+  results.set('memory.js_heap_end_mb', mb(heap.at(-1)?.heapUsed ?? NaN));
+  results.set('memory.js_heap_slope_mb_per_min', heapPerMin);
+  results.detail(
+    'memory.heap',
+    heap.map((h) => [Number(h.t.toFixed(3)), Math.round(mb(h.heapUsed)), Math.round(mb(h.external))]),
+  );
   results.detail(
     'memory.samples',
     samples.map((s) => [Number(s.t.toFixed(3)), Math.round(mb(s.rss))]),
@@ -62,5 +86,9 @@ export async function benchMemory(host: ExporterHost, config: BenchConfig, resul
     `RSS over ${minutes} min (${fmt.n(stats.records)} records, ${fmt.n((stats.records / stats.ms) * 1000)}/s): start ${fmt.n(mb(rss[0] ?? NaN))} MB, ` +
       `end ${fmt.n(mb(rss.at(-1) ?? NaN))} MB, max ${fmt.n(mb(Math.max(...rss)))} MB; slope over the second half ${perMin.toFixed(1)} MB/min ` +
       `= ${(growth * 100).toFixed(1)}% of its mean ${fmt.n(mean)} MB (flat: ${flat ? 'yes' : 'NO'}, |growth| < 5%)`,
+  );
+  results.line(
+    `  of which the JS heap: ${fmt.n(mb(heap[0]?.heapUsed ?? NaN))} → ${fmt.n(mb(heap.at(-1)?.heapUsed ?? NaN))} MB, ` +
+      `slope over the second half ${heapPerMin.toFixed(1)} MB/min (the rest is native: ClickHouse's caches and buffers)`,
   );
 }

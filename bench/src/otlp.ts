@@ -33,6 +33,11 @@ function nanos(ms: number): { low: number; high: number; unsigned: boolean } {
 }
 
 export function encodeLogsRequest(records: readonly BenchRecord[]): Buffer {
+  return Buffer.from(ExportLogsServiceRequest.encode(logsRequestMessage(records)).finish());
+}
+
+/** The request as protobufjs' decoder would hand it over (for loading without an encode/decode round trip). */
+export function logsRequestMessage(records: readonly BenchRecord[]) {
   const byService = new Map<string, BenchRecord[]>();
   for (const record of records) {
     const list = byService.get(record.service);
@@ -67,5 +72,5 @@ export function encodeLogsRequest(records: readonly BenchRecord[]): Buffer {
       ],
     })),
   };
-  return Buffer.from(ExportLogsServiceRequest.encode(message).finish());
+  return message;
 }

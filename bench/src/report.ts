@@ -5,7 +5,9 @@ import type { BenchConfig, Results } from './context.js';
 
 export function writeReports(config: BenchConfig, results: Results): void {
   const json = { keys: results.keys, notes: results.notes, details: results.details };
-  writeFileSync(join(config.resultsDir, 'latest.json'), JSON.stringify(json, null, 2) + '\n');
+  // The quick run writes latest.*, the full run latest-full.* (both committed with their figures).
+  const name = config.quick ? 'latest' : 'latest-full';
+  writeFileSync(join(config.resultsDir, `${name}.json`), JSON.stringify(json, null, 2) + '\n');
   const md = [
     `# AuditLens benchmark — ${config.quick ? 'quick' : 'full'} run`,
     '',
@@ -22,5 +24,5 @@ export function writeReports(config: BenchConfig, results: Results): void {
     ...Object.entries(results.keys).map(([k, v]) => `| \`${k}\` | ${String(v)} |`),
     '',
   ].join('\n');
-  writeFileSync(join(config.resultsDir, 'latest.md'), md);
+  writeFileSync(join(config.resultsDir, `${name}.md`), md);
 }

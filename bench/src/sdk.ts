@@ -25,7 +25,9 @@ const MIX: [prefix: string, share: number][] = [
 ];
 
 export async function benchSdk(config: BenchConfig, results: Results): Promise<void> {
-  log(`\n## 2. SDK: ns per record per kind vs a plain OTel logger.emit; middleware vs a bare Express app`);
+  results.section(
+    `## 2. SDK: ns per record per kind vs a plain OTel logger.emit; middleware vs a bare Express app`,
+  );
   const script = fileURLToPath(new URL('../../sdk/dist/bench/audit-bench.js', import.meta.url));
   const out = join(config.workDir, 'sdk-bench.json');
   const code = await new Promise<number | null>((resolve) => {

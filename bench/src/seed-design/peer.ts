@@ -95,8 +95,8 @@ export async function benchSeedDesign(
   results: Results,
   ourIngestPerS: number | undefined,
 ): Promise<void> {
-  log(
-    `\n## 3. The source design as a peer: MariaDB, its five tables and indexes, the same ${fmt.n(config.rows)} records`,
+  results.section(
+    `## 3. The source design as a peer: MariaDB, its five tables and indexes, the same ${fmt.n(config.rows)} records`,
   );
   const binaries = ensureMariadbInstalled();
   if ('skip' in binaries) {
@@ -196,7 +196,7 @@ export async function benchSeedDesign(
         params: query.ours.params(params),
         reps: config.queryReps,
       })) as QueryTiming;
-      const timeoutS = config.quick ? 30 : 300;
+      const timeoutS = config.quick ? 10 : 300;
       const theirs = await timeTheirs(
         server,
         query.theirs.sql,
