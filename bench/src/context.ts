@@ -19,6 +19,8 @@ export interface BenchConfig {
   workDir: string;
   resultsDir: string;
   cpuProfileDir: string | undefined;
+  /** Base name of the result files (default latest / latest-full). */
+  resultsName: string | undefined;
 }
 
 export type Figure = number | string | boolean | null;

@@ -151,8 +151,10 @@ export async function benchHotPaths(
     );
     const verified = Number(t.value.rows);
     const rate = (verified / t.ms) * 1000;
+    // Baseline: a plain read of the request rows of the same tenant and period.
     const read = (await host.call('query', {
-      sql: `SELECT * FROM ${db}.audit_change_log WHERE tenant_id = '${TENANT}'`,
+      sql: `SELECT * FROM ${db}.audit_request_log WHERE tenant_id = '${TENANT}'
+            AND event_time >= fromUnixTimestamp64Milli(${from}) AND event_time < fromUnixTimestamp64Milli(${sealedUntil})`,
       params: {},
       reps: 1,
     })) as QueryTiming;

@@ -52,6 +52,7 @@ function parseArgs(argv: string[]): BenchConfig {
     workDir,
     resultsDir: fileURLToPath(new URL('../results/', import.meta.url)),
     cpuProfileDir: flags.has('cpu-prof') ? join(workDir, 'cpu-profiles') : undefined,
+    resultsName: flags.get('out'),
   };
 }
 

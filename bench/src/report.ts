@@ -6,7 +6,7 @@ import type { BenchConfig, Results } from './context.js';
 export function writeReports(config: BenchConfig, results: Results): void {
   const json = { keys: results.keys, notes: results.notes, details: results.details };
   // The quick run writes latest.*, the full run latest-full.* (both committed with their figures).
-  const name = config.quick ? 'latest' : 'latest-full';
+  const name = config.resultsName ?? (config.quick ? 'latest' : 'latest-full');
   writeFileSync(join(config.resultsDir, `${name}.json`), JSON.stringify(json, null, 2) + '\n');
   const md = [
     `# AuditLens benchmark — ${config.quick ? 'quick' : 'full'} run`,
