@@ -19,7 +19,8 @@ test('inside an app running the OTel Node SDK, its spans are the parents of our 
   process.env.OTEL_LOGS_EXPORTER = 'none';
   process.env.OTEL_METRICS_EXPORTER = 'none';
   const appSpans = new InMemorySpanExporter();
-  const sdk = new NodeSDK({ serviceName: 'host-app', spanProcessors: [new SimpleSpanProcessor(appSpans)] });
+  const appSpanProcessor = new SimpleSpanProcessor(appSpans);
+  const sdk = new NodeSDK({ serviceName: 'host-app', spanProcessors: [appSpanProcessor] });
   sdk.start();
   const collector = await OtlpCaptureServer.start();
   const audit = new AuditClient({
@@ -79,7 +80,9 @@ test('inside an app running the OTel Node SDK, its spans are the parents of our 
       'records of the job carry its span',
     );
 
+    // The Node SDK's resource detection is asynchronous, and a span's export waits for it: flush first.
     // (Read before shutting the SDK down: shutting down clears the in-memory exporter.)
+    await appSpanProcessor.forceFlush();
     const spans = appSpans.getFinishedSpans();
     const serverSpan = spans.find((s) => s.name === 'GET' && s.kind === SpanKind.SERVER);
     const ourSpan = spans.find((s) => s.name === 'GET /api/invoices/:id');
