@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { formatTime, ZERO_UUID } from '../mapping/fields.js';
 import { buildRow, type AuditRow } from '../mapping/row.js';
 import type { IngestPipeline } from '../ingest/pipeline.js';
@@ -187,6 +188,14 @@ interface Pending {
   snapshot: AlertInstance;
   atMs: number;
   acceptedAt: number;
+  /** Writes of this transition that failed (it may be stored nonetheless). */
+  attempts: number;
+}
+
+/** A transition's row of audit_alert_event, and what identifies it among stored ones. */
+interface HistoryRow {
+  key: string;
+  line: string;
 }
 
 const snapshot = (instance: AlertInstance): AlertInstance => ({
@@ -233,6 +242,7 @@ export class AlertWriter {
       snapshot: snapshot(instance),
       atMs: this.hooks.now(),
       acceptedAt: performance.now(),
+      attempts: 0,
     });
     this.schedule(0);
   }
@@ -303,6 +313,7 @@ export class AlertWriter {
     try {
       await this.write(batch, dirty);
     } catch (error) {
+      for (const p of batch) p.attempts++;
       this.pending.unshift(...batch);
       for (const instance of dirty) {
         this.dirty.set(instanceKey(instance.tenantId, instance.ruleId, instance.groupKey), instance);
@@ -338,37 +349,9 @@ export class AlertWriter {
         { urgent: true },
       );
     }
-    // 3. History, one insert per transition so that a repeated one is dropped by its token, and
-    // 4. the current state of every instance touched (one row per instance; the newest version
-    // wins), written concurrently.
-    const history = [...confirmed].map((p) => {
-      const details = {
-        ruleName: p.snapshot.ruleName,
-        summary: p.snapshot.summary,
-        groupLabels: p.snapshot.groupLabels,
-        matchCount: p.snapshot.matchCount,
-        firstSeen: new Date(p.snapshot.firstSeenMs).toISOString(),
-        lastSeen: new Date(p.snapshot.lastSeenMs).toISOString(),
-      };
-      const eventTime = p.type === 'resolved' ? p.snapshot.resolvedAtMs : p.atMs;
-      return this.store.insertJsonLines(
-        'audit_alert_event',
-        JSON.stringify({
-          tenant_id: p.snapshot.tenantId,
-          rule_id: p.snapshot.ruleId,
-          group_key: p.snapshot.groupKey,
-          transition: p.type,
-          severity: p.snapshot.severity,
-          event_time: formatTime(eventTime),
-          event_ids: p.snapshot.eventIds,
-          security_event_id: p.snapshot.incidentId || ZERO_UUID,
-          details: JSON.stringify(details),
-        }),
-        {
-          deduplicationToken: `alert-event:${p.snapshot.incidentId}:${p.type}${p.type === 'fired' ? '' : `:${eventTime}`}`,
-        },
-      );
-    });
+    // 3. History, one insert per flush, and 4. the current state of every instance touched (one
+    // row per instance; the newest version wins), written concurrently.
+    const history = this.writeHistory([...confirmed]);
     const touched = new Map<string, AlertInstance>();
     for (const instance of dirty)
       touched.set(instanceKey(instance.tenantId, instance.ruleId, instance.groupKey), instance);
@@ -385,10 +368,73 @@ export class AlertWriter {
             [...touched.values()].map((i) => JSON.stringify(stateRow(i, this.nextVersion()))).join('\n'),
           )
         : Promise.resolve();
-    const settled = await Promise.allSettled([...history, state]);
+    const settled = await Promise.allSettled([history, state]);
     const failed = settled.find((r) => r.status === 'rejected');
     if (failed) throw failed.reason;
     const persistedAt = performance.now();
     for (const p of confirmed) this.hooks.onPersisted?.(p.type, p.snapshot, persistedAt - p.acceptedAt);
   }
+
+  /**
+   * Inserts the history rows of the transitions in one insert. A transition whose earlier write
+   * failed may be stored all the same (a timeout after the commit), so those are looked up first
+   * and only the missing ones are written; the deduplication token covers an identical retry.
+   */
+  private async writeHistory(transitions: Pending[]): Promise<void> {
+    let rows = transitions.map(historyRow);
+    const retried = transitions.filter((p) => p.attempts > 0);
+    if (retried.length > 0) {
+      const stored = await this.store.query<{ id: string; transition: string; at: string }>(
+        `SELECT toString(security_event_id) AS id, transition, toString(toUnixTimestamp64Milli(event_time)) AS at
+         FROM ${this.store.database}.audit_alert_event
+         WHERE tenant_id IN {tenants:Array(String)} AND security_event_id IN {ids:Array(UUID)}`,
+        {
+          tenants: [...new Set(retried.map((p) => p.snapshot.tenantId))],
+          ids: [...new Set(retried.map((p) => p.snapshot.incidentId || ZERO_UUID))],
+        },
+      );
+      const storedKeys = new Set(
+        stored.map((r) => historyKey(r.id, r.transition as Pending['type'], Number(r.at))),
+      );
+      rows = rows.filter((r) => !storedKeys.has(r.key));
+    }
+    if (rows.length === 0) return;
+    const token = createHash('sha256');
+    for (const key of rows.map((r) => r.key).sort()) token.update(key).update('\n');
+    await this.store.insertJsonLines('audit_alert_event', rows.map((r) => r.line).join('\n'), {
+      deduplicationToken: `alert-events:${token.digest('hex')}`,
+    });
+  }
+}
+
+/** A fired transition is one per incident; an incident may resolve more than once (refired). */
+const historyKey = (incidentId: string, type: Pending['type'], eventTimeMs: number): string =>
+  type === 'fired' ? `${incidentId}:fired` : `${incidentId}:${type}:${eventTimeMs}`;
+
+function historyRow(p: Pending): HistoryRow {
+  const { snapshot } = p;
+  const eventTime = p.type === 'resolved' ? snapshot.resolvedAtMs : p.atMs;
+  const incidentId = snapshot.incidentId || ZERO_UUID;
+  const details = {
+    ruleName: snapshot.ruleName,
+    summary: snapshot.summary,
+    groupLabels: snapshot.groupLabels,
+    matchCount: snapshot.matchCount,
+    firstSeen: new Date(snapshot.firstSeenMs).toISOString(),
+    lastSeen: new Date(snapshot.lastSeenMs).toISOString(),
+  };
+  return {
+    key: historyKey(incidentId, p.type, eventTime),
+    line: JSON.stringify({
+      tenant_id: snapshot.tenantId,
+      rule_id: snapshot.ruleId,
+      group_key: snapshot.groupKey,
+      transition: p.type,
+      severity: snapshot.severity,
+      event_time: formatTime(eventTime),
+      event_ids: snapshot.eventIds,
+      security_event_id: incidentId,
+      details: JSON.stringify(details),
+    }),
+  };
 }

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { open, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -28,7 +28,8 @@ interface Intent {
 
 interface TableState {
   intents: Intent[];
-  pending: { checkpoint: Checkpoint; intentId: string }[];
+  /** Signed checkpoints not stored yet; `attempt` names the insert that tried them (its token). */
+  pending: { checkpoint: Checkpoint; intentId: string; attempt?: string }[];
   lock: Promise<void>;
 }
 
@@ -305,22 +306,35 @@ export class IntegritySealer {
     }
   }
 
-  /** Inserts pending checkpoints in sequence order, one insert each (deduplicated by its token). */
+  /**
+   * Inserts pending checkpoints in one insert per attempt. A failed attempt's checkpoints are
+   * retried alone, with the same deduplication token, before newer ones join: an insert that did
+   * commit despite the error is then dropped by the store instead of stored twice.
+   */
   private async flush(table: string): Promise<void> {
     const state = this.state(table);
     const { store, writerId } = this.options;
     while (state.pending.length > 0) {
-      const [first] = state.pending;
-      if (!first) break;
-      const { checkpoint } = first;
-      await store.insertJsonLines('audit_integrity_checkpoint', JSON.stringify(checkpoint), {
-        deduplicationToken: `checkpoint:${writerId}:${table}:${checkpoint.tenant_id}:${checkpoint.sequence}`,
-      });
-      state.pending.shift();
-      this.stored.set(headKey(table, checkpoint.tenant_id), checkpoint.sequence);
-      this.options.onStored?.(checkpoint);
-      if (first.intentId && !state.pending.some((p) => p.intentId === first.intentId)) {
-        state.intents = state.intents.filter((i) => i.id !== first.intentId);
+      const token = state.pending[0]?.attempt ?? '';
+      const group = token ? state.pending.filter((p) => p.attempt === token) : [...state.pending];
+      const attempt =
+        token ||
+        `checkpoints:${writerId}:${table}:${group.map((p) => `${p.checkpoint.tenant_id}:${p.checkpoint.sequence}`).join(',')}`;
+      for (const p of group) p.attempt = attempt;
+      await store.insertJsonLines(
+        'audit_integrity_checkpoint',
+        group.map((p) => JSON.stringify(p.checkpoint)).join('\n'),
+        {
+          deduplicationToken: createHash('sha256').update(attempt).digest('hex'),
+        },
+      );
+      state.pending = state.pending.filter((p) => !group.includes(p));
+      for (const { checkpoint, intentId } of group) {
+        this.stored.set(headKey(table, checkpoint.tenant_id), checkpoint.sequence);
+        this.options.onStored?.(checkpoint);
+        if (intentId && !state.pending.some((p) => p.intentId === intentId)) {
+          state.intents = state.intents.filter((i) => i.id !== intentId);
+        }
       }
     }
     await this.rewriteJournal(table);
