@@ -10,13 +10,21 @@ import { fmt, log, type BenchConfig, type Results } from './context.js';
 interface Measurement {
   callNs: number;
   totalNs: number;
+  /** Ratio to the baseline of the same round (median over rounds); absent in older result files. */
+  callRatio?: number;
+  totalRatio?: number;
 }
 interface SdkFigures {
+  /** Every figure is per record: a call emitting several records is divided by their number. */
   records: [string, Measurement][];
+  mixed?: Required<Measurement>;
   middleware: { bareUs: number; auditedUs: number; requests: number; concurrency: number };
 }
 
-/** Share of each SDK call in the dataset's records (request, db operation + its field changes, security, admin). */
+/**
+ * Share of the dataset's records of each kind (request, db operation + its field changes, security,
+ * admin); the SDK benchmark reports ns per record, so these weights apply to its figures as they are.
+ */
 const MIX: [prefix: string, share: number][] = [
   ['request (headers, body', 0.47],
   ['db_operation + 2 field_change', 0.46],
@@ -37,6 +45,7 @@ export async function benchSdk(config: BenchConfig, results: Results): Promise<v
         BENCH_ITERATIONS: String(config.sdkIterations),
         BENCH_REQUESTS: String(config.sdkRequests),
         BENCH_JSON_OUT: out,
+        BENCH_MIX: JSON.stringify(MIX),
       },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
@@ -64,6 +73,8 @@ export async function benchSdk(config: BenchConfig, results: Results): Promise<v
   }
   const mixedCall = call / weight;
   const mixedTotal = total / weight;
+  // The ratio is taken round by round against the baseline of the same round (the machine is shared).
+  const ratio = figures.mixed?.callRatio ?? mixedCall / baseline.callNs;
   for (const [name, m] of figures.records) {
     const key =
       name
@@ -75,14 +86,14 @@ export async function benchSdk(config: BenchConfig, results: Results): Promise<v
   results.set('sdk.ns_per_record', mixedCall);
   results.set('sdk.ns_per_record_with_export', mixedTotal);
   results.set('sdk.otel_emit_ns', baseline.callNs);
-  results.set('sdk.ratio_to_otel_emit', mixedCall / baseline.callNs);
+  results.set('sdk.ratio_to_otel_emit', ratio);
   const mw = figures.middleware;
   results.set('sdk.middleware_us_per_request', mw.auditedUs - mw.bareUs);
   results.set('sdk.middleware_ratio_to_bare_app', mw.auditedUs / mw.bareUs);
   results.detail('sdk', figures);
   results.line(
     `SDK, mixed kinds: ${fmt.n(mixedCall)} ns per record in the call (${fmt.n(mixedTotal)} ns with batching and protobuf export) vs ` +
-      `plain OTel logger.emit ${fmt.n(baseline.callNs)} ns → ${fmt.ratio(mixedCall / baseline.callNs)} (goal ≤ 3 µs: ${mixedCall <= 3000 ? 'met' : 'NOT met'})`,
+      `plain OTel logger.emit ${fmt.n(baseline.callNs)} ns → ${fmt.ratio(ratio)} (goal ≤ 3 µs: ${mixedCall <= 3000 ? 'met' : 'NOT met'})`,
   );
   results.line(
     `middleware: ${fmt.n(mw.auditedUs - mw.bareUs, 1)} µs per request over a bare Express app of ${fmt.n(mw.bareUs, 1)} µs → ${fmt.ratio(mw.auditedUs / mw.bareUs)}`,
