@@ -16,19 +16,31 @@ const dataDir = process.env.BENCH_DATA_DIR ?? '';
 const bare = process.env.BENCH_MODULES === 'none';
 const env = { ...process.env, AUDITLENS_OTLP_GRPC_PORT: '0', AUDITLENS_DATA_DIR: dataDir };
 
-/** Time the exporter spends waiting on the store, by operation (diagnostics for the ingest figures). */
+/**
+ * Time the exporter spends waiting on the store, by operation, and under `busy` the wall time
+ * during which at least one call was outstanding (diagnostics for the ingest figures).
+ */
 const storeTime: Record<string, { calls: number; ms: number }> = {};
+let outstanding = 0;
+let busySince = 0;
 function timed(store: AuditStore): AuditStore {
   const wrap = <A extends unknown[], R>(name: string, fn: (this: AuditStore, ...args: A) => Promise<R>) =>
     async function (this: AuditStore, ...args: A): Promise<R> {
       const started = performance.now();
+      if (outstanding++ === 0) busySince = started;
       try {
         return await fn.apply(this, args);
       } finally {
+        const ended = performance.now();
         const what = name === 'insert' ? `insert ${String(args[0])}` : name;
         const entry = (storeTime[what] ??= { calls: 0, ms: 0 });
         entry.calls++;
-        entry.ms += performance.now() - started;
+        entry.ms += ended - started;
+        if (--outstanding === 0) {
+          const busy = (storeTime.busy ??= { calls: 0, ms: 0 });
+          busy.calls++;
+          busy.ms += ended - busySince;
+        }
       }
     };
   return Object.create(store, {
@@ -67,7 +79,9 @@ interface RawArgs {
 }
 
 /** The raw-insert ceiling: into an identical twin schema (tables, indexes, materialized views). */
-async function ceiling(args: RawArgs): Promise<{ rows: number; ms: number; jsonBytes: number }> {
+async function ceiling(
+  args: RawArgs,
+): Promise<{ rows: number; ms: number; jsonBytes: number; cpuMs: number }> {
   if (!ceilingStore) {
     ceilingStore = twin(rawStore, `${rawStore.database}_ceiling`);
     await migrate(ceilingStore);
@@ -75,9 +89,12 @@ async function ceiling(args: RawArgs): Promise<{ rows: number; ms: number; jsonB
   const dataset = skipTo(new Dataset(args.dataset), args.offset);
   const prepared = prepare(dataset, args, true);
   (globalThis as { gc?: () => void }).gc?.();
+  const cpu = process.cpuUsage();
   const ms = await insertPrepared(ceilingStore, prepared);
-  return { rows: prepared.rows, ms, jsonBytes: prepared.jsonBytes };
+  return { rows: prepared.rows, ms, jsonBytes: prepared.jsonBytes, cpuMs: cpuMs(process.cpuUsage(cpu)) };
 }
+
+const cpuMs = (usage: NodeJS.CpuUsage): number => (usage.user + usage.system) / 1000;
 
 function skipTo(dataset: Dataset, offset: number): Dataset {
   for (let skipped = 0; skipped < offset; skipped += Math.min(50_000, offset - skipped))
@@ -224,6 +241,8 @@ async function handle(request: HostRequest): Promise<unknown> {
       return columnBytes(exporter.store.database);
     case 'memoryUsage':
       return process.memoryUsage();
+    case 'cpuUsage':
+      return process.cpuUsage();
     case 'storeTime':
       return storeTime;
     case 'settle':

@@ -17,6 +17,7 @@ export type HostRequest = { id: number } & (
   | { cmd: 'storeTime'; args: Record<string, never> }
   | { cmd: 'columnBytes'; args: Record<string, never> }
   | { cmd: 'memoryUsage'; args: Record<string, never> }
+  | { cmd: 'cpuUsage'; args: Record<string, never> }
   | { cmd: 'close'; args: Record<string, never> }
 );
 

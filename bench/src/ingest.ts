@@ -71,7 +71,8 @@ export async function benchIngest(
   let offset = 0;
   let sealedUntil = config.dataset.startMs;
   const ingestRuns: SendStats[] = [];
-  const ceilingRuns: { rows: number; ms: number; jsonBytes: number }[] = [];
+  const ceilingRuns: { rows: number; ms: number; jsonBytes: number; cpuMs: number }[] = [];
+  let ingestCpuMs = 0;
   const batches: BatchFigures[] = [];
   const storeWait: Record<string, { calls: number; ms: number }> = {};
   // Alternating halves: drift in the machine's load hits both sides alike.
@@ -82,13 +83,16 @@ export async function benchIngest(
       count,
       requestSize: config.requestSize,
       batchRows: 5000,
-    })) as { rows: number; ms: number; jsonBytes: number };
+    })) as { rows: number; ms: number; jsonBytes: number; cpuMs: number };
     ceilingRuns.push(ceiling);
     const bodies = preEncode(dataset, count, config.requestSize);
     sealedUntil = dataset.lastTimeMs + 1;
     const before = await batchFigures(host.info.apiUrl);
     const storeBefore = (await host.call('storeTime', {})) as Record<string, { calls: number; ms: number }>;
+    const cpuBefore = (await host.call('cpuUsage', {})) as NodeJS.CpuUsage;
     const stats = await sendAll(host.info.otlpUrl, fromList(bodies), config.concurrency);
+    const cpuAfter = (await host.call('cpuUsage', {})) as NodeJS.CpuUsage;
+    ingestCpuMs += (cpuAfter.user - cpuBefore.user + cpuAfter.system - cpuBefore.system) / 1000;
     batches.push(batchDelta(before, await batchFigures(host.info.apiUrl)));
     const storeAfter = (await host.call('storeTime', {})) as Record<string, { calls: number; ms: number }>;
     for (const [op, t] of Object.entries(storeAfter)) {
@@ -111,12 +115,18 @@ export async function benchIngest(
   const recordsPerS = (ingestRecords / ingestMs) * 1000;
   const mbPerS = (ingestBytes / 1024 / 1024 / ingestMs) * 1000;
   const ceilingPerS = (ceilingRows / ceilingMs) * 1000;
+  // CPU time of the exporter's process (its JS and the in-process ClickHouse) per row: unlike the
+  // rates, barely moved by other load on the machine.
+  const ceilingCpuUs = (sum(ceilingRuns.map((r) => r.cpuMs)) / ceilingRows) * 1000;
+  const ingestCpuUs = (ingestCpuMs / ingestRecords) * 1000;
   const ratio = recordsPerS / ceilingPerS;
   results.set('ingest.records_per_s', recordsPerS);
   results.set('ingest.mb_per_s', mbPerS);
   results.set('ingest.raw_insert_records_per_s', ceilingPerS);
   results.set('ingest.ratio_to_raw_insert', ratio);
   results.set('ingest.avg_record_bytes_protobuf', ingestBytes / ingestRecords);
+  results.set('ingest.cpu_us_per_record', ingestCpuUs);
+  results.set('ingest.raw_insert_cpu_us_per_row', ceilingCpuUs);
   results.detail('ingest', {
     ingestRuns,
     ceilingRuns,
@@ -136,12 +146,24 @@ export async function benchIngest(
     `  exporter batches: ${fmt.n(batchCount)} of ${fmt.n(batchRows / batchCount)} rows on average, ${fmt.n((batchSeconds / batchCount) * 1000)} ms each ` +
       `(existence check + insert + hooks; ${fmt.n((batchSeconds / (ingestMs / 1000)) * 100)}% of the wall time summed over tables)`,
   );
+  const { busy, ...calls } = storeWait;
   results.line(
-    `  exporter's store calls: ${Object.entries(storeWait)
+    `  exporter's store calls: ${Object.entries(calls)
+      .filter(([, t]) => t.calls > 0)
       .map(([op, t]) => `${op} ${fmt.n(t.calls)} × ${fmt.ms(t.ms / t.calls)} ms`)
       .join(', ')}`,
   );
+  if (busy) {
+    results.set('ingest.store_busy_share', busy.ms / ingestMs);
+    results.line(
+      `  the store had a call outstanding ${fmt.n((busy.ms / ingestMs) * 100)}% of the ingest's wall time (the rest: the exporter's own work)`,
+    );
+  }
   results.detail('ingest.store_calls', storeWait);
+  results.line(
+    `  CPU of the exporter's process (JS + in-process ClickHouse): ${fmt.n(ingestCpuUs)} µs per record vs the raw insert's ` +
+      `${fmt.n(ceilingCpuUs)} µs per row → ${fmt.ratio(ingestCpuUs / ceilingCpuUs)}`,
+  );
   results.line(
     `raw insert ceiling (same rows pre-serialised, same schema, same run): ${fmt.n(ceilingPerS)} rows/s → ingest = ` +
       `${(ratio * 100).toFixed(0)}% of the ceiling (goal ≥ 80%: ${ratio >= 0.8 ? 'met' : 'NOT met'})`,
