@@ -24,6 +24,7 @@ import { runAs } from './audit-context.js';
 import { resolveEndpoint, type EndpointOptions } from './config.js';
 import { BatchSpool } from './export/batch-spool.js';
 import type { DeliveryErrorHandler, DeliveryStats } from './export/delivery-telemetry.js';
+import { DirectLogger } from './export/direct-logger.js';
 import {
   DurableLogRecordProcessor,
   type DurableLogRecordProcessorOptions,
@@ -127,8 +128,9 @@ export class AuditClient extends AuditRecorder {
       meterProvider: options.meterProvider,
     });
     const loggerProvider = new LoggerProvider({ resource, processors: [processor as LogRecordProcessor] });
+    const sdkLogger = loggerProvider.getLogger('@auditlens/sdk', SDK_VERSION);
     super({
-      logger: loggerProvider.getLogger('@auditlens/sdk', SDK_VERSION),
+      logger: new DirectLogger(processor, resource, sdkLogger, '@auditlens/sdk', SDK_VERSION),
       redactor: new Redactor(options.redaction),
       defaultTenant: options.tenant,
       complianceTags: options.complianceTags,

@@ -133,7 +133,8 @@ export class DurableLogRecordProcessor implements LogRecordProcessor {
     if (this.queue.length > 0) setImmediate(() => this.pump());
   }
 
-  onEmit(record: SdkLogRecord): void {
+  /** Takes any finished record: the SDK Logger's, or the client's DirectLogger's. */
+  onEmit(record: SdkLogRecord | ReadableLogRecord): void {
     if (this.stopped) {
       this.telemetry.add('dropped', 1);
       this.report({ kind: 'dropped', message: 'record emitted after shutdown', recordCount: 1 });
@@ -176,6 +177,11 @@ export class DurableLogRecordProcessor implements LogRecordProcessor {
   shutdown(): Promise<void> {
     this.shutdownPromise ??= this.doShutdown();
     return this.shutdownPromise;
+  }
+
+  /** True once shutdown has begun. */
+  isShutdown(): boolean {
+    return this.shutdownPromise !== undefined;
   }
 
   /** True while some record is neither delivered nor (with the backend failing) spooled. */
