@@ -1,10 +1,12 @@
 // Redaction under fuzzed nested payloads (RELIABILITY.md): random objects and arrays, up to 12
 // levels deep, with sensitive keys in every spelling the default list documents placed at random
 // depths, each holding a unique secret (itself or deep inside a sub-tree). No secret survives
-// `toJson`, whatever the shape; non-sensitive values do. Seeded and reproducible.
+// `toJson`, whatever the shape; non-sensitive values do. Seeded and reproducible. And whatever a
+// payload holds (toJSON, buffers, boxed primitives, cycles, odd numbers and strings), `toJson`
+// writes exactly what its former replacer-only implementation wrote.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Redactor } from './redaction.js';
+import { capJson, Redactor } from './redaction.js';
 import { seededRandom } from './testing/prng.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 42);
@@ -73,4 +75,94 @@ test(`${CASES} fuzzed nested payloads (seed ${SEED}): no secret survives redacti
     }
   }
   assert.ok(secrets > CASES / 2, `planted ${secrets} secrets`);
+});
+
+/**
+ * What `toJson` wrote before its fast path: JSON.stringify with a masking replacer, the careful
+ * copy when that throws. The fast path (a masked copy stringified without a replacer) must write
+ * exactly this.
+ */
+function replacerJson(redactor: Redactor, value: unknown, maxBytes: number, extra?: ReadonlySet<string>) {
+  if (ArrayBuffer.isView(value)) return JSON.stringify(`[binary ${value.byteLength} bytes]`);
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(value, function (this: unknown, key: string, item: unknown): unknown {
+      if (key === '') return item;
+      if (redactor.isSensitiveKey(key) || extra?.has(key)) return redactor.mask;
+      if (typeof item === 'object' && item !== null) {
+        const original = (this as Record<string, unknown>)[key];
+        if (ArrayBuffer.isView(original)) return `[binary ${original.byteLength} bytes]`;
+      }
+      return item;
+    });
+  } catch {
+    json = JSON.stringify(redactor.redact(value, extra));
+  }
+  return capJson(json ?? 'null', maxBytes);
+}
+
+test(`${CASES} fuzzed payloads of every JSON oddity (seed ${SEED}): toJson writes what the replacer wrote`, () => {
+  const random = seededRandom(SEED + 1);
+  const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)] as T;
+  class Account {
+    constructor(
+      readonly name: string,
+      readonly password: string,
+    ) {}
+  }
+  const leaves: (() => unknown)[] = [
+    () => `plain "quoted" \\ \n ${Math.floor(random() * 100)}`,
+    () => '张三 \u0001 \ud800 lone surrogate',
+    () => pick([0, -0, 1.5, 1e21, NaN, Infinity, -Infinity, 2 ** 60]),
+    () => pick([true, false, null, undefined]),
+    () => () => 'function',
+    () => Symbol('s'),
+    () => new Date(Math.floor(random() * 2e12)),
+    () => new Date(NaN),
+    () => Buffer.from('abc'),
+    () => new Uint16Array(3),
+    () => new Account('a', 'secret'),
+    () => new Map([['password', 'x']]),
+    () => new Set([1]),
+    // Boxed primitives are written as their primitive value.
+    () => pick([Object('boxed'), Object(7), Object(true)]),
+    // toJSON: its result is what gets masked.
+    () => ({ toJSON: () => ({ token: 'from toJSON', ok: 1 }) }),
+    () => ({ toJSON: (key: string) => `toJSON of ${key}` }),
+    () => JSON.parse('{"__proto__": {"password": "x"}, "a": 1}') as unknown,
+    () => 10n,
+    // Sparse array: holes are null.
+    () => [1, , 3], // eslint-disable-line no-sparse-arrays
+  ];
+  const keys = [...SENSITIVE_KEYS.slice(0, 6), ...PLAIN_KEYS, '0', '1', 'salary', 'toJSON'];
+  const build = (depth: number): unknown => {
+    const r = random();
+    if (depth > 40 || r < 0.3) return pick(leaves)();
+    if (r < 0.45) return Array.from({ length: Math.floor(random() * 4) }, () => build(depth + 1));
+    const object: Record<string, unknown> = {};
+    for (let k = 0; k < Math.floor(random() * 5); k++)
+      object[pick(keys)] = build(depth + (random() < 0.3 ? 8 : 1));
+    return object;
+  };
+  const redactors = [
+    new Redactor(),
+    new Redactor({ extraKeys: [/^_1_$/, 'salary'], mask: '[x]', maxDepth: 4 }),
+  ];
+  const extras = [undefined, new Set(['name0', '0', 'note1'])];
+  for (let i = 0; i < CASES; i++) {
+    let payload = build(0);
+    if (random() < 0.05 && typeof payload === 'object' && payload !== null) {
+      const cyclic = { payload, self: undefined as unknown };
+      cyclic.self = cyclic;
+      payload = cyclic;
+    }
+    const redactor = pick(redactors);
+    const extra = pick(extras);
+    const maxBytes = pick([64, 4096]);
+    assert.equal(
+      redactor.toJson(payload, maxBytes, extra),
+      replacerJson(redactor, payload, maxBytes, extra),
+      `case ${i} (seed ${SEED})`,
+    );
+  }
 });

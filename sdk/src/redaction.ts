@@ -57,8 +57,17 @@ function toPattern(key: string | RegExp): RegExp {
 /** Keys seen in practice are few (headers, field names); the cache keeps matching O(1). */
 const MAX_CACHED_KEYS = 10_000;
 
+/** Nesting the fast path of `toJson` follows; deeper values (or cycles) take the replacer path. */
+const MAX_FAST_DEPTH = 32;
+/** Returned by `masked` when the fast path cannot tell what JSON.stringify with the replacer would do. */
+const BAIL: unique symbol = Symbol('bail');
+const objectPrototype = Object.prototype;
+const dateToJson = Date.prototype.toJSON;
+
 export class Redactor {
   readonly mask: string;
+  /** The mask as a query-string value. */
+  private readonly queryMask: string;
   private readonly patterns: RegExp[];
   private readonly maxDepth: number;
   private readonly cache = new Map<string, boolean>();
@@ -68,6 +77,7 @@ export class Redactor {
       toPattern,
     );
     this.mask = options.mask ?? DEFAULT_MASK;
+    this.queryMask = encodeURIComponent(this.mask);
     this.maxDepth = options.maxDepth ?? 8;
   }
 
@@ -98,13 +108,72 @@ export class Redactor {
     if (ArrayBuffer.isView(value)) return JSON.stringify(`[binary ${value.byteLength} bytes]`);
     let json: string | undefined;
     try {
-      // Fast path: one pass, masking in the replacer, no copy of the value.
-      json = JSON.stringify(value, this.replacer(extraSensitive));
+      // Fastest: the value itself, or a copy of the parts holding masked keys, stringified without
+      // a replacer (a replacer is a call into JS for every key and value, and no native fast path).
+      const masked = this.masked(value, extraSensitive, 0);
+      // Otherwise one pass, masking in the replacer, no copy of the value.
+      json = masked === BAIL ? JSON.stringify(value, this.replacer(extraSensitive)) : JSON.stringify(masked);
     } catch {
       // Cycles, BigInts or absurd nesting: the careful copy handles them.
       json = JSON.stringify(this.redact(value, extraSensitive));
     }
     return capJson(json ?? 'null', maxBytes);
+  }
+
+  /**
+   * What JSON.stringify with `replacer()` would see, for a plain JSON.stringify: `value` itself when
+   * nothing in it is masked, else a copy of the objects and arrays on the way to the masked keys
+   * (the rest shared). BAIL where that cannot be told without the replacer: a `toJSON` other than
+   * Date's (its result could hold sensitive keys), a `__proto__` key, nesting beyond
+   * MAX_FAST_DEPTH (or a cycle). Array elements are checked under their index as the replacer's
+   * key, as the replacer checks them.
+   */
+  private masked(value: unknown, extra: ReadonlySet<string> | undefined, depth: number): unknown {
+    if (typeof value !== 'object' || value === null) return value;
+    if (ArrayBuffer.isView(value)) return `[binary ${value.byteLength} bytes]`;
+    if (depth >= MAX_FAST_DEPTH) return BAIL;
+    const toJson = (value as { toJSON?: unknown }).toJSON;
+    if (toJson !== undefined) return toJson === dateToJson ? value : BAIL;
+    if (Array.isArray(value)) {
+      let copy: unknown[] | undefined;
+      for (let i = 0; i < value.length; i++) {
+        const item: unknown = value[i];
+        const index = String(i);
+        const out =
+          this.isSensitiveKey(index) || extra?.has(index) ? this.mask : this.masked(item, extra, depth + 1);
+        if (out === BAIL) return BAIL;
+        if (out !== item && copy === undefined) copy = value.slice(0, i) as unknown[];
+        copy?.push(out);
+      }
+      return copy ?? value;
+    }
+    const proto: unknown = Object.getPrototypeOf(value);
+    if (
+      proto !== objectPrototype &&
+      (value instanceof String || value instanceof Number || value instanceof Boolean)
+    ) {
+      return value; // stringified as its primitive
+    }
+    const object = value as Record<string, unknown>;
+    const keys = Object.keys(object);
+    let copy: Record<string, unknown> | undefined;
+    for (let k = 0; k < keys.length; k++) {
+      const key = keys[k] as string;
+      if (key === '__proto__') return BAIL;
+      const item = object[key];
+      const out =
+        this.isSensitiveKey(key) || extra?.has(key) ? this.mask : this.masked(item, extra, depth + 1);
+      if (out === BAIL) return BAIL;
+      if (out !== item && copy === undefined) {
+        copy = {};
+        for (let j = 0; j < k; j++) {
+          const earlier = keys[j] as string;
+          copy[earlier] = object[earlier];
+        }
+      }
+      if (copy !== undefined) copy[key] = out;
+    }
+    return copy ?? value;
   }
 
   private replacer(
@@ -127,20 +196,27 @@ export class Redactor {
   /** `a=1&password=x` → `a=1&password=***`. */
   redactQuery(query: string): string {
     if (query === '') return query;
-    return query
-      .split('&')
-      .map((pair) => {
-        const eq = pair.indexOf('=');
-        if (eq < 0) return pair;
-        let key = pair.slice(0, eq);
+    const pairs = query.split('&');
+    let changed = false;
+    for (let i = 0; i < pairs.length; i++) {
+      const pair = pairs[i] as string;
+      const eq = pair.indexOf('=');
+      if (eq < 0) continue;
+      const raw = pair.slice(0, eq);
+      let key = raw;
+      if (raw.includes('%') || raw.includes('+')) {
         try {
-          key = decodeURIComponent(key.replace(/\+/g, ' '));
+          key = decodeURIComponent(raw.replace(/\+/g, ' '));
         } catch {
           // keep the raw key: a malformed escape is still a key name to match
         }
-        return this.isSensitiveKey(key) ? `${pair.slice(0, eq)}=${encodeURIComponent(this.mask)}` : pair;
-      })
-      .join('&');
+      }
+      if (this.isSensitiveKey(key)) {
+        pairs[i] = `${raw}=${this.queryMask}`;
+        changed = true;
+      }
+    }
+    return changed ? pairs.join('&') : query;
   }
 
   private walk(value: unknown, depth: number, seen: WeakSet<object>, extra?: ReadonlySet<string>): unknown {
