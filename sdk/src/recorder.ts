@@ -1,5 +1,5 @@
 import { context as otelContext, type Context } from '@opentelemetry/api';
-import { SeverityNumber, type Logger, type LogAttributes } from '@opentelemetry/api-logs';
+import { SeverityNumber, type AnyValue, type Logger, type LogAttributes } from '@opentelemetry/api-logs';
 import { currentIdentity, currentScope, setAuditIdentity, type AuditScope } from './audit-context.js';
 import { diffImages, type RecordImage } from './field-diff.js';
 import { encryptFieldValue } from './field-protection.js';
@@ -197,8 +197,7 @@ export class AuditRecorder {
       riskLevel: assessRisk(this.riskRules, summary),
       operation: actionOf(fields.method, fields.path),
     });
-    const attributes = draft.attributes;
-    this.setRequestAttributes(attributes, fields);
+    this.setRequestAttributes(draft.attributes, fields);
     const description =
       fields.description ??
       `${fields.method} ${fields.route ?? fields.path}${statusCode === undefined ? '' : ` → ${statusCode}`}`;
@@ -215,47 +214,53 @@ export class AuditRecorder {
     const dbOperation = fields.operation.toUpperCase();
     const diffs =
       fields.trackChanges !== false && (fields.before || fields.after) && !fields.error
-        ? diffImages(fields.before, fields.after).map((diff) => ({
-            ...diff,
-            sensitive: sensitive.has(diff.field) || this.redactor.isSensitiveKey(diff.field),
-          }))
+        ? diffImages(fields.before, fields.after)
         : [];
+    const sensitiveDiffs = diffs.map(
+      (diff) => sensitive.has(diff.field) || this.redactor.isSensitiveKey(diff.field),
+    );
     // `operation` of these fields is the database's; audit.operation and module come from the
     // request's annotations (e.g. UPDATE_PROFILE), else the database operation.
     const annotations = scope?.annotations;
-    const common: CommonRecordFields = {
-      ...fields,
-      operation: undefined,
+    const common = commonFields(fields, {
+      description: fields.description,
+      sensitive: fields.sensitive,
       module: fields.module ?? annotations?.module,
-    };
+      operation: undefined,
+      identity: fields.identity,
+    });
     const draft = this.common(common, scope, {
       result: fields.error ? 'failure' : 'success',
       riskLevel: dbOperation === 'DELETE' ? 2 : 1,
       operation: annotations?.operation ?? dbOperation,
-      sensitive: diffs.some((d) => d.sensitive),
+      sensitive: sensitiveDiffs.includes(true),
     });
     const attributes = draft.attributes;
-    const dbEventId = attributes[A.ATTR_EVENT_ID] as string;
-    set(attributes, A.ATTR_DB_SYSTEM, fields.system);
-    set(attributes, A.ATTR_DB_NAMESPACE, fields.namespace);
-    attributes[A.ATTR_DB_COLLECTION] = fields.table;
-    attributes[A.ATTR_DB_OPERATION] = dbOperation;
-    set(attributes, A.ATTR_DB_QUERY, fields.query);
+    const dbEventId = attributes['log.record.uid'] as string;
+    if (present(fields.system)) attributes['db.system.name'] = fields.system;
+    if (present(fields.namespace)) attributes['db.namespace'] = fields.namespace;
+    attributes['db.collection.name'] = fields.table;
+    attributes['db.operation.name'] = dbOperation;
+    if (present(fields.query)) attributes['db.query.text'] = fields.query;
     if (fields.params !== undefined) {
-      attributes[A.ATTR_DB_PARAMS] = this.redactor.toJson(
+      attributes['audit.db.params'] = this.redactor.toJson(
         this.redactPositionalParams(fields.params, fields.query),
         this.payloadLimits.params,
         sensitive,
       );
     }
-    set(attributes, A.ATTR_DB_AFFECTED_ROWS, fields.affectedRows);
-    set(attributes, A.ATTR_DURATION_MS, fields.durationMs);
-    set(attributes, A.ATTR_DB_TRANSACTION_ID, fields.transactionId);
+    if (present(fields.affectedRows)) attributes['audit.db.affected_rows'] = fields.affectedRows;
+    if (present(fields.durationMs)) attributes['audit.duration_ms'] = fields.durationMs;
+    if (present(fields.transactionId)) attributes['audit.db.transaction_id'] = fields.transactionId;
     if (fields.before) {
-      attributes[A.ATTR_DB_BEFORE] = this.redactor.toJson(fields.before, this.payloadLimits.image, sensitive);
+      attributes['audit.db.before'] = this.redactor.toJson(
+        fields.before,
+        this.payloadLimits.image,
+        sensitive,
+      );
     }
     if (fields.after) {
-      attributes[A.ATTR_DB_AFTER] = this.redactor.toJson(fields.after, this.payloadLimits.image, sensitive);
+      attributes['audit.db.after'] = this.redactor.toJson(fields.after, this.payloadLimits.image, sensitive);
     }
     this.setError(attributes, fields.error);
     const description = fields.description ?? `${dbOperation} ${fields.table}${recordSuffix(fields)}`;
@@ -264,28 +269,37 @@ export class AuditRecorder {
     const changes: DbOperationEvent['changes'] = [];
     if (diffs.length > 0) {
       const recordId = valueText(fields.recordId ?? fields.after?.id ?? fields.before?.id ?? 'unknown');
-      const dbRisk = attributes[A.ATTR_RISK_LEVEL] as RiskLevel;
-      const changeFields: CommonRecordFields = { ...common, description: undefined, sensitive: undefined };
-      for (const diff of diffs) {
-        const isSensitive = diff.sensitive;
+      const dbRisk = attributes['audit.risk_level'] as RiskLevel;
+      const changeFields = commonFields(common, {
+        description: undefined,
+        sensitive: undefined,
+        module: common.module,
+        operation: undefined,
+        identity: common.identity,
+      });
+      for (const [index, diff] of diffs.entries()) {
+        const isSensitive = sensitiveDiffs[index] === true;
         const changeDraft = this.common(changeFields, scope, {
           result: 'success',
           riskLevel: isSensitive ? (Math.max(2, dbRisk) as RiskLevel) : dbRisk,
-          operation: attributes[A.ATTR_OPERATION] as string,
+          operation: attributes['audit.operation'] as string,
           sensitive: isSensitive,
         });
         const change = changeDraft.attributes;
-        change[A.ATTR_DB_COLLECTION] = fields.table;
-        change[A.ATTR_CHANGE_RECORD_ID] = recordId;
-        change[A.ATTR_CHANGE_FIELD] = diff.field;
-        set(change, A.ATTR_CHANGE_FIELD_LABEL, fields.fieldLabels?.[diff.field]);
-        set(change, A.ATTR_CHANGE_OLD_VALUE, this.protect(diff.oldValue, isSensitive));
-        set(change, A.ATTR_CHANGE_NEW_VALUE, this.protect(diff.newValue, isSensitive));
-        change[A.ATTR_CHANGE_VALUE_TYPE] = diff.valueType;
-        change[A.ATTR_CHANGE_TYPE] = diff.changeType;
-        set(change, A.ATTR_CHANGE_REASON, fields.reason);
-        change[A.ATTR_CHANGE_DB_EVENT_ID] = dbEventId;
-        if (isSensitive) change[A.ATTR_CHANGE_ENCRYPTED] = this.encryptionKey !== undefined;
+        change['db.collection.name'] = fields.table;
+        change['audit.change.record_id'] = recordId;
+        change['audit.change.field'] = diff.field;
+        const label = fields.fieldLabels?.[diff.field];
+        if (present(label)) change['audit.change.field_label'] = label;
+        const oldValue = this.protect(diff.oldValue, isSensitive);
+        if (present(oldValue)) change['audit.change.old_value'] = oldValue;
+        const newValue = this.protect(diff.newValue, isSensitive);
+        if (present(newValue)) change['audit.change.new_value'] = newValue;
+        change['audit.change.value_type'] = diff.valueType;
+        change['audit.change.type'] = diff.changeType;
+        if (present(fields.reason)) change['audit.change.reason'] = fields.reason;
+        change['audit.change.db_event_id'] = dbEventId;
+        if (isSensitive) change['audit.change.encrypted'] = this.encryptionKey !== undefined;
         this.setApproval(change, fields.approval);
         const { eventId } = this.emit(
           A.AuditEventName.fieldChange,
@@ -301,20 +315,20 @@ export class AuditRecorder {
   /** A successful login; the user becomes the identity of the rest of the request. */
   loginSucceeded(fields: LoginFields = {}): RecordedEvent {
     if (fields.userId !== undefined || fields.userName !== undefined || fields.identity) {
-      setAuditIdentity({ ...fields.identity, userId: fields.userId, userName: fields.userName });
+      setAuditIdentity(
+        Object.assign({}, fields.identity, { userId: fields.userId, userName: fields.userName }),
+      );
     }
     const who = fields.userName ?? fields.userId ?? 'user';
     return this.emitSecurity(
       this.loginEvent('LOGIN_SUCCESS', fields, `Login of ${who} succeeded`),
       { result: 'success', riskLevel: 1, module: 'AUTH', operation: 'LOGIN' },
-      authExtras(fields.method),
+      { authMethod: fields.method },
     );
   }
 
   loginFailed(fields: LoginFailedFields = {}): RecordedEvent {
     const who = fields.userName ?? fields.userId ?? 'unknown user';
-    const extras = authExtras(fields.method);
-    if (fields.reason !== undefined) extras.push(['audit.security.reason', fields.reason]);
     return this.emitSecurity(
       this.loginEvent(
         'LOGIN_FAILED',
@@ -322,7 +336,7 @@ export class AuditRecorder {
         `Login attempt for ${who} failed${fields.reason ? `: ${fields.reason}` : ''}`,
       ),
       { result: 'failure', riskLevel: 2, module: 'AUTH', operation: 'LOGIN' },
-      extras,
+      { authMethod: fields.method, reason: fields.reason },
     );
   }
 
@@ -330,23 +344,23 @@ export class AuditRecorder {
     return this.emitSecurity(
       this.loginEvent('LOGOUT', fields, `Logout of ${fields.userName ?? fields.userId ?? 'user'}`),
       { result: 'success', riskLevel: 1, module: 'AUTH', operation: 'LOGOUT' },
-      authExtras(fields.method),
+      { authMethod: fields.method },
     );
   }
 
   permissionDenied(fields: PermissionDeniedFields): RecordedEvent {
     const { resource, permission } = fields;
-    const event: SecurityEventFields = {
-      ...fields,
-      eventType: 'PERMISSION_DENIED',
-      targetResource: fields.targetResource ?? resource,
-      description:
-        fields.description ?? `Permission denied on ${resource}${permission ? ` (needs ${permission})` : ''}`,
-    };
+    const event = securityFields(
+      fields,
+      'PERMISSION_DENIED',
+      fields.identity,
+      fields.description ?? `Permission denied on ${resource}${permission ? ` (needs ${permission})` : ''}`,
+      fields.targetResource ?? resource,
+    );
     return this.emitSecurity(
       event,
       { result: 'denied', riskLevel: 2, module: 'AUTH', operation: 'ACCESS_CHECK' },
-      permission === undefined ? [] : [['audit.security.permission', permission]],
+      { permission },
     );
   }
 
@@ -363,20 +377,24 @@ export class AuditRecorder {
   private emitSecurity(
     fields: SecurityEventFields,
     defaults: RecordDefaults,
-    extras: readonly [string, string][] = [],
+    extras: SecurityExtras = {},
   ): RecordedEvent {
     const draft = this.common(fields, currentScope(), defaults);
     const attributes = draft.attributes;
-    for (const [key, value] of extras) attributes[key] = value;
-    attributes[A.ATTR_SECURITY_EVENT_TYPE] = fields.eventType;
-    set(attributes, A.ATTR_SECURITY_THREAT_TYPE, fields.threatType);
-    set(attributes, A.ATTR_SECURITY_ATTACK_VECTOR, fields.attackVector);
-    set(attributes, A.ATTR_SECURITY_MITRE_TECHNIQUE, fields.mitreTechnique);
-    set(attributes, A.ATTR_SECURITY_MITRE_TACTIC, fields.mitreTactic);
-    set(attributes, A.ATTR_SECURITY_DETECTION_METHOD, fields.detectionMethod);
-    set(attributes, A.ATTR_SECURITY_RULE, fields.rule);
-    set(attributes, A.ATTR_SECURITY_TARGET_RESOURCE, fields.targetResource);
-    if (fields.relatedEvents?.length) attributes[A.ATTR_SECURITY_RELATED_EVENTS] = fields.relatedEvents;
+    // Attributes the login and permission helpers add beyond DESIGN §3 (the row's attributes map).
+    if (extras.authMethod !== undefined) attributes['audit.security.auth_method'] = extras.authMethod;
+    if (extras.reason !== undefined) attributes['audit.security.reason'] = extras.reason;
+    if (extras.permission !== undefined) attributes['audit.security.permission'] = extras.permission;
+    attributes['audit.security.event_type'] = fields.eventType;
+    if (present(fields.threatType)) attributes['audit.security.threat_type'] = fields.threatType;
+    if (present(fields.attackVector)) attributes['audit.security.attack_vector'] = fields.attackVector;
+    if (present(fields.mitreTechnique)) attributes['audit.security.mitre_technique'] = fields.mitreTechnique;
+    if (present(fields.mitreTactic)) attributes['audit.security.mitre_tactic'] = fields.mitreTactic;
+    if (present(fields.detectionMethod))
+      attributes['audit.security.detection_method'] = fields.detectionMethod;
+    if (present(fields.rule)) attributes['audit.security.rule'] = fields.rule;
+    if (present(fields.targetResource)) attributes['audit.security.target_resource'] = fields.targetResource;
+    if (fields.relatedEvents?.length) attributes['audit.security.related_events'] = fields.relatedEvents;
     return this.emit(A.AuditEventName.security, fields.description ?? fields.eventType, draft);
   }
 
@@ -393,38 +411,36 @@ export class AuditRecorder {
       operation: fields.operation,
     });
     const attributes = draft.attributes;
-    attributes[A.ATTR_OPERATION] = fields.operation;
+    attributes['audit.operation'] = fields.operation;
     const facts = scope?.requestFacts?.();
     const method = fields.method ?? facts?.method;
     const path = fields.path ?? facts?.path;
-    set(attributes, A.ATTR_HTTP_METHOD, method);
-    set(attributes, A.ATTR_URL_PATH, path);
+    if (present(method)) attributes['http.request.method'] = method;
+    if (present(path)) attributes['url.path'] = path;
     if (fields.path === undefined && facts) {
-      set(attributes, A.ATTR_URL_QUERY, facts.query);
-      set(attributes, A.ATTR_HTTP_ROUTE, facts.route);
-      set(attributes, A.ATTR_REQUEST_HEADERS, facts.headers);
-      set(attributes, A.ATTR_REQUEST_BODY, facts.body);
+      if (present(facts.query)) attributes['url.query'] = facts.query;
+      if (present(facts.route)) attributes['http.route'] = facts.route;
+      if (present(facts.headers)) attributes['audit.request.headers'] = facts.headers;
+      if (present(facts.body)) attributes['audit.request.body'] = facts.body;
     }
     if (fields.params !== undefined) {
-      attributes[A.ATTR_REQUEST_PARAMS] = this.redactor.toJson(fields.params, this.payloadLimits.params);
-    } else if (fields.path === undefined) {
-      set(attributes, A.ATTR_REQUEST_PARAMS, facts?.params);
+      attributes['audit.request.params'] = this.redactor.toJson(fields.params, this.payloadLimits.params);
+    } else if (fields.path === undefined && present(facts?.params)) {
+      attributes['audit.request.params'] = facts.params;
     }
-    set(attributes, A.ATTR_HTTP_STATUS, fields.statusCode);
-    set(attributes, A.ATTR_DURATION_MS, fields.durationMs);
-    set(attributes, A.ATTR_ADMIN_TARGET_TYPE, fields.target?.type);
-    set(
-      attributes,
-      A.ATTR_ADMIN_TARGET_ID,
-      fields.target?.id === undefined ? undefined : String(fields.target.id),
-    );
-    set(attributes, A.ATTR_ADMIN_TARGET_NAME, fields.target?.name);
+    if (present(fields.statusCode)) attributes['http.response.status_code'] = fields.statusCode;
+    if (present(fields.durationMs)) attributes['audit.duration_ms'] = fields.durationMs;
+    const target = fields.target;
+    if (target) {
+      if (present(target.type)) attributes['audit.admin.target_type'] = target.type;
+      if (target.id !== undefined && target.id !== '')
+        attributes['audit.admin.target_id'] = String(target.id);
+      if (present(target.name)) attributes['audit.admin.target_name'] = target.name;
+    }
     this.setApproval(attributes, fields.approval);
     this.setError(attributes, fields.error);
-    const target = fields.target
-      ? ` ${[fields.target.type, fields.target.name ?? fields.target.id].filter(Boolean).join(' ')}`
-      : '';
-    return this.emit(A.AuditEventName.admin, fields.description ?? `${fields.operation}${target}`, draft);
+    const targetText = target ? ` ${[target.type, target.name ?? target.id].filter(Boolean).join(' ')}` : '';
+    return this.emit(A.AuditEventName.admin, fields.description ?? `${fields.operation}${targetText}`, draft);
   }
 
   /**
@@ -443,85 +459,92 @@ export class AuditRecorder {
       ? { ...contextual, ...fields.identity }
       : contextual;
     const annotations = scope?.annotations;
-    const timestamp = fields.timestamp === undefined ? Date.now() : +fields.timestamp;
-    const attributes: LogAttributes = {
-      [A.ATTR_EVENT_ID]: uuidv7(timestamp),
-      [A.ATTR_TENANT_ID]: identity?.tenantId ?? this.defaultTenant,
+    // A record timed now is also observed now; one clock reading serves both.
+    const observedTimestamp = fields.timestamp === undefined ? Date.now() : undefined;
+    const timestamp = observedTimestamp ?? +(fields.timestamp ?? 0);
+    const attributes: RecordAttributes = {
+      'log.record.uid': uuidv7(timestamp),
+      'audit.tenant_id': identity?.tenantId ?? this.defaultTenant,
     };
     if (fields.attributes) {
+      // Custom keys: the only ones written through a variable (see RecordAttributes).
+      const custom = attributes as LogAttributes;
       for (const key of Object.keys(fields.attributes)) {
         const value = fields.attributes[key] as AuditAttributeValue;
-        attributes[key] = this.redactor.isSensitiveKey(key) ? this.redactor.mask : value;
+        custom[key] = this.redactor.isSensitiveKey(key) ? this.redactor.mask : value;
       }
     }
     if (identity) {
-      set(attributes, A.ATTR_USER_ID, identity.userId);
-      set(attributes, A.ATTR_USER_NAME, identity.userName);
-      if (identity.roles?.length) attributes[A.ATTR_USER_ROLES] = identity.roles;
-      set(attributes, A.ATTR_SESSION_ID, identity.sessionId);
-      set(attributes, A.ATTR_CLIENT_ADDRESS, identity.clientAddress);
-      set(attributes, A.ATTR_USER_AGENT, identity.userAgent);
+      if (present(identity.userId)) attributes['user.id'] = identity.userId;
+      if (present(identity.userName)) attributes['user.name'] = identity.userName;
+      if (identity.roles?.length) attributes['user.roles'] = identity.roles;
+      if (present(identity.sessionId)) attributes['session.id'] = identity.sessionId;
+      if (present(identity.clientAddress)) attributes['client.address'] = identity.clientAddress;
+      if (present(identity.userAgent)) attributes['user_agent.original'] = identity.userAgent;
     }
-    attributes[A.ATTR_RESULT] = fields.result ?? defaults.result;
-    attributes[A.ATTR_RISK_LEVEL] = fields.riskLevel ?? defaults.riskLevel;
-    attributes[A.ATTR_SENSITIVE] = fields.sensitive ?? defaults.sensitive ?? false;
-    set(attributes, A.ATTR_MODULE, fields.module ?? defaults.module);
-    set(attributes, A.ATTR_OPERATION, fields.operation ?? defaults.operation);
+    attributes['audit.result'] = fields.result ?? defaults.result;
+    attributes['audit.risk_level'] = fields.riskLevel ?? defaults.riskLevel;
+    attributes['audit.sensitive'] = fields.sensitive ?? defaults.sensitive ?? false;
+    const module = fields.module ?? defaults.module;
+    if (present(module)) attributes['audit.module'] = module;
+    const operation = fields.operation ?? defaults.operation;
+    if (present(operation)) attributes['audit.operation'] = operation;
     const tags = fields.complianceTags ?? annotations?.complianceTags;
     if (this.complianceTags.length || tags?.length) {
-      attributes[A.ATTR_COMPLIANCE_TAGS] = tags?.length
+      attributes['audit.compliance_tags'] = tags?.length
         ? [...new Set([...this.complianceTags, ...tags])]
         : this.complianceTags;
     }
-    return { attributes, timestamp };
+    return { attributes, timestamp, observedTimestamp };
   }
 
-  private setRequestAttributes(attributes: LogAttributes, fields: RequestRecordFields): void {
-    attributes[A.ATTR_HTTP_METHOD] = fields.method;
-    attributes[A.ATTR_URL_PATH] = fields.path;
-    if (fields.query) attributes[A.ATTR_URL_QUERY] = this.redactor.redactQuery(fields.query);
-    set(attributes, A.ATTR_HTTP_ROUTE, fields.route);
-    set(attributes, A.ATTR_HTTP_STATUS, fields.statusCode);
-    if (fields.durationMs !== undefined) attributes[A.ATTR_DURATION_MS] = Math.max(0, fields.durationMs);
+  private setRequestAttributes(attributes: RecordAttributes, fields: RequestRecordFields): void {
+    attributes['http.request.method'] = fields.method;
+    attributes['url.path'] = fields.path;
+    if (fields.query) attributes['url.query'] = this.redactor.redactQuery(fields.query);
+    if (present(fields.route)) attributes['http.route'] = fields.route;
+    if (present(fields.statusCode)) attributes['http.response.status_code'] = fields.statusCode;
+    if (fields.durationMs !== undefined) attributes['audit.duration_ms'] = Math.max(0, fields.durationMs);
     if (fields.params !== undefined)
-      attributes[A.ATTR_REQUEST_PARAMS] = this.redactor.toJson(fields.params, this.payloadLimits.params);
+      attributes['audit.request.params'] = this.redactor.toJson(fields.params, this.payloadLimits.params);
     if (fields.headers !== undefined)
-      attributes[A.ATTR_REQUEST_HEADERS] = this.redactor.toJson(fields.headers, this.payloadLimits.headers);
+      attributes['audit.request.headers'] = this.redactor.toJson(fields.headers, this.payloadLimits.headers);
     if (fields.body !== undefined)
-      attributes[A.ATTR_REQUEST_BODY] = this.redactor.toJson(fields.body, this.payloadLimits.body);
+      attributes['audit.request.body'] = this.redactor.toJson(fields.body, this.payloadLimits.body);
     this.setError(attributes, fields.error);
     if (
-      attributes[A.ATTR_ERROR_TYPE] === undefined &&
+      attributes['error.type'] === undefined &&
       fields.statusCode !== undefined &&
       fields.statusCode >= 400
     ) {
-      attributes[A.ATTR_ERROR_TYPE] = String(fields.statusCode);
+      attributes['error.type'] = String(fields.statusCode);
     }
   }
 
-  private setError(attributes: LogAttributes, error: ErrorInfo): void {
+  private setError(attributes: RecordAttributes, error: ErrorInfo): void {
     if (error === undefined || error === null || error === false) return;
     if (error instanceof Error) {
       const code = (error as { code?: unknown }).code;
-      attributes[A.ATTR_ERROR_TYPE] = typeof code === 'string' && code !== '' ? code : error.name || 'Error';
-      attributes[A.ATTR_ERROR_MESSAGE] = error.message.slice(0, 2048);
+      attributes['error.type'] = typeof code === 'string' && code !== '' ? code : error.name || 'Error';
+      attributes['audit.error.message'] = error.message.slice(0, 2048);
     } else if (typeof error === 'object' && 'type' in error) {
       const { type, message } = error as { type: unknown; message?: unknown };
-      attributes[A.ATTR_ERROR_TYPE] = String(type);
-      if (message !== undefined) attributes[A.ATTR_ERROR_MESSAGE] = String(message).slice(0, 2048);
+      attributes['error.type'] = String(type);
+      if (message !== undefined) attributes['audit.error.message'] = String(message).slice(0, 2048);
     } else {
-      attributes[A.ATTR_ERROR_TYPE] = '_OTHER';
-      attributes[A.ATTR_ERROR_MESSAGE] = String(error).slice(0, 2048);
+      attributes['error.type'] = '_OTHER';
+      attributes['audit.error.message'] = String(error).slice(0, 2048);
     }
   }
 
-  private setApproval(attributes: LogAttributes, approval: ApprovalInfo | undefined): void {
+  private setApproval(attributes: RecordAttributes, approval: ApprovalInfo | undefined): void {
     if (!approval) return;
-    set(attributes, A.ATTR_APPROVAL_REQUIRED, approval.required);
-    set(attributes, A.ATTR_APPROVAL_STATUS, approval.status);
-    set(attributes, A.ATTR_APPROVAL_APPROVER_ID, approval.approverId);
-    if (approval.time !== undefined) attributes[A.ATTR_APPROVAL_TIME] = new Date(approval.time).toISOString();
-    set(attributes, A.ATTR_APPROVAL_COMMENT, approval.comment);
+    if (approval.required !== undefined) attributes['audit.approval.required'] = approval.required;
+    if (present(approval.status)) attributes['audit.approval.status'] = approval.status;
+    if (present(approval.approverId)) attributes['audit.approval.approver_id'] = approval.approverId;
+    if (approval.time !== undefined)
+      attributes['audit.approval.time'] = new Date(approval.time).toISOString();
+    if (present(approval.comment)) attributes['audit.approval.comment'] = approval.comment;
   }
 
   private loginEvent(eventType: string, fields: LoginFields, description: string): SecurityEventFields {
@@ -529,9 +552,15 @@ export class AuditRecorder {
     // The account named by the call is the subject, even when another user is logged in.
     const identity =
       userId !== undefined || userName !== undefined
-        ? { ...fields.identity, userId, userName }
+        ? Object.assign({}, fields.identity, { userId, userName })
         : fields.identity;
-    return { ...fields, eventType, identity, description: fields.description ?? description };
+    return securityFields(
+      fields,
+      eventType,
+      identity,
+      fields.description ?? description,
+      fields.targetResource,
+    );
   }
 
   private sensitiveSet(extra: string[] | undefined): ReadonlySet<string> {
@@ -559,11 +588,11 @@ export class AuditRecorder {
   private emit(
     eventName: string,
     body: string,
-    { attributes, timestamp }: Draft,
+    { attributes, timestamp, observedTimestamp }: Draft,
     ctx?: Context,
   ): RecordedEvent {
-    const result = attributes[A.ATTR_RESULT];
-    const risk = attributes[A.ATTR_RISK_LEVEL] as number;
+    const result = attributes['audit.result'];
+    const risk = attributes['audit.risk_level'] as number;
     const severityNumber =
       risk >= 4
         ? SeverityNumber.ERROR
@@ -574,19 +603,44 @@ export class AuditRecorder {
       eventName,
       body,
       timestamp,
+      observedTimestamp,
       severityNumber,
       severityText: SEVERITY_TEXT[severityNumber],
       attributes,
       context: ctx ?? otelContext.active(),
     });
-    return { eventId: attributes[A.ATTR_EVENT_ID] as string };
+    return { eventId: attributes['log.record.uid'] as string };
   }
+}
+
+/**
+ * The attributes of a record being built. Its own attributes are written by literal name
+ * (`attributes['user.id'] = …`), never through a variable (`attributes[A.ATTR_USER_ID]`): V8 keeps
+ * an object whose keys are added by name in fast mode, while more than a dozen keys added through a
+ * variable turn it into a hash table, slower to build (~100 ns a key) and to iterate when the
+ * batch is serialised. The type admits only the names of semconv.ts (and the login helpers' few
+ * extras), so a misspelt name does not compile.
+ */
+type AttributeName =
+  | Extract<(typeof A)[keyof typeof A], string>
+  | 'audit.security.auth_method'
+  | 'audit.security.reason'
+  | 'audit.security.permission';
+type RecordAttributes = { [K in AttributeName]?: AnyValue };
+
+/** Extra attributes of the login and permission helpers. */
+interface SecurityExtras {
+  authMethod?: string;
+  reason?: string;
+  permission?: string;
 }
 
 /** A record being built: its attributes and its time (which its UUIDv7 event id also encodes). */
 interface Draft {
-  attributes: LogAttributes;
+  attributes: RecordAttributes;
   timestamp: number;
+  /** The time the record was observed, when that was the moment its time was taken. */
+  observedTimestamp: number | undefined;
 }
 
 const SEVERITY_TEXT: Partial<Record<SeverityNumber, string>> = {
@@ -595,13 +649,68 @@ const SEVERITY_TEXT: Partial<Record<SeverityNumber, string>> = {
   [SeverityNumber.ERROR]: 'ERROR',
 };
 
-/** Attributes the login helpers add beyond DESIGN §3 (they land in the row's attributes map). */
-function authExtras(method: string | undefined): [string, string][] {
-  return method === undefined ? [] : [['audit.security.auth_method', method]];
+/*
+ * Records are built from the caller's fields without `{ ...fields, key: value }`: in the V8 of
+ * Node 20, adding keys after a spread costs microseconds per object (a new hidden class every
+ * time), more than the rest of a record. The helpers below copy the fields key by key instead.
+ */
+
+/** Every key of T, present (possibly undefined): a helper's copy cannot forget a field added to T. */
+type EveryKey<T> = { [K in keyof Required<T>]: T[K] };
+
+/** The common fields of `fields` with the given ones replaced. */
+function commonFields(
+  fields: CommonRecordFields,
+  own: Pick<CommonRecordFields, 'description' | 'sensitive' | 'module' | 'operation' | 'identity'>,
+): EveryKey<CommonRecordFields> {
+  return {
+    description: own.description,
+    result: fields.result,
+    riskLevel: fields.riskLevel,
+    sensitive: own.sensitive,
+    module: own.module,
+    operation: own.operation,
+    complianceTags: fields.complianceTags,
+    identity: own.identity,
+    timestamp: fields.timestamp,
+    attributes: fields.attributes,
+  };
 }
 
-function set(attributes: LogAttributes, key: string, value: string | number | boolean | undefined): void {
-  if (value !== undefined && value !== '') attributes[key] = value;
+/** A security event of `eventType` from the fields of a login or permission call. */
+function securityFields(
+  fields: Omit<SecurityEventFields, 'eventType'>,
+  eventType: string,
+  identity: AuditIdentity | undefined,
+  description: string,
+  targetResource: string | undefined,
+): EveryKey<SecurityEventFields> {
+  return {
+    description,
+    result: fields.result,
+    riskLevel: fields.riskLevel,
+    sensitive: fields.sensitive,
+    module: fields.module,
+    operation: fields.operation,
+    complianceTags: fields.complianceTags,
+    identity,
+    timestamp: fields.timestamp,
+    attributes: fields.attributes,
+    eventType,
+    threatType: fields.threatType,
+    attackVector: fields.attackVector,
+    mitreTechnique: fields.mitreTechnique,
+    mitreTactic: fields.mitreTactic,
+    detectionMethod: fields.detectionMethod,
+    rule: fields.rule,
+    targetResource,
+    relatedEvents: fields.relatedEvents,
+  };
+}
+
+/** A value worth an attribute: present and not empty. */
+function present<T extends string | number | boolean>(value: T | undefined): value is T {
+  return value !== undefined && value !== '';
 }
 
 function recordSuffix(fields: DbOperationFields): string {
