@@ -1,5 +1,5 @@
 import type { MeterProvider } from '@opentelemetry/api';
-import { JsonLogsSerializer, ProtobufLogsSerializer } from '@opentelemetry/otlp-transformer';
+import { JsonLogsSerializer } from '@opentelemetry/otlp-transformer';
 import type { LogRecordProcessor, ReadableLogRecord, SdkLogRecord } from '@opentelemetry/sdk-logs';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
@@ -12,6 +12,7 @@ import {
   type DeliveryStats,
 } from './delivery-telemetry.js';
 import type { ExportOutcome, LogBatchTransport } from './otlp-http-transport.js';
+import { serializeLogsRequest } from './otlp-logs-protobuf.js';
 import { RetryPolicy, type RetryPolicyOptions } from './retry-policy.js';
 
 export interface DurableLogRecordProcessorOptions {
@@ -93,7 +94,8 @@ export class DurableLogRecordProcessor implements LogRecordProcessor {
   private readonly shutdownTimeoutMillis: number;
   private readonly retryPolicy: RetryPolicy;
   private readonly telemetry: DeliveryTelemetry;
-  private readonly serializer: typeof ProtobufLogsSerializer;
+  /** OTLP request bytes of a batch (protobuf: the same bytes as otlp-transformer's, faster). */
+  private readonly serialize: (records: ReadableLogRecord[]) => Uint8Array | undefined;
 
   private buffer: ReadableLogRecord[] = [];
   private readonly queue: QueuedBatch[] = [];
@@ -124,7 +126,10 @@ export class DurableLogRecordProcessor implements LogRecordProcessor {
     this.shutdownTimeoutMillis = options.shutdownTimeoutMillis ?? 5000;
     this.retryPolicy = new RetryPolicy(options.retry);
     this.telemetry = new DeliveryTelemetry(options.meterProvider, options.onError);
-    this.serializer = options.transport.encoding === 'json' ? JsonLogsSerializer : ProtobufLogsSerializer;
+    this.serialize =
+      options.transport.encoding === 'json'
+        ? (records) => JsonLogsSerializer.serializeRequest(records)
+        : serializeLogsRequest;
 
     for (const spooled of this.spool?.recoveredBatches() ?? []) {
       this.queue.push({ id: spooled.id, recordCount: spooled.recordCount, spooled });
@@ -263,7 +268,7 @@ export class DurableLogRecordProcessor implements LogRecordProcessor {
       this.buffer = this.buffer.length <= this.maxBatch ? [] : this.buffer.slice(this.maxBatch);
       let bytes: Uint8Array | undefined;
       try {
-        bytes = this.serializer.serializeRequest(records);
+        bytes = this.serialize(records);
       } catch (error) {
         bytes = undefined;
         this.report({
