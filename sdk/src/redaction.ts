@@ -193,30 +193,38 @@ export class Redactor {
     };
   }
 
-  /** `a=1&password=x` → `a=1&password=***`. */
+  /** `a=1&password=x` → `a=1&password=***`: each `&`-separated pair whose key is sensitive. */
   redactQuery(query: string): string {
-    if (query === '') return query;
-    const pairs = query.split('&');
-    let changed = false;
-    for (let i = 0; i < pairs.length; i++) {
-      const pair = pairs[i] as string;
-      const eq = pair.indexOf('=');
-      if (eq < 0) continue;
-      const raw = pair.slice(0, eq);
-      let key = raw;
-      if (raw.includes('%') || raw.includes('+')) {
-        try {
-          key = decodeURIComponent(raw.replace(/\+/g, ' '));
-        } catch {
-          // keep the raw key: a malformed escape is still a key name to match
+    let out = '';
+    /** `out` holds the result for query[0, copied). */
+    let copied = 0;
+    let eq = -1;
+    const length = query.length;
+    for (let start = 0; start < length;) {
+      let end = query.indexOf('&', start);
+      if (end < 0) end = length;
+      if (eq < start) {
+        eq = query.indexOf('=', start);
+        if (eq < 0) break; // no pair after this one has a value either
+      }
+      if (eq < end) {
+        const raw = query.slice(start, eq);
+        let key = raw;
+        if (raw.includes('%') || raw.includes('+')) {
+          try {
+            key = decodeURIComponent(raw.replace(/\+/g, ' '));
+          } catch {
+            // keep the raw key: a malformed escape is still a key name to match
+          }
+        }
+        if (this.isSensitiveKey(key)) {
+          out += `${query.slice(copied, eq + 1)}${this.queryMask}`;
+          copied = end;
         }
       }
-      if (this.isSensitiveKey(key)) {
-        pairs[i] = `${raw}=${this.queryMask}`;
-        changed = true;
-      }
+      start = end + 1;
     }
-    return changed ? pairs.join('&') : query;
+    return copied === 0 ? query : out + query.slice(copied);
   }
 
   private walk(value: unknown, depth: number, seen: WeakSet<object>, extra?: ReadonlySet<string>): unknown {
