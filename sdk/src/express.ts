@@ -156,6 +156,9 @@ function paramsOf(req: Request): Record<string, unknown> | undefined {
   const hasQuery = query !== undefined && Object.keys(query).length > 0;
   const hasParams = params !== undefined && Object.keys(params).length > 0;
   if (!hasQuery && !hasParams) return undefined;
+  // One spread when only one has keys: adding keys after a spread is slow in Node 20's V8.
+  if (!hasParams) return { ...query };
+  if (!hasQuery) return { ...params };
   return { ...query, ...params };
 }
 

@@ -455,9 +455,7 @@ export class AuditRecorder {
   /** Attributes every record carries; explicit fields win over context, context over defaults. */
   private common(fields: CommonRecordFields, scope: AuditScope | undefined, defaults: RecordDefaults): Draft {
     const contextual = currentIdentity(scope);
-    const identity: AuditIdentity | undefined = fields.identity
-      ? { ...contextual, ...fields.identity }
-      : contextual;
+    const identity = fields.identity ? overlayIdentity(contextual, fields.identity) : contextual;
     const annotations = scope?.annotations;
     // A record timed now is also observed now; one clock reading serves both.
     const observedTimestamp = fields.timestamp === undefined ? Date.now() : undefined;
@@ -674,6 +672,25 @@ function commonFields(
     identity: own.identity,
     timestamp: fields.timestamp,
     attributes: fields.attributes,
+  };
+}
+
+const propertyIsEnumerable = Object.prototype.propertyIsEnumerable;
+
+/**
+ * `{ ...base, ...override }` as the records read it, field by field: the override's own fields win,
+ * even when undefined (a login names its account, and no other user, as the subject).
+ */
+function overlayIdentity(base: AuditIdentity | undefined, override: AuditIdentity): EveryKey<AuditIdentity> {
+  const own = (key: keyof AuditIdentity) => propertyIsEnumerable.call(override, key);
+  return {
+    tenantId: own('tenantId') ? override.tenantId : base?.tenantId,
+    userId: own('userId') ? override.userId : base?.userId,
+    userName: own('userName') ? override.userName : base?.userName,
+    roles: own('roles') ? override.roles : base?.roles,
+    sessionId: own('sessionId') ? override.sessionId : base?.sessionId,
+    clientAddress: own('clientAddress') ? override.clientAddress : base?.clientAddress,
+    userAgent: own('userAgent') ? override.userAgent : base?.userAgent,
   };
 }
 
