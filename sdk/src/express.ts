@@ -156,10 +156,24 @@ function paramsOf(req: Request): Record<string, unknown> | undefined {
   const hasQuery = query !== undefined && Object.keys(query).length > 0;
   const hasParams = params !== undefined && Object.keys(params).length > 0;
   if (!hasQuery && !hasParams) return undefined;
-  // One spread when only one has keys: adding keys after a spread is slow in Node 20's V8.
   if (!hasParams) return { ...query };
   if (!hasQuery) return { ...params };
-  return { ...query, ...params };
+  return merged(query, params);
+}
+
+/**
+ * `{ ...a, ...b }` as JSON sees it (string keys), copied key by key: in Node 20's V8, adding keys to
+ * an object made by a spread costs most of a microsecond.
+ */
+function merged(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
+  const keysA = Object.keys(a);
+  const keysB = Object.keys(b);
+  // Assigning `__proto__` would set the prototype rather than copy the key.
+  if (keysA.includes('__proto__') || keysB.includes('__proto__')) return { ...a, ...b };
+  const out: Record<string, unknown> = {};
+  for (const key of keysA) out[key] = a[key];
+  for (const key of keysB) out[key] = b[key];
+  return out;
 }
 
 function headersOf(req: Request, keep: ReadonlySet<string> | undefined): Record<string, unknown> {
