@@ -288,6 +288,22 @@ test('CLI: exit 0 when intact, 1 when broken; auditors verify with the exported 
   assert.equal(broken.code, 1, broken.stderr);
   const parsed = JSON.parse(broken.stdout) as VerifyResult;
   assert.equal(parsed.firstBroken?.problems[0]?.kind, 'row_altered');
+  // In chunks of seven rows: the same verdict, memory bounded by the chunk.
+  const chunked = await cli([
+    'verify',
+    '--tenant',
+    'altered',
+    '--public-key',
+    pem,
+    '--json',
+    '--chunk-rows',
+    '7',
+  ]);
+  assert.equal(chunked.code, 1, chunked.stderr);
+  const inChunks = JSON.parse(chunked.stdout) as VerifyResult;
+  assert.ok(inChunks.chunks > 5, `${inChunks.chunks} chunks`);
+  assert.deepEqual(inChunks.problems, parsed.problems);
+  assert.equal((await cli(['verify', '--tenant', 'clean', '--chunk-rows', '0'])).code, 2);
   const usage = await cli(['verify']);
   assert.equal(usage.code, 1, 'commander: a required option is missing');
   assert.match(usage.stderr, /--tenant/);

@@ -16,7 +16,7 @@ import { migrate } from '../schema/migrate.js';
 import { createStore, type AuditStore } from '../store/index.js';
 import { CanonicalSchema } from '../integrity/canonical.js';
 import { defaultKeyPath, loadPublicKeys, loadSigningKey } from '../integrity/keys.js';
-import { verifyIntegrity, type VerifyResult } from '../integrity/verify.js';
+import { DEFAULT_CHUNK_ROWS, verifyIntegrity, type VerifyResult } from '../integrity/verify.js';
 import type { Actor } from '../retention/admin-record.js';
 import {
   policyInputSchema,
@@ -160,7 +160,8 @@ function printVerify(result: VerifyResult): void {
   out.write(
     `tenant ${result.tenant || '(system)'}  ${result.from} – ${result.to}\n` +
       `${result.rows} rows, ${result.checkpoints} checkpoints, ${result.chains.length} chains verified in ` +
-      `${result.durationMs} ms (${result.rowsPerSecond} rows/s); ${result.expiredRows} expired, ${result.unsealedRows} not yet sealed\n`,
+      `${result.durationMs} ms (${result.rowsPerSecond} rows/s, ${result.chunks} chunks); ` +
+      `${result.expiredRows} expired, ${result.unsealedRows} not yet sealed\n`,
   );
   if (result.ok) {
     out.write('INTACT: every row is covered by a valid signed checkpoint and unchanged\n');
@@ -188,11 +189,16 @@ async function runVerify(options: {
   to?: string;
   publicKey?: string[];
   json?: boolean;
+  chunkRows?: string;
   config?: string;
 }): Promise<number> {
   const config = loadConfig(process.env, options.config);
   const fromMs = parseTime(options.from, '--from');
   const toMs = parseTime(options.to, '--to');
+  const chunkRows = options.chunkRows === undefined ? undefined : Number(options.chunkRows);
+  if (chunkRows !== undefined && !(Number.isInteger(chunkRows) && chunkRows > 0)) {
+    throw new CliUsageError('--chunk-rows: a positive whole number expected');
+  }
   const tenantId = options.tenant === '@system' ? '' : options.tenant;
   let trusted;
   if (options.publicKey && options.publicKey.length > 0) {
@@ -224,6 +230,7 @@ async function runVerify(options: {
         trustedKeys: trusted,
         floorDays: policies.floorDays,
         policyDeleteDays: (table) => policies.deleteDaysFor(table),
+        chunkRows,
         onProgress: bar.update,
       });
     } finally {
@@ -408,6 +415,10 @@ export function registerComplianceCommands(
     .option('--to <time>', 'end of the period; default: now')
     .option('--public-key <file...>', 'trust these public keys only (auditor mode; no signing key needed)')
     .option('--json', 'print the full result as JSON')
+    .option(
+      '--chunk-rows <n>',
+      `rows verified at a time (memory: a few hundred bytes each); default ${DEFAULT_CHUNK_ROWS}`,
+    )
     .addOption(configOption())
     .action((options: Parameters<typeof runVerify>[0]) => run(() => runVerify(options)));
 
