@@ -9,6 +9,7 @@ import type { RunningExporter } from '../exporter.js';
 import { formatTime } from '../mapping/fields.js';
 import { AUDIT_TABLES } from '../mapping/kinds.js';
 import { complianceModule } from '../reports/module.js';
+import { StoreRejectedError, StoreUnavailableError } from '../store/store.js';
 import { startTestExporter } from '../testing/exporter.js';
 import { postLogs, securityRecord } from '../testing/otlp-payloads.js';
 import { tempDir } from '../testing/temp.js';
@@ -234,4 +235,18 @@ test('past the listed problems, rows outside any checkpoint are counted by the s
   const held = new Set([String(forged[1099]?.event_id), String(forged[10]?.event_id)]);
   const live = await verify(tenant, 100, { unsealed: held });
   assert.deepEqual([live.problemCount, live.unsealedRows], [1098, 7]);
+});
+
+test('a result too large to read at once is refused, not reported as an outage to retry', async () => {
+  // About 600 MB of JSON: more than one JavaScript string can hold.
+  await assert.rejects(
+    exporter.store.query("SELECT repeat('x', 1000000) AS s FROM numbers(600)"),
+    (error: unknown) => {
+      assert.ok(error instanceof StoreRejectedError, String(error));
+      assert.ok(!(error instanceof StoreUnavailableError));
+      assert.match(error.message, /too large to read at once/);
+      return true;
+    },
+  );
+  assert.equal(await exporter.store.ping(), true, 'the store itself is fine');
 });

@@ -4,6 +4,7 @@ import { Session } from 'chdb';
 import {
   isDataErrorCode,
   parseJsonLines,
+  resultTooLarge,
   StoreRejectedError,
   StoreUnavailableError,
   type AuditStore,
@@ -50,11 +51,17 @@ export class EmbeddedStore implements AuditStore {
   }
 
   async query<T>(sql: string, params: QueryParams = {}): Promise<T[]> {
+    let result;
     try {
-      const result = await this.open().queryBindAsync(sql, params, { format: 'JSONEachRow' });
-      return parseJsonLines<T>(result.text());
+      result = await this.open().queryBindAsync(sql, params, { format: 'JSONEachRow' });
     } catch (error) {
       throw this.translate(error);
+    }
+    // The answer is in this process now: failing to read it is no store outage.
+    try {
+      return parseJsonLines<T>(result.text());
+    } catch (error) {
+      throw resultTooLarge(error, 'embedded store') ?? error;
     }
   }
 

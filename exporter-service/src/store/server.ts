@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import { createClient, ClickHouseError, ClickHouseLogLevel, type ClickHouseClient } from '@clickhouse/client';
 import {
   isDataErrorCode,
+  resultTooLarge,
   StoreRejectedError,
   StoreUnavailableError,
   type AuditStore,
@@ -43,6 +44,8 @@ export class ServerStore implements AuditStore {
   }
 
   private translate(error: unknown): Error {
+    const tooLarge = resultTooLarge(error, 'clickhouse');
+    if (tooLarge) return tooLarge;
     if (error instanceof ClickHouseError) {
       return isDataErrorCode(error.code)
         ? new StoreRejectedError(error.message, error.code)

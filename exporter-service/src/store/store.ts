@@ -41,6 +41,20 @@ export class StoreRejectedError extends Error {
 }
 
 /**
+ * An answer the store gave that this process could not hold: more than V8's largest string
+ * (about 512 MiB of JSON). Asking again the same way will not help, so it is not an outage
+ * (StoreUnavailableError) but a refusal: the caller has to ask for it in smaller pages.
+ */
+export function resultTooLarge(error: unknown, store: string): StoreRejectedError | undefined {
+  const e = error as { code?: unknown; message?: unknown } | null;
+  if (!(error instanceof RangeError) && e?.code !== 'ERR_STRING_TOO_LONG') return undefined;
+  return new StoreRejectedError(
+    `${store}: the result is too large to read at once (${String(e?.message)}); ask for it in smaller pages`,
+    undefined,
+  );
+}
+
+/**
  * ClickHouse error codes that mean "this data or statement is wrong" rather than "try again":
  * parse failures, type mismatches, unknown columns, syntax errors, bad arguments.
  */
