@@ -316,6 +316,15 @@ test('with alert rules and triage, MLPS 2.0 level 3 and PCI DSS v4.0 are met; th
   const integrity = mlps.checks.integrity;
   assert.equal(integrity?.status, 'met');
   assert.equal(integrity?.data.ok, true);
+  // The report says which period its integrity verification covered: the report's own.
+  assert.deepEqual(
+    [integrity?.data.verifiedFrom, integrity?.data.verifiedTo],
+    [mlps.period.start, mlps.period.end],
+  );
+  assert.match(
+    integrity?.summary ?? '',
+    new RegExp(`verified ${mlps.period.start} – ${mlps.period.end}: intact$`),
+  );
 
   const pci = await generate('pci-dss-4');
   assert.equal(pci.status, 'met', JSON.stringify(pci.controls.filter((c) => c.status !== 'met')));
