@@ -120,6 +120,54 @@ test('summary views count committed rows per minute and hour', async () => {
   assert.deepEqual(rows, [{ events: '1', users: '1' }]);
 });
 
+test('storage tuning (migration 4): LowCardinality user agents and field labels, ZSTD(6) event ids', async () => {
+  const columns = await store.query<{ table: string; name: string; type: string; codec: string }>(
+    `SELECT table, name, type, compression_codec AS codec FROM system.columns
+     WHERE database = 'audit' AND table LIKE 'audit\\_%\\_log' AND name IN ('user_agent', 'field_label', 'event_id')`,
+  );
+  const of = (table: string, name: string) => columns.find((c) => c.table === table && c.name === name);
+  for (const spec of Object.values(KINDS)) {
+    assert.equal(of(spec.table, 'user_agent')?.type, 'LowCardinality(String)', spec.table);
+    assert.equal(of(spec.table, 'event_id')?.codec, 'CODEC(ZSTD(6))', spec.table);
+  }
+  assert.equal(of('audit_change_log', 'field_label')?.type, 'LowCardinality(String)');
+});
+
+test('every audit table keeps per tenant-day counts and oldest/newest times in a projection that queries use', async () => {
+  const projections = await store.query<{ table: string }>(
+    "SELECT table FROM system.projections WHERE database = 'audit' AND name = 'p_tenant_day'",
+  );
+  assert.deepEqual(
+    projections.map((p) => p.table).sort(),
+    Object.values(KINDS)
+      .map((k) => k.table)
+      .sort(),
+  );
+  const rows = ['2026-02-01 10:00:00.000', '2026-02-01 23:59:59.999', '2026-02-03 08:30:00.250'].map(
+    (time, i) =>
+      JSON.stringify({
+        tenant_id: 'proj',
+        event_time: time,
+        event_id: `01900000-0000-7000-8000-00000000010${i}`,
+        service: i === 2 ? 'auditlens-exporter' : 'shop',
+        http_method: 'GET',
+        url_path: '/',
+        attributes: {},
+      }),
+  );
+  await store.insertJsonLines('audit_request_log', rows.join('\n'));
+  const sql = `SELECT count() AS n, min(event_time) AS oldest, max(event_time) AS newest
+    FROM audit.audit_request_log WHERE tenant_id = 'proj' AND service NOT IN ('auditlens-exporter')`;
+  const expected = [{ n: '2', oldest: '2026-02-01 10:00:00.000', newest: '2026-02-01 23:59:59.999' }];
+  assert.deepEqual(await store.query(sql), expected);
+  assert.deepEqual(await store.query(`${sql} SETTINGS optimize_use_projections = 0`), expected);
+  const plan = await store.query<{ explain: string }>(`EXPLAIN projections = 1 ${sql}`);
+  assert.ok(
+    plan.some((line) => line.explain.includes('ReadFromMergeTree (p_tenant_day)')),
+    plan.map((l) => l.explain).join('\n'),
+  );
+});
+
 test('the cluster variant (ReplicatedMergeTree + Distributed, ON CLUSTER) parses as ClickHouse SQL', async () => {
   const statements = schemaStatements({ database: 'audit', cluster: 'auditlens' }).filter(
     (s): s is string => typeof s === 'string',
@@ -133,6 +181,21 @@ test('the cluster variant (ReplicatedMergeTree + Distributed, ON CLUSTER) parses
   assert.ok(
     statements.some((s) =>
       /MATERIALIZED VIEW .*audit_request_log_summary_minute_mv_local ON CLUSTER auditlens TO audit\.audit_summary_minute_local/.test(
+        s,
+      ),
+    ),
+  );
+  // Migration 4: the storage tables take codecs, types and the projection; the Distributed table
+  // only the type change.
+  assert.ok(
+    statements.includes(
+      'ALTER TABLE audit.audit_change_log ON CLUSTER auditlens MODIFY COLUMN user_agent LowCardinality(String), ' +
+        'MODIFY COLUMN field_label LowCardinality(String)',
+    ),
+  );
+  assert.ok(
+    statements.some((s) =>
+      /^ALTER TABLE audit\.audit_security_log_local ON CLUSTER auditlens ADD PROJECTION IF NOT EXISTS p_tenant_day /.test(
         s,
       ),
     ),
