@@ -2,17 +2,21 @@ import type { KeyObject } from 'node:crypto';
 import { formatTime } from '../mapping/fields.js';
 import { AUDIT_TABLES } from '../mapping/kinds.js';
 import type { AuditStore, QueryParams } from '../store/store.js';
-import type { CanonicalSchema } from './canonical.js';
+import { compareText, type CanonicalSchema } from './canonical.js';
 import { checkCheckpoint, checkpointFromStore, GENESIS_DIGEST, type Checkpoint } from './checkpoint.js';
 
 const DAY_MS = 86_400_000;
 /**
  * Rows per chunk by default. A chunk is a time window of one table holding about this many rows;
- * what the verifier holds at once is one chunk's sealed rows (about 250 bytes each) and its
- * checkpoints' row lists, whatever the size of the table or the period.
+ * what the verifier holds at once is the row lists (event ids, digests) of the checkpoints that
+ * start in one chunk, a page of whole rows, and the digests of a page's worth of sealed rows,
+ * whatever the size of the table or the period.
  */
 export const DEFAULT_CHUNK_ROWS = 100_000;
-/** Whole rows (SELECT *, a few kB of JSON each) per page read from the store (at most a chunk). */
+/**
+ * Whole rows (SELECT *, a few kB of JSON each) per page read from the store, and sealed rows per
+ * group of checkpoints checked together (at most a chunk).
+ */
 const ROW_PAGE = 5_000;
 /** Rows per page when only their event id and times are read. */
 const ID_PAGE = 50_000;
@@ -273,10 +277,11 @@ export async function verifyIntegrity(store: AuditStore, options: VerifyOptions)
 
 /**
  * One chunk [a, b) of a table. The checkpoints overlapping it say which of its rows are covered;
- * the rows no checkpoint covers are read by event id and times only. The checkpoints that start in
- * the chunk (the first chunk: that reach into the period) are the chunk's to check: every row they
- * sealed is read whole, wherever in their time range it lies, and compared with its sealed digest.
- * Returns the rows stored in the chunk.
+ * the rows no checkpoint covers are read by event id and times only (or, once the problem list is
+ * full, counted by the store). The checkpoints that start in the chunk (the first chunk: that reach
+ * into the period) are the chunk's to check: every row they sealed is read whole, in the chunk or
+ * anywhere in their time range, and compared with its sealed digest. Returns the rows stored in
+ * the chunk.
  */
 async function verifyChunk(
   run: Run,
@@ -379,12 +384,43 @@ async function verifyChunk(
     }
   }
   state.rows += rows;
-  if (own.size === 0) return rows;
 
-  // The rows the chunk's own checkpoints sealed, in the chunk or anywhere in their time ranges.
+  // The chunk's own checkpoints, checked in groups of about a page of sealed rows (in order of
+  // their first event time): each group's rows are read by their event ids in one query.
+  const pageRows = Math.min(ROW_PAGE, run.chunkRows);
+  let group: [string, Checkpoint][] = [];
+  let groupRows = 0;
+  for (const entry of [...own.entries()].sort((x, y) =>
+    compareText(x[1].first_event_time, y[1].first_event_time),
+  )) {
+    if (groupRows > 0 && groupRows + entry[1].row_count > pageRows) {
+      await checkGroup(run, table, sources, a, b, group);
+      group = [];
+      groupRows = 0;
+    }
+    group.push(entry);
+    groupRows += entry[1].row_count;
+  }
+  if (group.length > 0) await checkGroup(run, table, sources, a, b, group);
+  return rows;
+}
+
+/**
+ * Checks checkpoints of a chunk [a, b) against every stored copy of the rows they sealed, in the
+ * chunk or anywhere in their time ranges.
+ */
+async function checkGroup(
+  run: Run,
+  table: string,
+  sources: readonly string[],
+  a: number,
+  b: number,
+  group: readonly [string, Checkpoint][],
+): Promise<void> {
+  const { store, tenant, state } = run;
   let lo = a;
   let hi = b;
-  for (const c of own.values()) {
+  for (const [, c] of group) {
     const first = parseTime(c.first_event_time);
     const last = parseTime(c.last_event_time);
     if (Number.isFinite(first)) lo = Math.min(lo, first);
@@ -397,16 +433,10 @@ async function verifyChunk(
       '*',
       source,
       `tenant_id = {tenant:String} AND event_time >= {lo:${TIME}} AND event_time < {hi:${TIME}}
-       AND event_id IN (SELECT arrayJoin(event_ids) FROM ${db}.audit_integrity_checkpoint
+       AND event_id IN (SELECT arrayJoin(event_ids) FROM ${store.database}.audit_integrity_checkpoint
          WHERE tenant_id = {tenant:String} AND table_name = {table:String}
-           AND concat(writer_id, '/', toString(sequence), '/', chain_digest) IN {own:Array(String)})`,
-      {
-        tenant,
-        table,
-        lo: formatTime(lo),
-        hi: formatTime(hi),
-        own: [...own.keys()],
-      },
+           AND concat(writer_id, '/', toString(sequence), '/', chain_digest) IN {group:Array(String)})`,
+      { tenant, table, lo: formatTime(lo), hi: formatTime(hi), group: group.map(([key]) => key) },
       Math.min(ROW_PAGE, run.chunkRows),
     );
     for await (const page of sealed) {
@@ -419,11 +449,10 @@ async function verifyChunk(
       }
     }
   }
-  for (const checkpoint of own.values()) {
+  for (const [, checkpoint] of group) {
     state.checkpoints++;
     checkBatch(checkpoint, stored, run);
   }
-  return rows;
 }
 
 /**
