@@ -1,7 +1,9 @@
 // The source documents' own queries, each as the source writes it for its MariaDB tables and as
 // AuditLens answers the same question on its ClickHouse tables (the same way its API does: the
-// summary views for counts, trace ids and db_event_id for the chain). Both sides must return the
-// same answer: `normalize` turns each side's rows into comparable text.
+// summary views for counts, the hourly one for a window of whole days; each audit table's
+// per-tenant-day projection for counts and oldest/newest times; trace ids and db_event_id for the
+// chain). Only what the schema maintains for every insert is used. Both sides must return the same
+// answer: `normalize` turns each side's rows into comparable text.
 
 export interface QueryParams {
   tenant: string;
@@ -23,10 +25,12 @@ const day = (v: unknown): string => s(v).slice(0, 10);
 const sec = (v: unknown): string => s(v).slice(0, 19).replace('T', ' ');
 
 /**
- * Records the exporter writes itself (its own admin and access records) and the security events its
- * alert rules raise (related_events lists the triggering records): MariaDB has none of them.
+ * Records the exporter writes itself (its own admin and access records, service auditlens-exporter)
+ * and the security events its alert rules raise (service auditlens-alerts; related_events lists the
+ * triggering records): MariaDB has none of them.
  */
 const OWN_SERVICE = 'auditlens-exporter';
+const OWN_SERVICES = [OWN_SERVICE, 'auditlens-alerts'];
 const CH_TIME = "DateTime64(3, 'UTC')";
 const TABLES = [
   'audit_request_log',
@@ -41,10 +45,11 @@ export function peerQueries(db: string): PeerQuery[] {
     {
       name: 'daily stats (7 days)',
       source: '000 audit_api_stats daily_stats, on the entry table audit_request_log',
+      // The window starts at a midnight (since7), so hour buckets cover it exactly.
       ours: {
         sql: `SELECT toDate(bucket) AS d, sum(events) AS total, sumIf(events, result IN ('failure', 'denied')) AS failed,
                 sumIf(events, risk_level >= 3) AS high_risk
-              FROM ${db}.audit_summary_minute
+              FROM ${db}.audit_summary_hour
               WHERE tenant_id = {tenant:String} AND kind = 'request' AND service != {own:String} AND bucket >= {since:DateTime('UTC')}
               GROUP BY d ORDER BY d`,
         params: (p) => ({ own: OWN_SERVICE, tenant: p.tenant, since: p.since7 }),
@@ -61,7 +66,7 @@ export function peerQueries(db: string): PeerQuery[] {
       name: 'action stats (7 days)',
       source: '000 audit_api_stats action_stats',
       ours: {
-        sql: `SELECT operation_name, sum(events) AS n FROM ${db}.audit_summary_minute
+        sql: `SELECT operation_name, sum(events) AS n FROM ${db}.audit_summary_hour
               WHERE tenant_id = {tenant:String} AND kind = 'request' AND service != {own:String} AND bucket >= {since:DateTime('UTC')}
               GROUP BY operation_name ORDER BY n DESC, operation_name`,
         params: (p) => ({ own: OWN_SERVICE, tenant: p.tenant, since: p.since7 }),
@@ -171,9 +176,9 @@ export function peerQueries(db: string): PeerQuery[] {
           (t) =>
             `SELECT '${t}' AS table_name, count() AS unarchived_count, min(event_time) AS oldest_record,
                max(event_time) AS newest_record FROM ${db}.${t}
-             WHERE ${t === 'audit_admin_log' ? "tenant_id IN ({tenant:String}, '')" : 'tenant_id = {tenant:String}'} AND service != {own:String}${t === 'audit_security_log' ? ' AND empty(related_events)' : ''}`,
+             WHERE ${t === 'audit_admin_log' ? "tenant_id IN ({tenant:String}, '')" : 'tenant_id = {tenant:String}'} AND service NOT IN {own:Array(String)}`,
         ).join('\nUNION ALL\n'),
-        params: (p) => ({ own: OWN_SERVICE, tenant: p.tenant }),
+        params: (p) => ({ own: OWN_SERVICES, tenant: p.tenant }),
       },
       theirs: {
         sql: TABLES.map(
