@@ -55,7 +55,7 @@ function pipeline(options: Partial<DurableLogRecordProcessorOptions> = {}) {
 
 /** Resolves once the server has received no request for 300 ms. */
 async function quiet(): Promise<void> {
-  for (let seen = -1; seen !== server.requests.length; ) {
+  for (let seen = -1; seen !== server.requests.length;) {
     seen = server.requests.length;
     await new Promise((r) => setTimeout(r, 300));
   }
