@@ -4,6 +4,7 @@
 // Records come in "flows" the way an instrumented application produces them: one request, the
 // data operations it caused, one field change per changed field, a security event for logins and
 // attacks, an admin record for administrative operations; all of a flow share its trace id.
+import { seededRandom } from '@auditlens/sdk/testing';
 
 export type Kind = 'request' | 'db_operation' | 'field_change' | 'security' | 'admin';
 export const KINDS: readonly Kind[] = ['request', 'db_operation', 'field_change', 'security', 'admin'];
@@ -25,18 +26,6 @@ export interface BenchRecord {
   /** The source design's links: the flow's request row, the data operation of a field change. */
   requestRowId: number;
   dbRowId: number;
-}
-
-/** mulberry32 */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
@@ -203,7 +192,7 @@ export class Dataset {
   lastTimeMs = 0;
 
   constructor(private readonly options: DatasetOptions) {
-    this.random = prng(options.seed);
+    this.random = seededRandom(options.seed);
     this.clock = options.startMs;
     this.stepMs = ((options.endMs - options.startMs) / options.expectedRecords) * RECORDS_PER_FLOW;
   }
