@@ -157,6 +157,29 @@ export const TABLE_OF: Record<Kind, string> = {
   admin: 'audit_admin_log',
 };
 
+/** The request's columns, from user_id to operation_name: the source's request and admin tables share them. */
+function requestColumns(r: BenchRecord): Value[] {
+  const duration = num(r, 'audit.duration_ms');
+  return [
+    Number(r.attributes['user.id']),
+    text(r, 'user.name'),
+    text(r, 'session.id'),
+    text(r, 'client.address'),
+    text(r, 'user_agent.original'),
+    text(r, 'http.request.method'),
+    url(r),
+    text(r, 'audit.request.params'),
+    text(r, 'audit.request.headers'),
+    text(r, 'audit.request.body'),
+    num(r, 'http.response.status_code'),
+    duration === null ? null : Math.round(duration),
+    text(r, 'error.type'),
+    text(r, 'audit.error.message'),
+    text(r, 'audit.module'),
+    text(r, 'audit.operation'),
+  ];
+}
+
 export function toRow(r: BenchRecord): Value[] {
   const at = datetime(r.timeMs);
   const risk = num(r, 'audit.risk_level') ?? 1;
@@ -164,31 +187,7 @@ export function toRow(r: BenchRecord): Value[] {
   const duration = num(r, 'audit.duration_ms');
   switch (r.kind) {
     case 'request':
-      return [
-        r.rowId,
-        r.traceId,
-        r.tenant,
-        Number(r.attributes['user.id']),
-        text(r, 'user.name'),
-        text(r, 'session.id'),
-        text(r, 'client.address'),
-        text(r, 'user_agent.original'),
-        text(r, 'http.request.method'),
-        url(r),
-        text(r, 'audit.request.params'),
-        text(r, 'audit.request.headers'),
-        text(r, 'audit.request.body'),
-        num(r, 'http.response.status_code'),
-        duration === null ? null : Math.round(duration),
-        text(r, 'error.type'),
-        text(r, 'audit.error.message'),
-        text(r, 'audit.module'),
-        text(r, 'audit.operation'),
-        risk,
-        sensitive,
-        0,
-        at,
-      ];
+      return [r.rowId, r.traceId, r.tenant, ...requestColumns(r), risk, sensitive, 0, at];
     case 'db_operation':
       return [
         r.rowId,
@@ -268,22 +267,7 @@ export function toRow(r: BenchRecord): Value[] {
         r.requestRowId,
         r.traceId,
         r.tenant === '' ? null : r.tenant,
-        Number(r.attributes['user.id']),
-        text(r, 'user.name'),
-        text(r, 'session.id'),
-        text(r, 'client.address'),
-        text(r, 'user_agent.original'),
-        text(r, 'http.request.method'),
-        url(r),
-        text(r, 'audit.request.params'),
-        text(r, 'audit.request.headers'),
-        text(r, 'audit.request.body'),
-        num(r, 'http.response.status_code'),
-        duration === null ? null : Math.round(duration),
-        text(r, 'error.type'),
-        text(r, 'audit.error.message'),
-        text(r, 'audit.module'),
-        text(r, 'audit.operation'),
+        ...requestColumns(r),
         text(r, 'audit.admin.target_type'),
         text(r, 'audit.admin.target_id'),
         text(r, 'audit.admin.target_name'),
