@@ -22,17 +22,23 @@ export interface ScopeState {
 
 const ScopeContext = createContext<ScopeState | undefined>(undefined);
 
+/** Both ends against one clock reading, so that "now-24h" to "now" spans exactly 24 hours. */
+function parseRange(range: RawTimeRange, now: number) {
+  const at = (end: RawTimeRange['from'], roundUp: boolean) =>
+    end ? dateMath.toDateTime(end, { roundUp, now }) : undefined;
+  return { from: at(range.from, false), to: at(range.to, true) };
+}
+
 export function resolveRange(range: RawTimeRange): { fromMs: number; toMs: number } {
-  const from = dateMath.parse(range.from, false);
-  const to = dateMath.parse(range.to, true);
-  const toMs = to?.isValid() ? to.valueOf() : Date.now();
+  const now = Date.now();
+  const { from, to } = parseRange(range, now);
+  const toMs = to?.isValid() ? to.valueOf() : now;
   const fromMs = from?.isValid() ? from.valueOf() : toMs - 86_400_000;
   return { fromMs, toMs };
 }
 
 export function toTimeRange(range: RawTimeRange): TimeRange {
-  const from = dateMath.parse(range.from, false);
-  const to = dateMath.parse(range.to, true);
+  const { from, to } = parseRange(range, Date.now());
   if (!from || !to) throw new Error('invalid time range');
   return { from, to, raw: range };
 }
