@@ -13,7 +13,7 @@ import { buildRow, type AuditRow } from '../mapping/row.js';
 import { ExporterMetrics } from '../metrics.js';
 import { migrate } from '../schema/migrate.js';
 import { EmbeddedStore } from '../store/embedded.js';
-import { StoreUnavailableError } from '../store/store.js';
+import { StoreUnavailableError, type QueryParams } from '../store/store.js';
 import { tempDir } from '../testing/temp.js';
 import { CanonicalSchema } from './canonical.js';
 import { defaultKeyPath, loadSigningKey, type SigningKey } from './keys.js';
@@ -30,20 +30,43 @@ let key: SigningKey;
 /**
  * Injected failures, taken in order by the inserts into their table: `after-commit` stores the
  * data and then throws (a connection lost before the acknowledgement), `before-commit` throws
- * without storing anything.
+ * without storing anything, `late-commit` throws at once and stores the data only after the next
+ * existence check of the table writer has been answered (a timed-out insert that the server
+ * finishes later). `then` runs after a successful insert, before the caller hears of it.
  */
-const faults: { table: string; mode: 'after-commit' | 'before-commit' }[] = [];
+const faults: {
+  table: string;
+  mode: 'after-commit' | 'before-commit' | 'late-commit' | 'then';
+  then?: () => Promise<void>;
+}[] = [];
 const failed: string[] = [];
+let late: (() => Promise<void>) | undefined;
 
 function injectFaults(target: EmbeddedStore): void {
   const insert = target.insertJsonLines.bind(target);
+  const query = target.query.bind(target);
   target.insertJsonLines = async (table, lines, options) => {
     const index = faults.findIndex((f) => f.table === table);
     const fault = index < 0 ? undefined : faults.splice(index, 1)[0];
     if (!fault) return insert(table, lines, options);
+    if (fault.mode === 'then') {
+      await insert(table, lines, options);
+      await fault.then?.();
+      return;
+    }
     if (fault.mode === 'after-commit') await insert(table, lines, options);
+    if (fault.mode === 'late-commit') late = () => insert(table, lines, options);
     failed.push(`${table}:${fault.mode}`);
     throw new StoreUnavailableError(`injected: the insert into ${table} failed (${fault.mode})`);
+  };
+  target.query = async <T>(sql: string, params?: QueryParams): Promise<T[]> => {
+    const rows = await query<T>(sql, params);
+    const commit = late;
+    if (commit && sql.includes(`AS id FROM audit.${TABLE}`)) {
+      late = undefined;
+      await commit();
+    }
+    return rows;
   };
 }
 
@@ -208,4 +231,58 @@ test('a failed checkpoint insert is retried before newer checkpoints join it (di
   const result = await verify('join');
   assert.equal(result.ok, true, JSON.stringify(result.problems));
   assert.deepEqual([result.rows, result.checkpoints], [6, 2]);
+});
+
+test('rows of a failed insert that commits late, sent again, are sealed once (by the recovery, not again by the commit)', async () => {
+  // The sender's retry passes the existence check (the first insert is not stored yet) and is
+  // journaled; before its insert, the first batch's unanswered intent is recovered and, its rows
+  // stored by now, sealed. The retry's insert is dropped as a repeat (same token), and its commit
+  // must not seal the same rows a second time.
+  const writer = 'w-late';
+  const pipeline = newPipeline(newSealer(writer));
+  const rows = securityRows('late', 5, 0);
+  faults.push({ table: TABLE, mode: 'late-commit' });
+  await assert.rejects(pipeline.ingest(rows, { urgent: true }), StoreUnavailableError);
+  assert.deepEqual(failed.splice(0), [`${TABLE}:late-commit`]);
+  const again = await pipeline.ingest(rows, { urgent: true });
+  assert.equal(again.stored, 5);
+  assert.equal(late, undefined, 'the first insert did commit, after the existence check');
+  const [stored] = await store.query<{ n: string }>(
+    `SELECT count() AS n FROM audit.${TABLE} WHERE tenant_id = 'late'`,
+  );
+  assert.equal(Number(stored?.n), 5, 'each row stored once');
+  const counts = await sealCounts('late');
+  assert.deepEqual(
+    rows.map((r) => counts.get(r.eventId) ?? 0),
+    [1, 1, 1, 1, 1],
+    'each row sealed in exactly one checkpoint',
+  );
+  const result = await verify('late');
+  assert.equal(result.ok, true, JSON.stringify(result.problems));
+  assert.equal(result.rows, 5);
+  await pipeline.close();
+});
+
+test('a batch that commits while the background retry runs is sealed once', async () => {
+  // The retry timer fires between the insert's commit and its afterCommit: the batch's intent
+  // looks unanswered, its rows are stored and in no checkpoint.
+  const writer = 'w-tick';
+  const sealer = newSealer(writer);
+  const pipeline = newPipeline(sealer);
+  const tick = (): Promise<void> => (sealer as unknown as { retry(): Promise<void> }).retry();
+  const [d1, d2] = [securityRows('tick', 4, 0), securityRows('tick', 4, 60_000)];
+  faults.push({ table: TABLE, mode: 'then', then: tick });
+  assert.equal((await pipeline.ingest(d1, { urgent: true })).stored, 4);
+  assert.equal((await pipeline.ingest(d2, { urgent: true })).stored, 4);
+  const counts = await sealCounts('tick');
+  assert.deepEqual(
+    [...d1, ...d2].map((r) => counts.get(r.eventId) ?? 0),
+    [1, 1, 1, 1, 1, 1, 1, 1],
+    'each row sealed in exactly one checkpoint',
+  );
+  assert.deepEqual(await storedSequences('tick', writer), once(2));
+  const result = await verify('tick');
+  assert.equal(result.ok, true, JSON.stringify(result.problems));
+  assert.deepEqual([result.rows, result.checkpoints], [8, 2]);
+  await pipeline.close();
 });

@@ -30,6 +30,12 @@ interface TableState {
   intents: Intent[];
   /** Signed checkpoints not stored yet; `attempt` names the insert that tried them (its token). */
   pending: { checkpoint: Checkpoint; intentId: string; attempt?: string }[];
+  /**
+   * Event ids sealed by `resolve` since the last `afterCommit`. A batch whose existence check ran
+   * before they were stored may carry them (its insert then dropped or repeated): its commit must
+   * not seal them again. Any later batch's existence check finds them stored.
+   */
+  recovered: Set<string>;
   lock: Promise<void>;
 }
 
@@ -164,11 +170,14 @@ export class IntegritySealer {
   readonly afterCommit = (table: string, rows: readonly AuditRow[]): Promise<void> =>
     this.withLock(table, async () => {
       const state = this.state(table);
+      const recovered = state.recovered;
+      state.recovered = new Set();
       const committed = new Set(rows.map((r) => r.eventId));
       const intentId =
         [...state.intents].reverse().find((i) => i.rows.some((r) => committed.has(r[1])))?.id ?? '';
       const byTenant = new Map<string, SealedRow[]>();
       for (const row of rows) {
+        if (recovered.has(row.eventId)) continue; // sealed already, from its journaled intent
         const list = byTenant.get(row.tenantId) ?? [];
         list.push({
           eventId: row.eventId,
@@ -201,7 +210,7 @@ export class IntegritySealer {
   private state(table: string): TableState {
     let state = this.tables.get(table);
     if (!state) {
-      state = { intents: [], pending: [], lock: Promise.resolve() };
+      state = { intents: [], pending: [], recovered: new Set(), lock: Promise.resolve() };
       this.tables.set(table, state);
     }
     return state;
@@ -298,6 +307,7 @@ export class IntegritySealer {
       }
       if (sealed.length > 0) {
         state.pending.push({ checkpoint: this.seal(intent.table, tenantId, sealed), intentId: '' });
+        for (const row of sealed) state.recovered.add(row.eventId);
         this.options.logger.warn(
           { table: intent.table, tenantId, rows: sealed.length },
           'integrity: sealed rows whose commit was not confirmed (recovered from the journal)',
