@@ -27,6 +27,8 @@ export type CommitListener = (table: string, rows: readonly AuditRow[]) => void;
 export interface CommitHooks {
   beforeInsert?(table: string, rows: readonly AuditRow[]): Promise<void>;
   afterCommit?(table: string, rows: readonly AuditRow[]): Promise<void>;
+  /** The insert attempt of rows given to beforeInsert is over, whatever its outcome. */
+  afterInsert?(table: string, rows: readonly AuditRow[]): void;
 }
 
 /**
@@ -91,6 +93,9 @@ export class IngestPipeline {
         },
         afterCommit: async (t, rows) => {
           for (const hook of this.hooks) await hook.afterCommit?.(t, rows);
+        },
+        afterInsert: (t, rows) => {
+          for (const hook of this.hooks) hook.afterInsert?.(t, rows);
         },
         onBatch: (t, seconds, ok) => {
           this.metrics.batchLatency.observe({ table: t }, seconds);

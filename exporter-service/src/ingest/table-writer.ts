@@ -20,6 +20,8 @@ export interface TableWriterOptions {
   beforeInsert?: (table: string, rows: readonly AuditRow[]) => Promise<void>;
   /** Awaited after the commit, before any row is acknowledged (e.g. the signed checkpoint). */
   afterCommit?: (table: string, rows: readonly AuditRow[]) => Promise<void>;
+  /** Called once the insert attempt of rows given to beforeInsert is over, whatever its outcome. */
+  afterInsert?: (table: string, rows: readonly AuditRow[]) => void;
 }
 
 interface Pending {
@@ -109,6 +111,7 @@ export class TableWriter {
       else unique.set(item.row.eventId, item);
     }
     const outcomeById = new Map<string, RowOutcome>();
+    let attempted: AuditRow[] = [];
     try {
       const existing = await this.storedEventIds([...unique.values()]);
       const fresh: Pending[] = [];
@@ -117,11 +120,10 @@ export class TableWriter {
         else fresh.push(item);
       }
       const committed: AuditRow[] = [];
-      if (fresh.length > 0)
-        await this.options.beforeInsert?.(
-          this.table,
-          fresh.map((i) => i.row),
-        );
+      if (fresh.length > 0) {
+        attempted = fresh.map((i) => i.row);
+        await this.options.beforeInsert?.(this.table, attempted);
+      }
       await this.insertIsolating(fresh, outcomeById, committed);
       if (committed.length > 0) {
         this.options.onCommit?.(this.table, committed);
@@ -133,6 +135,8 @@ export class TableWriter {
       const message = error instanceof Error ? error.message : String(error);
       for (const item of batch) item.settle({ status: 'unavailable', message });
       return;
+    } finally {
+      if (attempted.length > 0) this.options.afterInsert?.(this.table, attempted);
     }
     for (const item of unique.values())
       item.settle(outcomeById.get(item.row.eventId) ?? { status: 'stored' });

@@ -36,6 +36,11 @@ interface TableState {
    * not seal them again. Any later batch's existence check finds them stored.
    */
   recovered: Set<string>;
+  /**
+   * Intents whose insert is under way: the background retry must not recover them as unanswered,
+   * or rows that commit meanwhile would be sealed twice (by the retry, then by their commit).
+   */
+  inFlight: Set<string>;
   lock: Promise<void>;
 }
 
@@ -56,7 +61,8 @@ const headKey = (table: string, tenant: string): string => `${table}\u0000${tena
 /**
  * Seals committed batches into signed hash-chain checkpoints, one chain per (tenant, table,
  * writer). Hooked into the ingest path: `beforeInsert` journals the batch's row digests,
- * `afterCommit` signs and stores the checkpoint; the batch is acknowledged only after that.
+ * `afterCommit` signs and stores the checkpoint (the batch is acknowledged only after that), and
+ * `afterInsert` says the attempt is over: an intent left unanswered then is recovered later.
  *
  * Per table, calls are serialised (the table writer flushes one batch at a time, and the
  * background retry takes the same lock), so a chain never forks within one writer.
@@ -162,9 +168,21 @@ export class IntegritySealer {
           retentionOf(row),
         ]),
       };
-      this.state(table).intents.push(intent);
+      const state = this.state(table);
+      state.intents.push(intent);
+      state.inFlight.add(intent.id);
       await this.appendJournal(intent);
     });
+
+  /**
+   * Ingest hook: the insert attempt of rows given to `beforeInsert` is over (committed, refused
+   * or failed). Their intent, if still unanswered, is now one for `settle` to recover.
+   */
+  readonly afterInsert = (table: string, rows: readonly AuditRow[]): void => {
+    const state = this.state(table);
+    const intentId = intentOf(state, rows);
+    if (intentId) state.inFlight.delete(intentId);
+  };
 
   /** Ingest hook: after a batch is committed, sign and store its checkpoints (one per tenant). */
   readonly afterCommit = (table: string, rows: readonly AuditRow[]): Promise<void> =>
@@ -172,9 +190,7 @@ export class IntegritySealer {
       const state = this.state(table);
       const recovered = state.recovered;
       state.recovered = new Set();
-      const committed = new Set(rows.map((r) => r.eventId));
-      const intentId =
-        [...state.intents].reverse().find((i) => i.rows.some((r) => committed.has(r[1])))?.id ?? '';
+      const intentId = intentOf(state, rows) ?? '';
       const byTenant = new Map<string, SealedRow[]>();
       for (const row of rows) {
         if (recovered.has(row.eventId)) continue; // sealed already, from its journaled intent
@@ -210,7 +226,13 @@ export class IntegritySealer {
   private state(table: string): TableState {
     let state = this.tables.get(table);
     if (!state) {
-      state = { intents: [], pending: [], recovered: new Set(), lock: Promise.resolve() };
+      state = {
+        intents: [],
+        pending: [],
+        recovered: new Set(),
+        inFlight: new Set(),
+        lock: Promise.resolve(),
+      };
       this.tables.set(table, state);
     }
     return state;
@@ -244,7 +266,9 @@ export class IntegritySealer {
   private async settle(table: string): Promise<void> {
     const state = this.state(table);
     await this.flush(table);
-    const open = state.intents.filter((i) => !state.pending.some((p) => p.intentId === i.id));
+    const open = state.intents.filter(
+      (i) => !state.inFlight.has(i.id) && !state.pending.some((p) => p.intentId === i.id),
+    );
     for (const intent of open) {
       await this.resolve(intent);
       state.intents = state.intents.filter((i) => i !== intent);
@@ -395,6 +419,12 @@ export class IntegritySealer {
     await writeFile(temporary, intents.map((i) => `${JSON.stringify(i)}\n`).join(''), { mode: 0o600 });
     await rename(temporary, file);
   }
+}
+
+/** The latest intent journaling any of these rows (a batch's rows share one). */
+function intentOf(state: TableState, rows: readonly AuditRow[]): string | undefined {
+  const ids = new Set(rows.map((r) => r.eventId));
+  return [...state.intents].reverse().find((i) => i.rows.some((r) => ids.has(r[1])))?.id;
 }
 
 function retentionOf(row: AuditRow): number {

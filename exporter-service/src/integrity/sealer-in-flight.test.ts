@@ -1,0 +1,109 @@
+// The sealer's background retry runs on a timer, concurrently with the ingest path: a batch whose
+// insert is under way (journaled, not yet reported committed) is not an unanswered intent to
+// recover, or its rows would be sealed twice (once by the retry, once by the commit).
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { after, test } from 'node:test';
+import { createLogger } from '../logger.js';
+import { AUDIT_TABLES } from '../mapping/kinds.js';
+import { buildRow, type AuditRow } from '../mapping/row.js';
+import { migrate } from '../schema/migrate.js';
+import { EmbeddedStore } from '../store/embedded.js';
+import { tempDir } from '../testing/temp.js';
+import { CanonicalSchema } from './canonical.js';
+import { loadSigningKey } from './keys.js';
+import { IntegritySealer } from './sealer.js';
+
+const dir = tempDir('sealer-in-flight');
+const store = new EmbeddedStore(join(dir.path, 'clickhouse'), 'audit');
+const TABLE = 'audit_security_log';
+
+after(async () => {
+  await store.close();
+  dir.remove();
+});
+
+function securityRows(tenantId: string, count: number): AuditRow[] {
+  const base = Date.now() - 3_600_000;
+  return Array.from({ length: count }, (_, i) =>
+    buildRow(
+      {
+        kind: 'security',
+        tenantId,
+        eventId: randomUUID(),
+        eventTimeMs: base + i * 1000,
+        traceId: '',
+        spanId: '',
+        parentSpanId: '',
+        description: 'login failed',
+        resource: new Map([['service.name', 'svc']]),
+      },
+      new Map([['audit.security.event_type', 'LOGIN_FAILED']]),
+      { maxAttributeBytes: 65_536, maxFutureSkewMs: 60_000 },
+    ),
+  );
+}
+
+/** Times each event id of the tenant appears in a stored checkpoint, and the checkpoints' sequences. */
+async function sealing(tenant: string): Promise<{ timesSealed: number[]; sequences: number[] }> {
+  const ids = await store.query<{ n: string }>(
+    `SELECT count() AS n FROM audit.audit_integrity_checkpoint ARRAY JOIN event_ids AS id
+     WHERE tenant_id = {tenant:String} GROUP BY id ORDER BY id`,
+    { tenant },
+  );
+  const checkpoints = await store.query<{ sequence: string }>(
+    `SELECT sequence FROM audit.audit_integrity_checkpoint WHERE tenant_id = {tenant:String} ORDER BY sequence`,
+    { tenant },
+  );
+  return { timesSealed: ids.map((r) => Number(r.n)), sequences: checkpoints.map((r) => Number(r.sequence)) };
+}
+
+test('a batch being inserted while the background retry runs is sealed once, by its commit', async () => {
+  await migrate(store);
+  const sealer = new IntegritySealer({
+    store,
+    schema: await CanonicalSchema.load(store, AUDIT_TABLES),
+    key: loadSigningKey(join(dir.path, 'signing.pem'), { create: true }),
+    writerId: 'writer-1',
+    logger: createLogger('silent'),
+    journalDir: join(dir.path, 'journal'),
+  });
+  await sealer.start(10);
+  try {
+    const rows = securityRows('inflight', 4);
+    await sealer.beforeInsert(TABLE, rows);
+    await store.insertJsonLines(TABLE, rows.map((r) => JSON.stringify(r.values)).join('\n'));
+    // The insert has committed; the retry timer fires several times before the commit is reported.
+    await sleep(100);
+    await sealer.afterCommit(TABLE, rows);
+    assert.deepEqual(await sealing('inflight'), { timesSealed: [1, 1, 1, 1], sequences: [1] });
+  } finally {
+    await sealer.stop();
+  }
+});
+
+test('a batch whose insert failed is recovered by the retry once the insert is over', async () => {
+  const sealer = new IntegritySealer({
+    store,
+    schema: await CanonicalSchema.load(store, AUDIT_TABLES),
+    key: loadSigningKey(join(dir.path, 'signing.pem'), { create: false }),
+    writerId: 'writer-2',
+    logger: createLogger('silent'),
+    journalDir: join(dir.path, 'journal-2'),
+  });
+  await sealer.start(10);
+  try {
+    const rows = securityRows('failed', 3);
+    await sealer.beforeInsert(TABLE, rows);
+    // The insert reported an error, but the rows did reach the table.
+    await store.insertJsonLines(TABLE, rows.map((r) => JSON.stringify(r.values)).join('\n'));
+    sealer.afterInsert(TABLE, rows);
+    await sleep(100);
+    assert.deepEqual(await sealing('failed'), { timesSealed: [1, 1, 1], sequences: [1] });
+    assert.equal(sealer.unsealedEventIds().size, 0);
+  } finally {
+    await sealer.stop();
+  }
+});
