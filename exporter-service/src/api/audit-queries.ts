@@ -208,9 +208,55 @@ export interface AuditStats {
   trend: { bucket: string; events: number; failed: number; highRisk: number }[];
 }
 
+const HOUR_MS = 3_600_000;
+const SUMMARY_COLUMNS =
+  'bucket, kind, operation_name, result, risk_level, events, sensitive_events, users, ips';
+
+/**
+ * The summary rows of a tenant's period [from, to), audit.access left out: from the minute view,
+ * or, with `wholeHours`, the hours inside the period from the hour view and only its partial
+ * first and last hours from the minute view (a 30-day period: ~60× fewer rows to read).
+ */
+function summaryScope(
+  database: string,
+  tenant: string,
+  fromMs: number,
+  toMs: number,
+  wholeHours: boolean,
+): { scope: string; params: QueryParams } {
+  const firstMinute = Math.floor(fromMs / 60_000) * 60_000;
+  const hoursFrom = Math.ceil(firstMinute / HOUR_MS) * HOUR_MS;
+  const hoursTo = Math.floor(toMs / HOUR_MS) * HOUR_MS;
+  const where = "tenant_id = {tenant:String} AND kind != 'access'";
+  const time = (name: string) => `{${name}:DateTime64(3, 'UTC')}`;
+  if (!wholeHours || hoursFrom >= hoursTo) {
+    return {
+      scope: `FROM ${database}.audit_summary_minute
+        WHERE ${where} AND bucket >= ${time('from')} AND bucket < ${time('to')}`,
+      params: { tenant, from: formatTime(firstMinute), to: formatTime(toMs) },
+    };
+  }
+  return {
+    scope: `FROM (
+      SELECT ${SUMMARY_COLUMNS} FROM ${database}.audit_summary_minute
+      WHERE ${where} AND ((bucket >= ${time('from')} AND bucket < ${time('hoursFrom')})
+                          OR (bucket >= ${time('hoursTo')} AND bucket < ${time('to')}))
+      UNION ALL
+      SELECT ${SUMMARY_COLUMNS} FROM ${database}.audit_summary_hour
+      WHERE ${where} AND bucket >= ${time('hoursFrom')} AND bucket < ${time('hoursTo')})`,
+    params: {
+      tenant,
+      from: formatTime(firstMinute),
+      to: formatTime(toMs),
+      hoursFrom: formatTime(hoursFrom),
+      hoursTo: formatTime(hoursTo),
+    },
+  };
+}
+
 /**
  * The source's report figures for a tenant and period (total, failed, high-risk, unique users
- * and IPs, error and risk rates, by action and result), from the per-minute summary views.
+ * and IPs, error and risk rates, by action and result), from the summary views (summaryScope).
  * Unique counts use ClickHouse's uniq (HyperLogLog-class estimate, exact for small sets).
  * Reads of audit data (audit.access) are not part of these figures.
  */
@@ -220,10 +266,9 @@ export async function auditStats(
   fromMs: number,
   toMs: number,
 ): Promise<AuditStats> {
-  const params = { tenant: tenantId, from: formatTime(fromMs), to: formatTime(toMs) };
-  const scope = `FROM ${store.database}.audit_summary_minute
-    WHERE tenant_id = {tenant:String} AND bucket >= toStartOfMinute({from:DateTime64(3, 'UTC')})
-      AND bucket < {to:DateTime64(3, 'UTC')} AND kind != 'access'`;
+  const spanMs = toMs - fromMs;
+  // Minute trends need minute rows; longer periods read whole hours from the hour view.
+  const { scope, params } = summaryScope(store.database, tenantId, fromMs, toMs, spanMs > 6 * HOUR_MS);
   const [totals] = await store.query<Record<string, string>>(
     `SELECT sum(events) AS total, sumIf(events, result IN ('failure', 'denied')) AS failed,
             sumIf(events, risk_level >= 3) AS high_risk, sum(sensitive_events) AS sensitive,
@@ -240,7 +285,6 @@ export async function auditStats(
     grouped('result'),
     grouped('operation_name'),
   ]);
-  const spanMs = toMs - fromMs;
   const bucketSql =
     spanMs <= 6 * 3600_000
       ? 'bucket'

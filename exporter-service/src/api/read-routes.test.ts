@@ -175,6 +175,41 @@ test('stats give the source report figures for the period', async () => {
   assert.ok(Math.abs((body.errorRate as number) - 63 / 254) < 1e-9);
 });
 
+test('stats of a long period read whole hours from the hour view and the partial ends by the minute', async () => {
+  // Events every 7 minutes over 30 hours; periods that start and end inside an hour.
+  const start = Math.floor((Date.now() - 40 * 3_600_000) / 3_600_000) * 3_600_000;
+  const times = Array.from({ length: (30 * 60) / 7 }, (_, i) => start + i * 7 * 60_000 + 1234);
+  const events = times.map((timeMs, i) =>
+    securityRecord({
+      tenant: 'hourly',
+      timeMs,
+      attributes: { 'user.id': `u-${i % 3}`, 'audit.result': i % 5 === 0 ? 'failure' : 'success' },
+    }),
+  );
+  assert.equal((await postLogs(exporter.otlpUrl, events)).status, 200);
+  const minute = (ms: number) => Math.floor(ms / 60_000) * 60_000;
+  for (const [from, to] of [
+    [start + 17 * 60_000 + 30_500, start + 23 * 3_600_000 + 41 * 60_000 + 10],
+    [start + 3_600_000, start + 9 * 3_600_000],
+    [start - 5_000, start + 30 * 3_600_000 + 59_000],
+  ] as const) {
+    // The figures count whole minutes: the minutes in which the period starts and ends count whole.
+    const inPeriod = times.flatMap((t, i) => (minute(t) >= minute(from) && minute(t) < to ? [i] : []));
+    const { status, body } = await api(`/stats?tenant=hourly&from=${from}&to=${to}`);
+    assert.equal(status, 200);
+    assert.deepEqual(
+      [body.total, body.failed, body.uniqueUsers],
+      [inPeriod.length, inPeriod.filter((i) => i % 5 === 0).length, 3],
+      `${new Date(from).toISOString()} – ${new Date(to).toISOString()}`,
+    );
+    const trend = body.trend as { events: number }[];
+    assert.equal(
+      trend.reduce((n, b) => n + b.events, 0),
+      inPeriod.length,
+    );
+  }
+});
+
 test('tenant isolation and authentication: a reader of acme cannot read globex; no token, no data', async () => {
   const own = await api(`/search?tenant=acme&from=${base - 1}&limit=1`, ACME_READER);
   assert.equal(own.status, 200);
