@@ -174,8 +174,23 @@ interface CanonicalColumn {
   name: string;
   /** `["name",` */
   prefix: string;
-  normalise: Normaliser;
-  emptyJson: string;
+  /** The JSON of the normalised value, or undefined when it is the type's default (left out). */
+  json: (value: unknown) => string | undefined;
+}
+
+/** Most columns are text: their JSON is the string's, without building a normalised value first. */
+function columnJson(normalise: Normaliser, empty: Canonical): CanonicalColumn['json'] {
+  if (normalise === text) {
+    return (value) => {
+      const t = text(value);
+      return t === '' ? undefined : JSON.stringify(t);
+    };
+  }
+  const emptyJson = JSON.stringify(empty);
+  return (value) => {
+    const json = JSON.stringify(normalise(value));
+    return json === emptyJson ? undefined : json;
+  };
 }
 
 /** How to encode the rows of each audit table, from the tables' column types. */
@@ -193,8 +208,7 @@ export class CanonicalSchema {
             return {
               name: c.name,
               prefix: `[${JSON.stringify(c.name)},`,
-              normalise,
-              emptyJson: JSON.stringify(empty),
+              json: columnJson(normalise, empty),
             };
           })
           .sort((a, b) => compareText(a.name, b.name)),
@@ -228,12 +242,12 @@ export class CanonicalSchema {
   encode(table: string, values: Readonly<Record<string, unknown>>): string {
     const columns = this.tables.get(table);
     if (!columns) throw new Error(`integrity: no canonical form for table ${table}`);
-    const parts: string[] = [];
+    let encoded = '';
     for (const column of columns) {
-      const json = JSON.stringify(column.normalise(values[column.name]));
-      if (json !== column.emptyJson) parts.push(`${column.prefix}${json}]`);
+      const json = column.json(values[column.name]);
+      if (json !== undefined) encoded += `${encoded === '' ? '' : ','}${column.prefix}${json}]`;
     }
-    return `[${parts.join(',')}]`;
+    return `[${encoded}]`;
   }
 
   /** SHA-256 (hex) of the canonical form. */
