@@ -5,6 +5,7 @@ import {
   type LogsRequest,
   type TracesRequest,
 } from './schema.js';
+import { decodeLogsRequestFast } from './logs-protobuf.js';
 
 /** A request body that cannot be decoded: the receiver answers 400 with this message. */
 export class DecodeError extends Error {
@@ -15,16 +16,6 @@ export type Encoding = 'protobuf' | 'json';
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
-/**
- * protobuf requires string fields to be valid UTF-8; protobufjs would silently replace bad
- * bytes, which would alter an audit record. This reader refuses them instead.
- */
-class StrictUtf8Reader extends protobuf.Reader {
-  override string(): string {
-    return strictUtf8.decode(this.bytes());
-  }
-}
-
 /** protobufjs bounds message nesting (protoc's default of 100); say so in words. */
 function explain(error: Error): string {
   return error.message === 'max depth exceeded'
@@ -32,9 +23,15 @@ function explain(error: Error): string {
     : error.message.replace(/^\./, '');
 }
 
-function decodeProtobuf<T>(type: protobuf.Type, body: Uint8Array): T {
+/**
+ * protobuf requires string fields to be valid UTF-8, and an audit record must not be altered by
+ * replacement characters: protobufjs 8 refuses invalid UTF-8 in proto3 string fields itself (its
+ * generated decoders call Reader.stringVerify, a fatal TextDecoder), which logs-protobuf.test.ts checks.
+ * Exported as the reference the fast logs decoder is tested against.
+ */
+export function decodeProtobuf<T>(type: protobuf.Type, body: Uint8Array): T {
   try {
-    return type.decode(new StrictUtf8Reader(body)) as unknown as T;
+    return type.decode(new protobuf.Reader(body)) as unknown as T;
   } catch (error) {
     throw new DecodeError(`invalid OTLP protobuf ${type.name}: ${explain(error as Error)}`);
   }
@@ -117,7 +114,7 @@ function decodeJson<T>(type: protobuf.Type, body: Uint8Array): T {
 export function decodeLogsRequest(body: Uint8Array, encoding: Encoding): LogsRequest {
   return encoding === 'json'
     ? decodeJson<LogsRequest>(ExportLogsServiceRequest, body)
-    : decodeProtobuf<LogsRequest>(ExportLogsServiceRequest, body);
+    : (decodeLogsRequestFast(body) ?? decodeProtobuf<LogsRequest>(ExportLogsServiceRequest, body));
 }
 
 export function decodeTracesRequest(body: Uint8Array, encoding: Encoding): TracesRequest {
