@@ -420,45 +420,42 @@ function logRecord(end: number, depth: number): Message {
   return m;
 }
 
-function scopeLogs(end: number, depth: number): Message {
-  if (depth > depthLimit) giveUp();
-  const m = new ScopeLogsCtor();
-  const records = m.logRecords as Message[];
-  let seen = 0;
-  while (pos < end) {
-    const tag = varint(end);
-    if (tag === 0x12) records.push(logRecord(delimited(end), depth + 1));
-    else if (tag === 0x0a) {
-      seen = once(seen, 1);
-      m.scope = scope(delimited(end), depth + 1);
-    } else if (tag === 0x1a) {
-      seen = once(seen, 4);
-      const url = string(end);
-      if (url.length > 0) m.schemaUrl = url;
-    } else skip(tag, end, 0b1110);
-  }
-  return m;
+type Decoder = (end: number, depth: number) => Message;
+
+/**
+ * ResourceLogs and ScopeLogs have one shape: field 1 a singular message (the resource, the scope),
+ * field 2 the repeated children (scope logs, log records), field 3 the schema URL.
+ */
+function logsGroup(
+  Ctor: MessageCtor,
+  headField: string,
+  head: Decoder,
+  childrenField: string,
+  child: Decoder,
+): Decoder {
+  return (end, depth) => {
+    if (depth > depthLimit) giveUp();
+    const m = new Ctor();
+    const children = m[childrenField] as Message[];
+    let seen = 0;
+    while (pos < end) {
+      const tag = varint(end);
+      if (tag === 0x12) children.push(child(delimited(end), depth + 1));
+      else if (tag === 0x0a) {
+        seen = once(seen, 1);
+        m[headField] = head(delimited(end), depth + 1);
+      } else if (tag === 0x1a) {
+        seen = once(seen, 4);
+        const url = string(end);
+        if (url.length > 0) m.schemaUrl = url;
+      } else skip(tag, end, 0b1110);
+    }
+    return m;
+  };
 }
 
-function resourceLogs(end: number, depth: number): Message {
-  if (depth > depthLimit) giveUp();
-  const m = new ResourceLogsCtor();
-  const scopes = m.scopeLogs as Message[];
-  let seen = 0;
-  while (pos < end) {
-    const tag = varint(end);
-    if (tag === 0x12) scopes.push(scopeLogs(delimited(end), depth + 1));
-    else if (tag === 0x0a) {
-      seen = once(seen, 1);
-      m.resource = resource(delimited(end), depth + 1);
-    } else if (tag === 0x1a) {
-      seen = once(seen, 4);
-      const url = string(end);
-      if (url.length > 0) m.schemaUrl = url;
-    } else skip(tag, end, 0b1110);
-  }
-  return m;
-}
+const scopeLogs = logsGroup(ScopeLogsCtor, 'scope', scope, 'logRecords', logRecord);
+const resourceLogs = logsGroup(ResourceLogsCtor, 'resource', resource, 'scopeLogs', scopeLogs);
 
 /**
  * Decodes an ExportLogsServiceRequest exactly as protobufjs would, or returns undefined when the
