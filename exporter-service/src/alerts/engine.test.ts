@@ -7,6 +7,7 @@ import { BUILTIN_RULES } from './builtin.js';
 import { ALERT_SERVICE, type EngineRow } from './compile.js';
 import { AlertEngine, type Transition } from './engine.js';
 import { parseRule, type AlertRuleInput } from './rule-model.js';
+import { failedLoginEngineRow } from '../testing/rows.js';
 
 const T0 = Date.UTC(2026, 0, 5, 12, 0, 0); // a Monday, 12:00 UTC
 const SECOND = 1000;
@@ -37,25 +38,7 @@ function harness(rules: AlertRuleInput[], options: { minFiringMs?: number; maxGr
   };
 }
 
-function security(timeMs: number, attributes: Record<string, unknown> = {}, tenantId = 'acme'): EngineRow {
-  return {
-    table: 'audit_security_log',
-    tenantId,
-    eventId: randomUUID(),
-    timeMs,
-    values: {
-      service: 'shop',
-      event_type: 'LOGIN_FAILED',
-      ip_address: '::ffff:198.51.100.4',
-      user_id: 'u-1',
-      user_roles: [],
-      risk_level: 2,
-      detection_method: '',
-      attributes: {},
-      ...attributes,
-    },
-  };
-}
+const security = failedLoginEngineRow;
 
 const bruteForce: AlertRuleInput = {
   id: 'bf',

@@ -4,7 +4,6 @@
 // its resolution. Real engine, writer, ingest pipeline and embedded store; the failure is
 // injected around the store's insert.
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { IngestPipeline } from '../ingest/pipeline.js';
 import { createLogger } from '../logger.js';
@@ -12,6 +11,7 @@ import { ExporterMetrics } from '../metrics.js';
 import { migrate } from '../schema/migrate.js';
 import { EmbeddedStore } from '../store/embedded.js';
 import { StoreUnavailableError } from '../store/store.js';
+import { failedLoginEngineRow } from '../testing/rows.js';
 import { tempDir } from '../testing/temp.js';
 import type { EngineRow } from './compile.js';
 import { AlertEngine } from './engine.js';
@@ -65,24 +65,8 @@ const bruteForce = parseRule({
   threshold: 3,
 });
 
-function failure(tenantId: string, timeMs: number, ip: string): EngineRow {
-  return {
-    table: 'audit_security_log',
-    tenantId,
-    eventId: randomUUID(),
-    timeMs,
-    values: {
-      service: 'shop',
-      event_type: 'LOGIN_FAILED',
-      ip_address: ip,
-      user_id: 'u-1',
-      user_roles: [],
-      risk_level: 2,
-      detection_method: '',
-      attributes: {},
-    },
-  };
-}
+const failure = (tenantId: string, timeMs: number, ip: string): EngineRow =>
+  failedLoginEngineRow(timeMs, { ip_address: ip }, tenantId);
 
 async function history(incident: string): Promise<string[]> {
   const rows = await store.query<{ transition: string }>(

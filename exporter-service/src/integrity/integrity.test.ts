@@ -11,7 +11,7 @@ import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../config.js';
 import type { RunningExporter } from '../exporter.js';
-import { buildRow } from '../mapping/row.js';
+import { securityAuditRow } from '../testing/rows.js';
 import { AUDIT_TABLES } from '../mapping/kinds.js';
 import { formatTime } from '../mapping/fields.js';
 import { complianceModule } from '../reports/module.js';
@@ -315,23 +315,7 @@ test('a crash between commit and checkpoint: the journal seals the committed row
   const writerId = readFileSync(join(dir.path, 'integrity', 'writer-id'), 'utf8').trim();
   const store = new EmbeddedStore(join(dir.path, 'clickhouse'), 'audit');
   const schema = await CanonicalSchema.load(store, AUDIT_TABLES);
-  const rows = Array.from({ length: 4 }, (_, i) =>
-    buildRow(
-      {
-        kind: 'security',
-        tenantId: 'crash',
-        eventId: randomUUID(),
-        eventTimeMs: base + i * 1000,
-        traceId: '',
-        spanId: '',
-        parentSpanId: '',
-        description: 'login failed',
-        resource: new Map([['service.name', 'svc']]),
-      },
-      new Map([['audit.security.event_type', 'LOGIN_FAILED']]),
-      { maxAttributeBytes: 65536, maxFutureSkewMs: 60_000 },
-    ),
-  );
+  const rows = Array.from({ length: 4 }, (_, i) => securityAuditRow('crash', base + i * 1000));
   const journal = join(dir.path, 'integrity', 'journal', writerId);
   mkdirSync(journal, { recursive: true });
   writeFileSync(

@@ -2,15 +2,15 @@
 // insert is under way (journaled, not yet reported committed) is not an unanswered intent to
 // recover, or its rows would be sealed twice (once by the retry, once by the commit).
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, test } from 'node:test';
 import { createLogger } from '../logger.js';
 import { AUDIT_TABLES } from '../mapping/kinds.js';
-import { buildRow, type AuditRow } from '../mapping/row.js';
+import type { AuditRow } from '../mapping/row.js';
 import { migrate } from '../schema/migrate.js';
 import { EmbeddedStore } from '../store/embedded.js';
+import { securityAuditRow } from '../testing/rows.js';
 import { tempDir } from '../testing/temp.js';
 import { CanonicalSchema } from './canonical.js';
 import { loadSigningKey } from './keys.js';
@@ -27,23 +27,7 @@ after(async () => {
 
 function securityRows(tenantId: string, count: number): AuditRow[] {
   const base = Date.now() - 3_600_000;
-  return Array.from({ length: count }, (_, i) =>
-    buildRow(
-      {
-        kind: 'security',
-        tenantId,
-        eventId: randomUUID(),
-        eventTimeMs: base + i * 1000,
-        traceId: '',
-        spanId: '',
-        parentSpanId: '',
-        description: 'login failed',
-        resource: new Map([['service.name', 'svc']]),
-      },
-      new Map([['audit.security.event_type', 'LOGIN_FAILED']]),
-      { maxAttributeBytes: 65_536, maxFutureSkewMs: 60_000 },
-    ),
-  );
+  return Array.from({ length: count }, (_, i) => securityAuditRow(tenantId, base + i * 1000));
 }
 
 /** Times each event id of the tenant appears in a stored checkpoint, and the checkpoints' sequences. */

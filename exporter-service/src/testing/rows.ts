@@ -1,0 +1,48 @@
+// Rows for tests that drive the ingest hooks or the alert engine directly, without OTLP.
+import { randomUUID } from 'node:crypto';
+import type { EngineRow } from '../alerts/compile.js';
+import { buildRow, type AuditRow } from '../mapping/row.js';
+
+/** A failed login mapped as the exporter maps it: an audit_security_log row. */
+export function securityAuditRow(tenantId: string, eventTimeMs: number): AuditRow {
+  return buildRow(
+    {
+      kind: 'security',
+      tenantId,
+      eventId: randomUUID(),
+      eventTimeMs,
+      traceId: '',
+      spanId: '',
+      parentSpanId: '',
+      description: 'login failed',
+      resource: new Map([['service.name', 'svc']]),
+    },
+    new Map([['audit.security.event_type', 'LOGIN_FAILED']]),
+    { maxAttributeBytes: 65_536, maxFutureSkewMs: 60_000 },
+  );
+}
+
+/** A failed login as the alert engine sees a committed security row; `values` override columns. */
+export function failedLoginEngineRow(
+  timeMs: number,
+  values: Record<string, unknown> = {},
+  tenantId = 'acme',
+): EngineRow {
+  return {
+    table: 'audit_security_log',
+    tenantId,
+    eventId: randomUUID(),
+    timeMs,
+    values: {
+      service: 'shop',
+      event_type: 'LOGIN_FAILED',
+      ip_address: '::ffff:198.51.100.4',
+      user_id: 'u-1',
+      user_roles: [],
+      risk_level: 2,
+      detection_method: '',
+      attributes: {},
+      ...values,
+    },
+  };
+}
