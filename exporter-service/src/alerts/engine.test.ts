@@ -7,7 +7,7 @@ import { BUILTIN_RULES } from './builtin.js';
 import { ALERT_SERVICE, type EngineRow } from './compile.js';
 import { AlertEngine, type Transition } from './engine.js';
 import { parseRule, type AlertRuleInput } from './rule-model.js';
-import { failedLoginEngineRow } from '../testing/rows.js';
+import { failedLoginEngineRow, failedLoginsRule } from '../testing/rows.js';
 
 const T0 = Date.UTC(2026, 0, 5, 12, 0, 0); // a Monday, 12:00 UTC
 const SECOND = 1000;
@@ -40,16 +40,7 @@ function harness(rules: AlertRuleInput[], options: { minFiringMs?: number; maxGr
 
 const security = failedLoginEngineRow;
 
-const bruteForce: AlertRuleInput = {
-  id: 'bf',
-  name: 'brute force',
-  kind: 'threshold',
-  source: 'security',
-  filter: [{ field: 'event_type', op: '=', value: 'LOGIN_FAILED' }],
-  groupBy: ['ip_address'],
-  window: '5m',
-  threshold: 10,
-};
+const bruteForce = failedLoginsRule('bf', 10);
 
 test('threshold: fires on the 11th failure within 5 minutes, once, and resolves when the window passes', () => {
   const h = harness([bruteForce]);

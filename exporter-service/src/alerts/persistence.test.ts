@@ -11,7 +11,7 @@ import { ExporterMetrics } from '../metrics.js';
 import { migrate } from '../schema/migrate.js';
 import { EmbeddedStore } from '../store/embedded.js';
 import { StoreUnavailableError } from '../store/store.js';
-import { failedLoginEngineRow } from '../testing/rows.js';
+import { failedLoginEngineRow, failedLoginsRule } from '../testing/rows.js';
 import { tempDir } from '../testing/temp.js';
 import type { EngineRow } from './compile.js';
 import { AlertEngine } from './engine.js';
@@ -54,16 +54,7 @@ after(async () => {
   dir.remove();
 });
 
-const bruteForce = parseRule({
-  id: 'test.brute-force',
-  name: 'brute force',
-  kind: 'threshold',
-  source: 'security',
-  filter: [{ field: 'event_type', op: '=', value: 'LOGIN_FAILED' }],
-  groupBy: ['ip_address'],
-  window: '5m',
-  threshold: 3,
-});
+const bruteForce = parseRule(failedLoginsRule('test.brute-force', 3));
 
 const failure = (tenantId: string, timeMs: number, ip: string): EngineRow =>
   failedLoginEngineRow(timeMs, { ip_address: ip }, tenantId);

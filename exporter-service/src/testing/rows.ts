@@ -1,6 +1,7 @@
 // Rows for tests that drive the ingest hooks or the alert engine directly, without OTLP.
 import { randomUUID } from 'node:crypto';
 import type { EngineRow } from '../alerts/compile.js';
+import type { AlertRuleInput } from '../alerts/rule-model.js';
 import { buildRow, type AuditRow } from '../mapping/row.js';
 
 /** A failed login mapped as the exporter maps it: an audit_security_log row. */
@@ -44,5 +45,22 @@ export function failedLoginEngineRow(
       attributes: {},
       ...values,
     },
+  };
+}
+
+/** A threshold rule: more than `threshold` failed logins from one IP within 5 minutes. */
+export function failedLoginsRule(
+  id: string,
+  threshold: number,
+): Extract<AlertRuleInput, { kind: 'threshold' }> {
+  return {
+    id,
+    name: 'brute force',
+    kind: 'threshold',
+    source: 'security',
+    filter: [{ field: 'event_type', op: '=', value: 'LOGIN_FAILED' }],
+    groupBy: ['ip_address'],
+    window: '5m',
+    threshold,
   };
 }
