@@ -17,7 +17,7 @@ import { formatTime } from '../mapping/fields.js';
 import { complianceModule } from '../reports/module.js';
 import { selfAuditModule } from '../self-audit/self-audit.js';
 import { EmbeddedStore } from '../store/embedded.js';
-import { postLogs, securityRecord } from '../testing/otlp-payloads.js';
+import { postLogs, requestRecord, securityRecord } from '../testing/otlp-payloads.js';
 import { tempDir } from '../testing/temp.js';
 import { CanonicalSchema } from './canonical.js';
 import { batchDigest, chainDigest, checkpointFromStore, signedMessage } from './checkpoint.js';
@@ -59,19 +59,17 @@ async function seed(tenant: string, offsetMs = 0): Promise<void> {
     );
     assert.equal((await postLogs(exporter.otlpUrl, records)).status, 200);
   }
-  const requests = Array.from({ length: 5 }, (_, i) => ({
-    eventName: 'audit.request',
-    timeMs: base + offsetMs + i * 500,
-    attributes: {
-      'log.record.uid': randomUUID(),
-      'audit.tenant_id': tenant,
-      'http.request.method': 'GET',
-      'url.path': `/items/${i}`,
-      'http.response.status_code': 200,
-      'client.address': '2001:db8::7',
-      'audit.duration_ms': 12.5 + i,
-    },
-  }));
+  const requests = Array.from({ length: 5 }, (_, i) =>
+    requestRecord({
+      tenant,
+      timeMs: base + offsetMs + i * 500,
+      attributes: {
+        'url.path': `/items/${i}`,
+        'client.address': '2001:db8::7',
+        'audit.duration_ms': 12.5 + i,
+      },
+    }),
+  );
   assert.equal((await postLogs(exporter.otlpUrl, requests)).status, 200);
 }
 

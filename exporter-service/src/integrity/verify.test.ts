@@ -11,7 +11,7 @@ import { AUDIT_TABLES } from '../mapping/kinds.js';
 import { complianceModule } from '../reports/module.js';
 import { StoreRejectedError, StoreUnavailableError } from '../store/store.js';
 import { startTestExporter } from '../testing/exporter.js';
-import { postLogs, securityRecord } from '../testing/otlp-payloads.js';
+import { postLogs, requestRecord, securityRecord } from '../testing/otlp-payloads.js';
 import { tempDir } from '../testing/temp.js';
 import { CanonicalSchema } from './canonical.js';
 import { defaultKeyPath, loadSigningKey } from './keys.js';
@@ -36,17 +36,9 @@ async function seed(tenant: string): Promise<void> {
     );
     assert.equal((await postLogs(exporter.otlpUrl, records)).status, 200);
   }
-  const requests = Array.from({ length: 7 }, (_, i) => ({
-    eventName: 'audit.request',
-    timeMs: base + i * 700_000,
-    attributes: {
-      'log.record.uid': randomUUID(),
-      'audit.tenant_id': tenant,
-      'http.request.method': 'GET',
-      'url.path': `/items/${i}`,
-      'http.response.status_code': 200,
-    },
-  }));
+  const requests = Array.from({ length: 7 }, (_, i) =>
+    requestRecord({ tenant, timeMs: base + i * 700_000, attributes: { 'url.path': `/items/${i}` } }),
+  );
   assert.equal((await postLogs(exporter.otlpUrl, requests)).status, 200);
 }
 

@@ -37,25 +37,51 @@ export interface TestRecord {
   spanId?: string;
 }
 
-/** A security record with a fresh event id, valid by default. */
-export function securityRecord(overrides: Partial<TestRecord> & { tenant?: string } = {}): TestRecord {
-  const { tenant = 'acme', ...rest } = overrides;
+type RecordOverrides = Partial<TestRecord> & { tenant?: string };
+
+/** A record of a tenant with a fresh event id: the defaults, then the overrides (attributes merged). */
+function auditRecord(defaults: TestRecord, { tenant = 'acme', ...overrides }: RecordOverrides): TestRecord {
   return {
-    eventName: 'audit.security',
-    body: 'login failed',
-    timeMs: Date.now(),
-    traceId: randomBytes(16).toString('hex'),
-    spanId: randomBytes(8).toString('hex'),
-    ...rest,
+    ...defaults,
+    ...overrides,
     attributes: {
       'log.record.uid': randomUUID(),
       'audit.tenant_id': tenant,
-      'audit.security.event_type': 'LOGIN_FAILED',
-      'client.address': '198.51.100.4',
-      'user.id': 'u-1',
-      ...rest.attributes,
+      ...defaults.attributes,
+      ...overrides.attributes,
     },
   };
+}
+
+/** A security record with a fresh event id, valid by default. */
+export function securityRecord(overrides: RecordOverrides = {}): TestRecord {
+  return auditRecord(
+    {
+      eventName: 'audit.security',
+      body: 'login failed',
+      timeMs: Date.now(),
+      traceId: randomBytes(16).toString('hex'),
+      spanId: randomBytes(8).toString('hex'),
+      attributes: {
+        'audit.security.event_type': 'LOGIN_FAILED',
+        'client.address': '198.51.100.4',
+        'user.id': 'u-1',
+      },
+    },
+    overrides,
+  );
+}
+
+/** A successful GET request record with a fresh event id (no trace context), valid by default. */
+export function requestRecord(overrides: RecordOverrides = {}): TestRecord {
+  return auditRecord(
+    {
+      eventName: 'audit.request',
+      timeMs: Date.now(),
+      attributes: { 'http.request.method': 'GET', 'url.path': '/items', 'http.response.status_code': 200 },
+    },
+    overrides,
+  );
 }
 
 /** An ExportLogsServiceRequest in OTLP/JSON form. */
