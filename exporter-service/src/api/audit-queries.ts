@@ -267,8 +267,9 @@ export async function auditStats(
   toMs: number,
 ): Promise<AuditStats> {
   const spanMs = toMs - fromMs;
-  // Minute trends need minute rows; longer periods read whole hours from the hour view.
-  const { scope, params } = summaryScope(store.database, tenantId, fromMs, toMs, spanMs > 6 * HOUR_MS);
+  // Up to 6 h the trend is by the minute and needs minute rows; longer periods read whole hours.
+  const byMinute = spanMs <= 6 * HOUR_MS;
+  const { scope, params } = summaryScope(store.database, tenantId, fromMs, toMs, !byMinute);
   const [totals] = await store.query<Record<string, string>>(
     `SELECT sum(events) AS total, sumIf(events, result IN ('failure', 'denied')) AS failed,
             sumIf(events, risk_level >= 3) AS high_risk, sum(sensitive_events) AS sensitive,
@@ -285,12 +286,11 @@ export async function auditStats(
     grouped('result'),
     grouped('operation_name'),
   ]);
-  const bucketSql =
-    spanMs <= 6 * 3600_000
-      ? 'bucket'
-      : spanMs <= 7 * 86400_000
-        ? 'toStartOfHour(bucket)'
-        : 'toStartOfDay(bucket)';
+  const bucketSql = byMinute
+    ? 'bucket'
+    : spanMs <= 7 * 86400_000
+      ? 'toStartOfHour(bucket)'
+      : 'toStartOfDay(bucket)';
   const trend = await store.query<{ time: string; n: string; failed: string; high_risk: string }>(
     `SELECT ${bucketSql} AS time, sum(events) AS n, sumIf(events, result IN ('failure', 'denied')) AS failed,
             sumIf(events, risk_level >= 3) AS high_risk ${scope} GROUP BY time ORDER BY time`,
