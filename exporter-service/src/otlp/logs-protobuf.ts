@@ -13,6 +13,7 @@ import { ExportLogsServiceRequest, type LogsRequest } from './schema.js';
 
 type Message = Record<string, unknown>;
 type MessageCtor = new () => Message;
+type Decoder = (end: number, depth: number) => Message;
 
 function ctor(name: string): MessageCtor {
   return ExportLogsServiceRequest.root.lookupType(`opentelemetry.proto.${name}`)
@@ -238,29 +239,23 @@ function anyValue(end: number, depth: number): Message {
   return m;
 }
 
-function arrayValue(end: number, depth: number): Message {
-  if (depth > depthLimit) giveUp();
-  const m = new ArrayValueCtor();
-  const values = m.values as Message[];
-  while (pos < end) {
-    const tag = varint(end);
-    if (tag === 0x0a) values.push(anyValue(delimited(end), depth + 1));
-    else skip(tag, end, 0b10);
-  }
-  return m;
+/** ArrayValue and KeyValueList: nothing but their repeated field 1, `values`. */
+function valuesOf(Ctor: MessageCtor, value: Decoder): Decoder {
+  return (end, depth) => {
+    if (depth > depthLimit) giveUp();
+    const m = new Ctor();
+    const values = m.values as Message[];
+    while (pos < end) {
+      const tag = varint(end);
+      if (tag === 0x0a) values.push(value(delimited(end), depth + 1));
+      else skip(tag, end, 0b10);
+    }
+    return m;
+  };
 }
 
-function keyValueList(end: number, depth: number): Message {
-  if (depth > depthLimit) giveUp();
-  const m = new KeyValueListCtor();
-  const values = m.values as Message[];
-  while (pos < end) {
-    const tag = varint(end);
-    if (tag === 0x0a) values.push(keyValue(delimited(end), depth + 1));
-    else skip(tag, end, 0b10);
-  }
-  return m;
-}
+const arrayValue = valuesOf(ArrayValueCtor, anyValue);
+const keyValueList = valuesOf(KeyValueListCtor, keyValue);
 
 function keyValue(end: number, depth: number): Message {
   if (depth > depthLimit) giveUp();
@@ -419,8 +414,6 @@ function logRecord(end: number, depth: number): Message {
   }
   return m;
 }
-
-type Decoder = (end: number, depth: number) => Message;
 
 /**
  * ResourceLogs and ScopeLogs have one shape: field 1 a singular message (the resource, the scope),
