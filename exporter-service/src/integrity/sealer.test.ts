@@ -4,16 +4,16 @@
 // verifies intact. Real embedded store and ingest pipeline; the failure is injected around the
 // store's insert.
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { IngestPipeline } from '../ingest/pipeline.js';
 import { createLogger } from '../logger.js';
 import { AUDIT_TABLES } from '../mapping/kinds.js';
-import { buildRow, type AuditRow } from '../mapping/row.js';
+import type { AuditRow } from '../mapping/row.js';
 import { ExporterMetrics } from '../metrics.js';
 import { migrate } from '../schema/migrate.js';
 import { EmbeddedStore } from '../store/embedded.js';
 import { StoreUnavailableError, type QueryParams } from '../store/store.js';
+import { securityAuditRow } from '../testing/rows.js';
 import { tempDir } from '../testing/temp.js';
 import { CanonicalSchema } from './canonical.js';
 import { defaultKeyPath, loadSigningKey, type SigningKey } from './keys.js';
@@ -86,24 +86,7 @@ function newPipeline(sealer: IntegritySealer): IngestPipeline {
 
 function securityRows(tenant: string, n: number, offsetMs: number): AuditRow[] {
   return Array.from({ length: n }, (_, i) =>
-    buildRow(
-      {
-        kind: 'security',
-        tenantId: tenant,
-        eventId: randomUUID(),
-        eventTimeMs: base + offsetMs + i * 1000,
-        traceId: '',
-        spanId: '',
-        parentSpanId: '',
-        description: 'login failed',
-        resource: new Map([['service.name', 'svc']]),
-      },
-      new Map([
-        ['audit.security.event_type', 'LOGIN_FAILED'],
-        ['user.id', `u-${i}`],
-      ]),
-      { maxAttributeBytes: 65536, maxFutureSkewMs: 60_000 },
-    ),
+    securityAuditRow(tenant, base + offsetMs + i * 1000, { 'user.id': `u-${i}` }),
   );
 }
 

@@ -4,8 +4,12 @@ import type { EngineRow } from '../alerts/compile.js';
 import type { AlertRuleInput } from '../alerts/rule-model.js';
 import { buildRow, type AuditRow } from '../mapping/row.js';
 
-/** A failed login mapped as the exporter maps it: an audit_security_log row. */
-export function securityAuditRow(tenantId: string, eventTimeMs: number): AuditRow {
+/** A failed login mapped as the exporter maps it: an audit_security_log row; `attributes` add to it. */
+export function securityAuditRow(
+  tenantId: string,
+  eventTimeMs: number,
+  attributes: Record<string, string> = {},
+): AuditRow {
   return buildRow(
     {
       kind: 'security',
@@ -18,7 +22,7 @@ export function securityAuditRow(tenantId: string, eventTimeMs: number): AuditRo
       description: 'login failed',
       resource: new Map([['service.name', 'svc']]),
     },
-    new Map([['audit.security.event_type', 'LOGIN_FAILED']]),
+    new Map(Object.entries({ 'audit.security.event_type': 'LOGIN_FAILED', ...attributes })),
     { maxAttributeBytes: 65_536, maxFutureSkewMs: 60_000 },
   );
 }
