@@ -1,10 +1,12 @@
 // The sealer's background retry runs on a timer, concurrently with the ingest path: a batch whose
 // insert is under way (journaled, not yet reported committed) is not an unanswered intent to
-// recover, or its rows would be sealed twice (once by the retry, once by the commit).
+// recover. Recovered before its insert, its intent would be dropped from the journal (no crash
+// protection); after, its rows would be sealed by the retry and again by the commit (which the
+// sealer's set of recovered rows also prevents).
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { after, test } from 'node:test';
+import { after, before, test } from 'node:test';
 import { createLogger } from '../logger.js';
 import { AUDIT_TABLES } from '../mapping/kinds.js';
 import type { AuditRow } from '../mapping/row.js';
@@ -44,21 +46,37 @@ async function sealing(tenant: string): Promise<{ timesSealed: number[]; sequenc
   return { timesSealed: ids.map((r) => Number(r.n)), sequences: checkpoints.map((r) => Number(r.sequence)) };
 }
 
-test('a batch being inserted while the background retry runs is sealed once, by its commit', async () => {
-  await migrate(store);
+/** A sealer of its own writer id and journal, its retry timer firing every 10 ms. */
+async function startSealer(writerId: string): Promise<IntegritySealer> {
   const sealer = new IntegritySealer({
     store,
     schema: await CanonicalSchema.load(store, AUDIT_TABLES),
     key: loadSigningKey(join(dir.path, 'signing.pem'), { create: true }),
-    writerId: 'writer-1',
+    writerId,
     logger: createLogger('silent'),
-    journalDir: join(dir.path, 'journal'),
+    journalDir: join(dir.path, 'journal', writerId),
   });
   await sealer.start(10);
+  return sealer;
+}
+
+/** Inserts the rows as the table writer would, the sealer's hooks left to the caller. */
+const insert = (rows: readonly AuditRow[]): Promise<void> =>
+  store.insertJsonLines(TABLE, rows.map((r) => JSON.stringify(r.values)).join('\n'));
+
+before(async () => {
+  await migrate(store);
+});
+
+test('a batch being inserted while the background retry runs keeps its intent and is sealed once, by its commit', async () => {
+  const sealer = await startSealer('writer-1');
   try {
     const rows = securityRows('inflight', 4);
     await sealer.beforeInsert(TABLE, rows);
-    await store.insertJsonLines(TABLE, rows.map((r) => JSON.stringify(r.values)).join('\n'));
+    // Before the insert: the retry keeps the batch's journaled intent (its crash protection).
+    await sleep(100);
+    assert.equal(sealer.unsealedEventIds().size, rows.length);
+    await insert(rows);
     // The insert has committed; the retry timer fires several times before the commit is reported.
     await sleep(100);
     await sealer.afterCommit(TABLE, rows);
@@ -69,20 +87,12 @@ test('a batch being inserted while the background retry runs is sealed once, by 
 });
 
 test('a batch whose insert failed is recovered by the retry once the insert is over', async () => {
-  const sealer = new IntegritySealer({
-    store,
-    schema: await CanonicalSchema.load(store, AUDIT_TABLES),
-    key: loadSigningKey(join(dir.path, 'signing.pem'), { create: false }),
-    writerId: 'writer-2',
-    logger: createLogger('silent'),
-    journalDir: join(dir.path, 'journal-2'),
-  });
-  await sealer.start(10);
+  const sealer = await startSealer('writer-2');
   try {
     const rows = securityRows('failed', 3);
     await sealer.beforeInsert(TABLE, rows);
     // The insert reported an error, but the rows did reach the table.
-    await store.insertJsonLines(TABLE, rows.map((r) => JSON.stringify(r.values)).join('\n'));
+    await insert(rows);
     sealer.afterInsert(TABLE, rows);
     await sleep(100);
     assert.deepEqual(await sealing('failed'), { timesSealed: [1, 1, 1], sequences: [1] });
