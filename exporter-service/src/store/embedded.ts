@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Session } from 'chdb';
 import {
   isDataErrorCode,
-  parseJsonLines,
+  parseJsonColumns,
   resultTooLarge,
   StoreRejectedError,
   StoreUnavailableError,
@@ -53,13 +53,13 @@ export class EmbeddedStore implements AuditStore {
   async query<T>(sql: string, params: QueryParams = {}): Promise<T[]> {
     let result;
     try {
-      result = await this.open().queryBindAsync(sql, params, { format: 'JSONEachRow' });
+      result = await this.open().queryBindAsync(sql, params, { format: 'JSONColumns' });
     } catch (error) {
       throw this.translate(error);
     }
     // The answer is in this process now: failing to read it is no store outage.
     try {
-      return parseJsonLines<T>(result.text());
+      return parseJsonColumns<T>(result.text());
     } catch (error) {
       throw resultTooLarge(error, 'embedded store') ?? error;
     }
