@@ -172,6 +172,12 @@ export async function benchSeedDesign(
       );
 
     await host.call('settle', {});
+    const caughtUp = await server.settle(config.quick ? 120_000 : 600_000);
+    results.set('seed_design.mariadb_settle_s', caughtUp.ms / 1000);
+    results.line(
+      `  before the queries both sides caught up with the load: ClickHouse's merges, and MariaDB's ${fmt.n(caughtUp.pagesBefore)} ` +
+        `dirty pages and undo records (${fmt.n(caughtUp.pagesAfter)} left after ${fmt.n(caughtUp.ms / 1000, 1)} s)`,
+    );
     // The source's queries.
     const endMs = config.dataset.endMs;
     const [top] = (
