@@ -58,6 +58,7 @@ before(async () => {
     {
       dataDir: dir.path,
       otlpPort: 0,
+      otlpGrpcPort: 0,
       apiPort: 0,
       host: '127.0.0.1',
       logLevel: 'silent',

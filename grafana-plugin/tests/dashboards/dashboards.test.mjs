@@ -40,7 +40,7 @@ const context = {
 
 before(async () => {
   exporter = await startExporter(
-    { dataDir: dir.path, otlpPort: 0, apiPort: 0, host: '127.0.0.1', logLevel: 'silent' },
+    { dataDir: dir.path, otlpPort: 0, otlpGrpcPort: 0, apiPort: 0, host: '127.0.0.1', logLevel: 'silent' },
     {},
   );
   const sent = await seed(exporter.otlpUrl, now);
