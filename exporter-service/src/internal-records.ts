@@ -20,7 +20,7 @@ const LIMITS = { maxAttributeBytes: 1024 * 1024, maxFutureSkewMs: 60_000 };
  * Audit records the exporter writes about itself and its users (access to audit data, its own
  * start and stop, store outages, configuration changes). They take the same path as received
  * records — validation, deduplication, commit, and whatever listens to commits — and the
- * caller's promise settles only once they are stored.
+ * caller's promise resolves only once they are stored (and rejects when they are not).
  */
 export class InternalRecorder {
   constructor(private readonly pipeline: IngestPipeline) {}
@@ -41,6 +41,9 @@ export class InternalRecorder {
       new Map(Object.entries(record.attributes)),
       LIMITS,
     );
-    await this.pipeline.ingest([row], { urgent: true });
+    const result = await this.pipeline.ingest([row], { urgent: true });
+    // A refused record is not written: the caller must not go on as if it were (DESIGN §5).
+    const [refused] = result.rejected;
+    if (refused) throw new Error(`the ${record.kind} record was not stored: ${refused.message}`);
   }
 }

@@ -134,7 +134,7 @@ export class IngestPipeline {
       if (outcome.status === 'stored') result.stored++;
       else if (outcome.status === 'duplicate') result.duplicates++;
       else if (outcome.status === 'rejected')
-        result.rejected.push({ reason: 'store_rejected', message: outcome.message });
+        result.rejected.push({ reason: outcome.reason, message: outcome.message });
       else unavailable = outcome.message;
     }
     if (unavailable !== undefined) throw new StoreUnavailableError(unavailable);

@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { AuditRow } from '../mapping/row.js';
-import { formatTime } from '../mapping/fields.js';
+import { auditSource } from '../store/audit-source.js';
 import { StoreRejectedError, StoreUnavailableError, type AuditStore } from '../store/store.js';
 
 /** What became of one row handed to the writer. */
 export type RowOutcome =
   | { status: 'stored' }
   | { status: 'duplicate' }
-  | { status: 'rejected'; message: string }
+  | { status: 'rejected'; reason: 'store_rejected' | 'event_id_reused'; message: string }
   | { status: 'unavailable'; message: string };
 
 export interface TableWriterOptions {
@@ -35,7 +35,12 @@ interface Pending {
  * Batches the rows of one table and commits them idempotently. Flushes run one at a time, so
  * the existence check of a batch always sees every batch committed before it: a retried record
  * is stored once no matter how the batches are cut. Inserts also carry a deduplication token
- * derived from their event ids, so the store itself drops an identical repeated insert.
+ * derived from their event ids and times, so the store itself drops an identical repeated insert.
+ *
+ * A record's identity is its event id (DESIGN §5). A record whose id the table (archive included)
+ * already holds with the same event time is a retry: acknowledged as a duplicate. With another
+ * event time it is a different record under a reused id: refused (`event_id_reused`, named in
+ * partial_success), so it is never acknowledged-then-lost and never sealed beside the stored one.
  */
 export class TableWriter {
   private queue: Pending[] = [];
@@ -107,24 +112,26 @@ export class TableWriter {
     const unique = new Map<string, Pending>();
     const repeats: Pending[] = [];
     for (const item of batch) {
-      if (unique.has(item.row.eventId)) repeats.push(item);
-      else unique.set(item.row.eventId, item);
+      if (unique.has(identity(item.row))) repeats.push(item);
+      else unique.set(identity(item.row), item);
     }
-    const outcomeById = new Map<string, RowOutcome>();
+    const outcomes = new Map<Pending, RowOutcome>();
+    let stored = new Map<string, number>();
     let attempted: AuditRow[] = [];
     try {
-      const existing = await this.storedEventIds([...unique.values()]);
+      stored = await this.storedEventTimes([...unique.values()]);
       const fresh: Pending[] = [];
       for (const item of unique.values()) {
-        if (existing.has(item.row.eventId)) outcomeById.set(item.row.eventId, { status: 'duplicate' });
-        else fresh.push(item);
+        const storedMs = stored.get(identity(item.row));
+        if (storedMs === undefined) fresh.push(item);
+        else outcomes.set(item, sameRecord(item.row, storedMs));
       }
       const committed: AuditRow[] = [];
       if (fresh.length > 0) {
         attempted = fresh.map((i) => i.row);
         await this.options.beforeInsert?.(this.table, attempted);
       }
-      await this.insertIsolating(fresh, outcomeById, committed);
+      await this.insertIsolating(fresh, outcomes, committed);
       if (committed.length > 0) {
         this.options.onCommit?.(this.table, committed);
         await this.options.afterCommit?.(this.table, committed);
@@ -138,38 +145,32 @@ export class TableWriter {
     } finally {
       if (attempted.length > 0) this.options.afterInsert?.(this.table, attempted);
     }
-    for (const item of unique.values())
-      item.settle(outcomeById.get(item.row.eventId) ?? { status: 'stored' });
+    for (const item of unique.values()) item.settle(outcomes.get(item) ?? { status: 'stored' });
     for (const item of repeats) {
-      const first = outcomeById.get(item.row.eventId) ?? { status: 'stored' };
-      item.settle(first.status === 'stored' ? { status: 'duplicate' } : first);
+      // A repeat within the batch is judged against the stored record, or the one this batch stored.
+      const first = unique.get(identity(item.row));
+      const storedMs = stored.get(identity(item.row));
+      const outcome = (first && outcomes.get(first)) ?? { status: 'stored' };
+      if (storedMs !== undefined) item.settle(sameRecord(item.row, storedMs));
+      else if (first && outcome.status === 'stored') item.settle(sameRecord(item.row, first.row.eventTimeMs));
+      else item.settle(outcome);
     }
   }
 
-  /** Event ids of the batch that the table already holds (narrowed by tenant and time range). */
-  private async storedEventIds(items: Pending[]): Promise<Set<string>> {
-    if (items.length === 0) return new Set();
-    let from = Infinity;
-    let to = -Infinity;
-    const tenants = new Set<string>();
-    for (const { row } of items) {
-      from = Math.min(from, row.eventTimeMs);
-      to = Math.max(to, row.eventTimeMs);
-      tenants.add(row.tenantId);
-    }
-    const rows = await this.store.query<{ id: string }>(
-      `SELECT toString(event_id) AS id FROM ${this.store.database}.${this.table}
-       WHERE tenant_id IN {tenants:Array(String)}
-         AND event_time BETWEEN {from:DateTime64(3, 'UTC')} AND {to:DateTime64(3, 'UTC')}
-         AND event_id IN {ids:Array(UUID)}`,
-      {
-        tenants: [...tenants],
-        from: formatTime(from),
-        to: formatTime(to),
-        ids: items.map((i) => i.row.eventId),
-      },
+  /**
+   * The event time of every row of the table (archive included) holding an event id of the batch,
+   * by tenant and id, at any time: the event-id projection (migration 5) makes it a key lookup.
+   */
+  private async storedEventTimes(items: Pending[]): Promise<Map<string, number>> {
+    if (items.length === 0) return new Map();
+    const tenants = new Set(items.map((i) => i.row.tenantId));
+    const rows = await this.store.query<{ tenant: string; id: string; ms: string }>(
+      `SELECT tenant_id AS tenant, toString(event_id) AS id, toUnixTimestamp64Milli(event_time) AS ms
+       FROM ${auditSource(this.store, this.table)}
+       WHERE tenant_id IN {tenants:Array(String)} AND event_id IN {ids:Array(UUID)}`,
+      { tenants: [...tenants], ids: items.map((i) => i.row.eventId) },
     );
-    return new Set(rows.map((r) => r.id));
+    return new Map(rows.map((r) => [`${r.tenant}\u0000${r.id}`, Number(r.ms)]));
   }
 
   /**
@@ -178,7 +179,7 @@ export class TableWriter {
    */
   private async insertIsolating(
     items: Pending[],
-    outcomes: Map<string, RowOutcome>,
+    outcomes: Map<Pending, RowOutcome>,
     committed: AuditRow[],
   ): Promise<void> {
     if (items.length === 0) return;
@@ -191,8 +192,9 @@ export class TableWriter {
       if (!(error instanceof StoreRejectedError)) throw error;
       if (items.length === 1) {
         const [item] = items as [Pending];
-        outcomes.set(item.row.eventId, {
+        outcomes.set(item, {
           status: 'rejected',
+          reason: 'store_rejected',
           message: `store refused the row: ${error.message.slice(0, 300)}`,
         });
         return;
@@ -204,9 +206,26 @@ export class TableWriter {
   }
 }
 
+/** The identity of a record within its table: tenant and event id (DESIGN §5). */
+const identity = (row: AuditRow): string => `${row.tenantId}\u0000${row.eventId}`;
+
+/** A record whose identity is taken: a retry when its event time is the stored one, else refused. */
+function sameRecord(row: AuditRow, storedMs: number): RowOutcome {
+  if (row.eventTimeMs === storedMs) return { status: 'duplicate' };
+  return {
+    status: 'rejected',
+    reason: 'event_id_reused',
+    message:
+      `event id ${row.eventId} is already used by the ${row.kind} record of ${new Date(storedMs).toISOString()}; ` +
+      `this one (${new Date(row.eventTimeMs).toISOString()}) was refused: an event id names one record, ` +
+      'send a new record with a new id (a retry keeps the id and the time)',
+  };
+}
+
+/** Same rows, same token: a batch re-sent after a lost answer is dropped by the store. */
 function deduplicationToken(table: string, items: Pending[]): string {
   const hash = createHash('sha256').update(table);
-  for (const id of items.map((i) => i.row.eventId).sort()) hash.update(id);
+  for (const key of items.map((i) => `${i.row.eventId}@${i.row.eventTimeMs}`).sort()) hash.update(key);
   return hash.digest('hex');
 }
 

@@ -17,7 +17,8 @@ import {
   type PolicyChange,
   type RetentionPolicy,
 } from './policies.js';
-import { archiveExpiredOnline, archiveTable, isPermissionError, reapplyRetention } from './storage.js';
+import { archiveTable } from '../store/audit-source.js';
+import { archiveExpiredOnline, isPermissionError, reapplyRetention } from './storage.js';
 
 const finite = (days: number): number | null => (Number.isFinite(days) ? days : null);
 

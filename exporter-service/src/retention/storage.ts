@@ -1,10 +1,9 @@
 import { formatTime } from '../mapping/fields.js';
 import { AUDIT_TABLES } from '../mapping/kinds.js';
 import type { AuditStore, QueryParams } from '../store/store.js';
+import { archiveTable } from '../store/audit-source.js';
+import { EVENT_ID_PROJECTION } from '../schema/migrations.js';
 import { rowRetention, totalDays, type RetentionPolicies, type RetentionPolicy } from './policies.js';
-
-/** The name of a table's archive table (embedded mode). */
-export const archiveTable = (table: string): string => `${table}_archive`;
 
 /** SQL condition selecting the rows a policy matches (values as parameters named with `n`). */
 function matchSql(p: RetentionPolicy, n: number, params: QueryParams): string {
@@ -146,8 +145,14 @@ async function columnList(store: AuditStore, table: string): Promise<string> {
   return rows.map((r) => `\`${r.name}\``).join(', ');
 }
 
-/** Adds to the archive table the columns a later migration added to its table. */
+/**
+ * Adds to the archive table the columns a later migration added to its table, and the event-id
+ * projection the idempotency check reads (archive tables created before migration 5 lack it).
+ */
 async function alignColumns(store: AuditStore, table: string, archive: string): Promise<void> {
+  await store.command(
+    `ALTER TABLE ${store.database}.${archive} ADD PROJECTION IF NOT EXISTS ${EVENT_ID_PROJECTION}`,
+  );
   const rows = await store.query<{ table: string; name: string; type: string }>(
     `SELECT table, name, type FROM system.columns WHERE database = {db:String} AND table IN ({a:String}, {b:String})`,
     { db: store.database, a: table, b: archive },
