@@ -6,6 +6,7 @@ import { loadConfig } from '../config.js';
 import { GrafanaClient, syncGrafanaRules } from '../grafana/client.js';
 import { provisioningYaml } from '../grafana/provisioning.js';
 import { DEFAULT_GRAFANA_SETTINGS, grafanaSettingsFrom, type GrafanaSettings } from '../grafana/settings.js';
+import { openSession } from '../cli-session.js';
 import { createStore } from '../store/index.js';
 import { BUILTIN_RULES } from './builtin.js';
 import { parseRule } from './rule-model.js';
@@ -65,13 +66,39 @@ async function storedRules(
 async function sync(options: GrafanaOptions & { all?: boolean; dryRun?: boolean }): Promise<number> {
   const settings = settingsFrom(options);
   const grafana = client(settings);
-  const { rules, database } = await storedRules(options.config);
-  const report = await syncGrafanaRules(
-    grafana,
-    rules.map((r) => r.rule),
-    { ...settings, database },
-    { all: options.all ?? false, dryRun: options.dryRun ?? false },
-  );
+  const flags = { all: options.all ?? false, dryRun: options.dryRun ?? false };
+  const syncRules = (rules: StoredRule[], database: string) =>
+    syncGrafanaRules(
+      grafana,
+      rules.map((r) => r.rule),
+      { ...settings, database },
+      flags,
+    );
+  let report: Awaited<ReturnType<typeof syncRules>>;
+  if (flags.dryRun) {
+    const { rules, database } = await storedRules(options.config);
+    report = await syncRules(rules, database);
+  } else {
+    // A change to Grafana's alert rules: audited first (DESIGN §5), like POST /api/v1/grafana/sync.
+    const session = await openSession(options.config, { migrate: false });
+    try {
+      const rules = await new RuleStore(session.store).list();
+      const change = {
+        operation: 'GRAFANA_RULE_SYNC',
+        targetType: 'grafana',
+        targetId: settings.folderUid,
+        targetName: settings.url ?? '',
+        details: flags,
+        method: 'CLI',
+        path: 'auditlens grafana sync',
+      };
+      report = await session.runtime.auditedChange([change], session.actor, () =>
+        syncRules(rules, session.store.database),
+      );
+    } finally {
+      await session.close();
+    }
+  }
   const prefix = report.dryRun ? 'would ' : '';
   if (report.folderCreated) out(`created folder ${settings.folderTitle} (${settings.folderUid})`);
   for (const [label, list] of [

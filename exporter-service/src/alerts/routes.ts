@@ -452,6 +452,38 @@ export function createAlertRoutes(runtime: AlertingRuntime): express.Router {
     }
   });
 
+  /**
+   * A change the Grafana app makes in Grafana itself with the user's session (applying the
+   * Grafana-managed rules): the app records it here first and makes it only on 201, so it is
+   * audited like every admin change (DESIGN §5); a change that then fails is recorded again with
+   * `failure`.
+   */
+  router.post('/grafana/changes', requireAdmin, async (request: Request, response: Response) => {
+    const principal = principalOf(response);
+    const body = z
+      .strictObject({
+        operation: z.enum(['GRAFANA_RULES_APPLY']),
+        folderUid: z.string().max(200),
+        rules: z.array(z.string().max(200)).max(10_000),
+        failure: z.string().max(1000).optional(),
+      })
+      .parse(request.body ?? {});
+    await recordAdminOperation(recorder, principal, {
+      tenantId: '',
+      operation: body.operation,
+      targetType: 'grafana',
+      targetId: body.folderUid,
+      targetName: 'Grafana-managed alert rules',
+      method: request.method,
+      path: '/api/v1/grafana/changes',
+      params: { rules: body.rules },
+      result: body.failure === undefined ? 'success' : 'failure',
+      description: `${principal.userName || principal.subject} applied ${body.rules.length} alert rules in Grafana${body.failure === undefined ? '' : ' (failed)'}`,
+      ...(body.failure === undefined ? {} : { errorMessage: body.failure }),
+    });
+    response.status(201).json({ recorded: true });
+  });
+
   router.post('/grafana/sync', requireAdmin, async (request: Request, response: Response) => {
     const principal = principalOf(response);
     const body = z

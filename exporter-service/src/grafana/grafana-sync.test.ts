@@ -387,6 +387,19 @@ test('auditlens grafana sync (headless): rules from the store, URL and token fro
     assert.ok(fake.rules.has('auditlens-custom-cli'));
     process.env.AUDITLENS_GRAFANA_TOKEN = 'wrong';
     assert.equal(await main(['grafana', 'sync']), 1, 'a refused token is a failure');
+    // Both runs changed (or tried to change) Grafana: each is on the record, the refused one as failed.
+    const audit = EmbeddedStore.inDataDir(dir.path, 'audit');
+    try {
+      const records = await audit.query<{ result: string; url_path: string }>(
+        `SELECT result, url_path FROM audit.audit_admin_log WHERE operation_name = 'GRAFANA_RULE_SYNC' ORDER BY event_time`,
+      );
+      assert.deepEqual(
+        records.map((r) => r.result),
+        ['success', 'success', 'failure'],
+      );
+    } finally {
+      await audit.close();
+    }
   } finally {
     for (const [key, value] of saved) {
       if (value === undefined) Reflect.deleteProperty(process.env, key);

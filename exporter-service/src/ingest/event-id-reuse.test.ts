@@ -9,7 +9,7 @@ import { after, test } from 'node:test';
 import { loadConfig } from '../config.js';
 import type { RunningExporter } from '../exporter.js';
 import { complianceModule } from '../reports/module.js';
-import { archiveExpiredOnline } from '../retention/storage.js';
+import { archiveDue, moveToArchive } from '../retention/storage.js';
 import { archivedColumn, auditSource } from '../store/audit-source.js';
 import { startTestExporter } from '../testing/exporter.js';
 import { postLogs, requestRecord, type PostResult } from '../testing/otlp-payloads.js';
@@ -52,7 +52,9 @@ async function verify(running: RunningExporter): Promise<VerifyResult> {
 
 async function rejectedMetric(running: RunningExporter): Promise<number> {
   const text = await (await fetch(`${running.apiUrl}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith('auditlens_records_rejected_total{reason="event_id_reused"}'));
+  const line = text
+    .split('\n')
+    .find((l) => l.startsWith('auditlens_records_rejected_total{reason="event_id_reused"}'));
   return Number(line?.split(' ').at(-1) ?? 0);
 }
 
@@ -109,8 +111,10 @@ test('after a restart and once archived, the id is still taken', async () => {
   assert.equal(partial(await postLogs(exporter.otlpUrl, [again])).rejectedLogRecords, '1');
 
   // Archive everything (as if a year had passed): the archived row still holds its id.
-  const moved = await archiveExpiredOnline(exporter.store, { now: Date.now() + 400 * 86_400_000 });
-  assert.ok(moved.some((m) => m.table === 'audit_request_log' && m.moved === 2));
+  const yearLater = Date.now() + 400 * 86_400_000;
+  const due = await archiveDue(exporter.store, yearLater);
+  assert.ok(due.some((m) => m.table === 'audit_request_log' && m.moved === 2));
+  await moveToArchive(exporter.store, due, yearLater);
   assert.equal(partial(await postLogs(exporter.otlpUrl, [again])).rejectedLogRecords, '1');
   const retry = requestRecord({ timeMs: Number(row.ms), attributes: { 'log.record.uid': row.id } });
   assert.deepEqual(partial(await postLogs(exporter.otlpUrl, [retry])), {});

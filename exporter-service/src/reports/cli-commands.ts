@@ -1,23 +1,16 @@
-import { randomBytes } from 'node:crypto';
 import { existsSync, writeFileSync } from 'node:fs';
-import { hostname, userInfo } from 'node:os';
 import { extname } from 'node:path';
 import { Presets, SingleBar } from 'cli-progress';
 import { Option, type Command } from 'commander';
-import { AccessLog } from '../api/access-log.js';
-import type { Principal } from '../api/principal.js';
-import { loadConfig, REPORT_FRAMEWORKS, type ExporterConfig, type ReportFramework } from '../config.js';
-import { IngestPipeline } from '../ingest/pipeline.js';
-import { InternalRecorder } from '../internal-records.js';
-import { createLogger } from '../logger.js';
+import type { AccessLog } from '../api/access-log.js';
+import { cliPrincipal, openSession, type CliSession } from '../cli-session.js';
+import { loadConfig, REPORT_FRAMEWORKS, type ReportFramework } from '../config.js';
 import { AUDIT_TABLES } from '../mapping/kinds.js';
-import { ExporterMetrics } from '../metrics.js';
-import { migrate } from '../schema/migrate.js';
-import { createStore, type AuditStore } from '../store/index.js';
+import { createStore } from '../store/index.js';
 import { CanonicalSchema } from '../integrity/canonical.js';
 import { defaultKeyPath, loadPublicKeys, loadSigningKey } from '../integrity/keys.js';
 import { DEFAULT_CHUNK_ROWS, verifyIntegrity, type VerifyResult } from '../integrity/verify.js';
-import type { Actor } from '../retention/admin-record.js';
+import type { AdminRequest } from '../retention/admin-record.js';
 import {
   policyInputSchema,
   RetentionPolicies,
@@ -25,11 +18,10 @@ import {
   type PolicyInput,
 } from '../retention/policies.js';
 import { policyView } from '../retention/routes.js';
-import { applyArchiveVolume, archiveExpiredOnline, reapplyRetention } from '../retention/storage.js';
+import { applyArchiveVolume } from '../retention/storage.js';
 import { renderCsv } from './csv.js';
 import { PERIOD_TYPES, resolvePeriod, type PeriodType } from './periods.js';
 import { renderPdf } from './pdf.js';
-import { ComplianceRuntime } from './runtime.js';
 
 /** Exit codes: 0 intact / done, 1 integrity broken, 2 usage or configuration, 3 report has gaps (--fail-on-gap). */
 export const EXIT = { ok: 0, broken: 1, usage: 2, gap: 3 } as const;
@@ -45,89 +37,6 @@ function parseTime(value: string | undefined, name: string): number | undefined 
   if (!Number.isFinite(ms))
     throw new CliUsageError(`${name}: an ISO-8601 time or epoch milliseconds expected`);
   return ms;
-}
-
-function cliActor(): Actor {
-  const user = (() => {
-    try {
-      return userInfo().username;
-    } catch {
-      return 'unknown';
-    }
-  })();
-  return {
-    id: `cli:${user}@${hostname()}`,
-    name: user,
-    role: 'admin',
-    address: '127.0.0.1',
-    userAgent: 'auditlens-cli',
-  };
-}
-
-function cliPrincipal(actor: Actor): Principal {
-  return {
-    role: 'admin',
-    tenants: new Set(['*']),
-    subject: actor.id,
-    userName: actor.name,
-    clientAddress: actor.address,
-    userAgent: actor.userAgent,
-  };
-}
-
-interface CliSession {
-  config: ExporterConfig;
-  store: AuditStore;
-  runtime: ComplianceRuntime;
-  recorder: InternalRecorder;
-  accessLog: AccessLog;
-  actor: Actor;
-  close(): Promise<void>;
-}
-
-/**
- * A short-lived writer for the CLI: its own pipeline, sealed under a fresh writer id (one chain
- * per run, so concurrent CLI runs never share a chain), with the exporter's signing key.
- */
-async function openSession(
-  configFile: string | undefined,
-  options: { migrate: boolean },
-): Promise<CliSession> {
-  const config = loadConfig(process.env, configFile);
-  const store = await createStore(config);
-  try {
-    if (options.migrate) await migrate(store, { cluster: config.clickhouse.cluster });
-    const pipeline = new IngestPipeline(store, config.batch, new ExporterMetrics());
-    const recorder = new InternalRecorder(pipeline);
-    const runtime = await ComplianceRuntime.open({
-      config,
-      store,
-      pipeline,
-      recorder,
-      logger: createLogger('warn'),
-      writerId: `cli-${hostname()
-        .replace(/[^A-Za-z0-9-]/g, '')
-        .slice(0, 24)}-${randomBytes(4).toString('hex')}`,
-      journal: false,
-    });
-    const actor = cliActor();
-    return {
-      config,
-      store,
-      runtime,
-      recorder,
-      accessLog: new AccessLog(recorder),
-      actor,
-      close: async () => {
-        await runtime.close();
-        await pipeline.close();
-        await store.close();
-      },
-    };
-  } catch (error) {
-    await store.close();
-    throw error;
-  }
 }
 
 function progressBar(label: string): { update: (done: number, total: number) => void; stop: () => void } {
@@ -356,32 +265,19 @@ async function withSession(
   }
 }
 
-async function recordPolicyChanges(
-  session: CliSession,
-  changes: PolicyChange[],
-  command: string,
-): Promise<void> {
-  const operation = {
-    create: 'RETENTION_POLICY_CREATE',
-    update: 'RETENTION_POLICY_UPDATE',
-    delete: 'RETENTION_POLICY_DELETE',
-  };
-  for (const change of changes) {
-    const target = change.after ?? change.before;
-    await session.runtime.recordChange(
-      {
-        operation: operation[change.action],
-        targetType: 'RETENTION_POLICY',
-        targetId: target?.id ?? '',
-        targetName: target?.name ?? '',
-        details: { before: change.before, after: change.after },
-        method: 'CLI',
-        path: command,
-        status: 0,
-      },
-      session.actor,
-    );
-  }
+/** How a CLI command asked for a change, for its audit.admin record. */
+const cliRequest = (command: string): AdminRequest => ({ method: 'CLI', path: command });
+
+/** Audits, then applies, planned policy changes; prints what they leave. */
+async function changePolicies(session: CliSession, changes: PolicyChange[], command: string): Promise<void> {
+  await session.runtime.changePolicies(changes, session.actor, cliRequest(command));
+  process.stdout.write(
+    `${JSON.stringify(
+      changes.map((c) => (c.after ? policyView(c.after) : { deleted: c.before?.id })),
+      null,
+      2,
+    )}\n`,
+  );
 }
 
 function policyError(error: unknown): never {
@@ -504,15 +400,12 @@ export function registerComplianceCommands(
             }
             const input: PolicyInput = parsed.data;
             const policies = session.runtime.policies;
-            const change = await (
+            const planned = await (
               options.id
-                ? policies.update(options.id, input, session.actor.id)
-                : policies.create(input, session.actor.id)
+                ? policies.planUpdate(options.id, input, session.actor.id)
+                : policies.planCreate(input, session.actor.id)
             ).catch(policyError);
-            await recordPolicyChanges(session, [change], 'auditlens retention set');
-            process.stdout.write(
-              `${JSON.stringify(change.after ? policyView(change.after) : null, null, 2)}\n`,
-            );
+            await changePolicies(session, planned, 'auditlens retention set');
           }),
         ),
     );
@@ -523,9 +416,8 @@ export function registerComplianceCommands(
     .action((id: string, options: { config?: string }) =>
       run(() =>
         withSession(options.config, async (session) => {
-          const change = await session.runtime.policies.remove(id, session.actor.id).catch(policyError);
-          await recordPolicyChanges(session, [change], 'auditlens retention delete');
-          process.stdout.write(`deleted ${id}\n`);
+          const planned = await session.runtime.policies.planRemove(id, session.actor.id).catch(policyError);
+          await changePolicies(session, planned, `auditlens retention delete ${id}`);
         }),
       ),
     );
@@ -536,11 +428,11 @@ export function registerComplianceCommands(
     .action((name: string, options: { config?: string }) =>
       run(() =>
         withSession(options.config, async (session) => {
-          const changes = await session.runtime.policies
-            .applyPreset(name, session.actor.id)
+          const planned = await session.runtime.policies
+            .planPreset(name, session.actor.id)
             .catch(policyError);
-          await recordPolicyChanges(session, changes, `auditlens retention preset ${name}`);
-          process.stdout.write(`${changes.length} policies raised to ${name}\n`);
+          await changePolicies(session, planned, `auditlens retention preset ${name}`);
+          process.stdout.write(`${planned.length} policies raised to ${name}\n`);
         }),
       ),
     );
@@ -552,21 +444,10 @@ export function registerComplianceCommands(
     .action((options: { wait?: boolean; config?: string }) =>
       run(() =>
         withSession(options.config, async (session) => {
-          const tables = await reapplyRetention(session.store, session.runtime.policies, {
-            wait: options.wait ?? false,
-          });
-          await session.runtime.recordChange(
-            {
-              operation: 'RETENTION_REAPPLY',
-              targetType: 'AUDIT_TABLES',
-              targetId: '*',
-              targetName: 'stored rows',
-              details: { tables },
-              method: 'CLI',
-              path: 'auditlens retention reapply',
-              status: 0,
-            },
+          const tables = await session.runtime.reapply(
             session.actor,
+            cliRequest('auditlens retention reapply'),
+            options.wait ?? false,
           );
           for (const t of tables)
             process.stdout.write(`${t.table}: ${t.rows} rows re-timed (${t.policies} policies)\n`);
@@ -583,22 +464,10 @@ export function registerComplianceCommands(
           if (session.store.mode !== 'embedded') {
             throw new CliUsageError('server mode archives by TTL … TO VOLUME (AUDITLENS_ARCHIVE_VOLUME)');
           }
-          const moved = await archiveExpiredOnline(session.store);
-          if (moved.length > 0) {
-            await session.runtime.recordChange(
-              {
-                operation: 'RETENTION_ARCHIVE',
-                targetType: 'AUDIT_TABLES',
-                targetId: '*',
-                targetName: 'archive tables',
-                details: { moved },
-                method: 'CLI',
-                path: 'auditlens retention archive',
-                status: 0,
-              },
-              session.actor,
-            );
-          }
+          const moved = await session.runtime.archive(
+            session.actor,
+            cliRequest('auditlens retention archive'),
+          );
           process.stdout.write(
             moved.length === 0
               ? 'nothing to archive\n'
@@ -615,25 +484,32 @@ export function registerComplianceCommands(
     )
     .addOption(configOption())
     .action((options: { config?: string }) =>
-      run(async () => {
-        const config = loadConfig(process.env, options.config);
-        const volume = config.compliance.archiveVolume;
-        if (!volume) throw new CliUsageError('AUDITLENS_ARCHIVE_VOLUME is not set');
-        const store = await createStore(config);
-        try {
+      run(() =>
+        withSession(options.config, async (session) => {
+          const { config, store } = session;
+          const volume = config.compliance.archiveVolume;
+          if (!volume) throw new CliUsageError('AUDITLENS_ARCHIVE_VOLUME is not set');
           if (store.mode !== 'server')
             throw new CliUsageError('embedded mode archives to <table>_archive tables');
-          await applyArchiveVolume(store, {
+          const settings = {
             volume,
             storagePolicy: config.compliance.archiveStoragePolicy,
             cluster: config.clickhouse.cluster,
-          });
-        } finally {
-          await store.close();
-        }
-        process.stdout.write(`audit tables move rows past their online days to volume ${volume}\n`);
-        return EXIT.ok;
-      }),
+          };
+          const change = {
+            operation: 'RETENTION_ARCHIVE_VOLUME',
+            targetType: 'AUDIT_TABLES',
+            targetId: '*',
+            targetName: volume,
+            details: settings,
+            ...cliRequest('auditlens retention storage'),
+          };
+          await session.runtime.auditedChange([change], session.actor, () =>
+            applyArchiveVolume(store, settings),
+          );
+          process.stdout.write(`audit tables move rows past their online days to volume ${volume}\n`);
+        }),
+      ),
     );
 
   program

@@ -2,7 +2,8 @@ import express from 'express';
 import type { ExporterModule, ModuleContext } from '../modules.js';
 import { createIntegrityRouter } from '../integrity/routes.js';
 import { createRetentionRouter } from '../retention/routes.js';
-import { applyArchiveVolume, archiveExpiredOnline, isPermissionError } from '../retention/storage.js';
+import type { Actor } from '../retention/admin-record.js';
+import { applyArchiveVolume, isPermissionError } from '../retention/storage.js';
 import type { AlertRuleInfo } from './evidence.js';
 import { createReportsRouter } from './routes.js';
 import { ComplianceRuntime } from './runtime.js';
@@ -14,6 +15,15 @@ export interface ComplianceModuleOptions {
   /** How often the retention policies are re-read (changes made by other exporters). */
   policyRefreshMs?: number;
 }
+
+/** Who the scheduled archive run's records name. */
+const ARCHIVER: Actor = {
+  id: 'auditlens-archiver',
+  name: 'auditlens-archiver',
+  role: 'system',
+  address: '127.0.0.1',
+  userAgent: '',
+};
 
 /**
  * Compliance (issue 6): integrity sealing of every committed batch, per-row retention from the
@@ -28,29 +38,12 @@ export function complianceModule(options: ComplianceModuleOptions = {}): Exporte
   let archiving: Promise<void> | undefined;
 
   const archive = async (context: ModuleContext, active: ComplianceRuntime): Promise<void> => {
-    const moved = await archiveExpiredOnline(context.store);
-    if (moved.length === 0) return;
-    for (const m of moved) active.countArchived(m.table, m.moved);
-    await active.recordChange(
-      {
-        operation: 'RETENTION_ARCHIVE',
-        targetType: 'AUDIT_TABLES',
-        targetId: '*',
-        targetName: 'archive tables',
-        details: { moved },
-        method: '',
-        path: '',
-        status: 0,
-      },
-      {
-        id: 'auditlens-archiver',
-        name: 'auditlens-archiver',
-        role: 'system',
-        address: '127.0.0.1',
-        userAgent: '',
-      },
-    );
-    context.logger.info({ moved }, 'rows past their online days moved to the archive tables');
+    const moved = await active.archive(ARCHIVER, {
+      method: 'SCHEDULE',
+      path: 'AUDITLENS_ARCHIVE_INTERVAL_MINUTES',
+    });
+    if (moved.length > 0)
+      context.logger.info({ moved }, 'rows past their online days moved to the archive tables');
   };
 
   return {

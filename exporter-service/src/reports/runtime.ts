@@ -18,8 +18,21 @@ import {
 } from '../integrity/keys.js';
 import { IntegritySealer } from '../integrity/sealer.js';
 import { verifyIntegrity, type VerifyResult } from '../integrity/verify.js';
-import { adminRecord, type Actor, type AdminChange } from '../retention/admin-record.js';
-import { RetentionPolicies } from '../retention/policies.js';
+import {
+  adminRecord,
+  policyAdminChange,
+  type Actor,
+  type AdminChange,
+  type AdminRequest,
+} from '../retention/admin-record.js';
+import { RetentionPolicies, type PolicyChange } from '../retention/policies.js';
+import {
+  archiveDue,
+  moveToArchive,
+  reapplyRetention,
+  type ArchiveResult,
+  type ReapplyResult,
+} from '../retention/storage.js';
 import type { AlertRuleInfo } from './evidence.js';
 import {
   generateReport,
@@ -199,13 +212,78 @@ export class ComplianceRuntime {
     return report;
   }
 
-  /** Writes the audit.admin record of a compliance configuration change (awaited: committed and sealed). */
-  async recordChange(change: AdminChange, actor: Actor): Promise<void> {
-    await this.options.recorder.write(adminRecord(change, actor));
+  /**
+   * Makes an administrative change, audited (DESIGN §5, GB/T 22239-2019 8.1.5.2): the audit.admin
+   * record of each change is committed and sealed first, and when one cannot be written the
+   * change is not made; a change that fails after its records were written gets a second record
+   * with outcome failure.
+   */
+  async auditedChange<T>(changes: readonly AdminChange[], actor: Actor, apply: () => Promise<T>): Promise<T> {
+    for (const change of changes) await this.options.recorder.write(adminRecord(change, actor));
+    try {
+      return await apply();
+    } catch (error) {
+      const failure = (error as Error).message;
+      for (const change of changes) {
+        await this.options.recorder
+          .write(adminRecord({ ...change, failure }, actor))
+          .catch((recordError: unknown) =>
+            this.options.logger.error(
+              { operation: change.operation, err: (recordError as Error).message },
+              'the failure of an audited change could not be recorded',
+            ),
+          );
+      }
+      throw error;
+    }
   }
 
-  countArchived(table: string, rows: number): void {
-    this.metrics?.archived.inc({ table }, rows);
+  /** Retention policy changes (planned by RetentionPolicies), audited one record each, then applied. */
+  changePolicies(changes: readonly PolicyChange[], actor: Actor, via: AdminRequest): Promise<void> {
+    return this.auditedChange(
+      changes.map((change) => policyAdminChange(change, via)),
+      actor,
+      () => this.policies.apply(changes),
+    );
+  }
+
+  /**
+   * Embedded mode: moves rows past their online days to the archive tables, the move audited
+   * first (RETENTION_ARCHIVE). Returns the rows moved per table; nothing due, nothing recorded.
+   */
+  async archive(actor: Actor, via: AdminRequest, nowMs = Date.now()): Promise<ArchiveResult[]> {
+    const due = await archiveDue(this.store, nowMs);
+    if (due.length === 0) return due;
+    const change: AdminChange = {
+      operation: 'RETENTION_ARCHIVE',
+      targetType: 'AUDIT_TABLES',
+      targetId: '*',
+      targetName: 'archive tables',
+      details: { due, cutoff: new Date(nowMs).toISOString() },
+      ...via,
+    };
+    await this.auditedChange([change], actor, () => moveToArchive(this.store, due, nowMs));
+    for (const m of due) this.metrics?.archived.inc({ table: m.table }, m.moved);
+    return due;
+  }
+
+  /** Re-applies the current policies to stored rows (a mutation), audited first (RETENTION_REAPPLY). */
+  reapply(actor: Actor, via: AdminRequest, wait: boolean): Promise<ReapplyResult[]> {
+    const change: AdminChange = {
+      operation: 'RETENTION_REAPPLY',
+      targetType: 'AUDIT_TABLES',
+      targetId: '*',
+      targetName: 'stored rows',
+      details: {
+        wait,
+        policies: this.policies
+          .list()
+          .filter((p) => p.enabled)
+          .map((p) => p.id),
+      },
+      ...via,
+    };
+    return this.auditedChange([change], actor, () => reapplyRetention(this.store, this.policies, { wait }));
   }
 
   async close(): Promise<void> {

@@ -255,6 +255,8 @@ export function policyMatches(p: RetentionPolicy, module: string, sensitive: boo
 /** A policy change, for the admin audit record. */
 export interface PolicyChange {
   action: 'create' | 'update' | 'delete';
+  /** Who makes the change (stored as updated_by). */
+  by: string;
   before: RetentionPolicy | null;
   after: RetentionPolicy | null;
 }
@@ -355,58 +357,43 @@ export class RetentionPolicies {
     }
   }
 
-  private async write(p: Omit<RetentionPolicy, 'updatedAt' | 'version'>, deleted: boolean): Promise<void> {
-    await this.store.insertJsonLines(
-      'audit_retention_policy',
-      JSON.stringify({
-        id: p.id,
-        name: p.name,
-        table_name: p.table,
-        module: p.module,
-        risk_level: p.riskLevel,
-        retention_days: p.retentionDays,
-        archive_days: p.archiveDays,
-        auto_archive: p.autoArchive,
-        auto_delete: p.autoDelete,
-        compliance_requirement: p.complianceRequirement,
-        enabled: p.enabled,
-        deleted,
-        updated_by: p.updatedBy,
-        version: this.nextVersion(),
-      }),
-    );
-    await this.load();
+  /** The policy a change leaves, as it will be stored (its version and time set now). */
+  private next(p: Omit<RetentionPolicy, 'updatedAt' | 'version'>): RetentionPolicy {
+    return { ...p, updatedAt: new Date().toISOString(), version: this.nextVersion() };
   }
 
-  async create(input: PolicyInput, by: string): Promise<PolicyChange> {
+  /*
+   * Changes are planned (validated, their outcome computed) and then applied: the caller writes
+   * the audit.admin record of a planned change before applying it (ComplianceRuntime.auditedChange),
+   * so no change is made whose record could not be written.
+   */
+
+  async planCreate(input: PolicyInput, by: string): Promise<PolicyChange[]> {
     await this.load();
     validatePolicy(input, this.floorDays);
     this.checkUnique(input);
-    const id = `policy-${randomUUID()}`;
-    await this.write({ ...input, id, updatedBy: by }, false);
-    return { action: 'create', before: null, after: this.get(id) ?? null };
+    const after = this.next({ ...input, id: `policy-${randomUUID()}`, updatedBy: by });
+    return [{ action: 'create', by, before: null, after }];
   }
 
-  async update(id: string, input: PolicyInput, by: string): Promise<PolicyChange> {
+  async planUpdate(id: string, input: PolicyInput, by: string): Promise<PolicyChange[]> {
     await this.load();
     const before = this.get(id);
     if (!before) throw new PolicyError('id', `no retention policy ${id}`, 404);
     validatePolicy(input, this.floorDays);
     this.checkUnique(input, id);
-    await this.write({ ...input, id, updatedBy: by }, false);
-    return { action: 'update', before, after: this.get(id) ?? null };
+    return [{ action: 'update', by, before, after: this.next({ ...input, id, updatedBy: by }) }];
   }
 
-  async remove(id: string, by: string): Promise<PolicyChange> {
+  async planRemove(id: string, by: string): Promise<PolicyChange[]> {
     await this.load();
     const before = this.get(id);
     if (!before) throw new PolicyError('id', `no retention policy ${id}`, 404);
-    await this.write({ ...before, updatedBy: by }, true);
-    return { action: 'delete', before, after: null };
+    return [{ action: 'delete', by, before, after: null }];
   }
 
-  /** Raises every enabled policy to a preset's minima; returns the changes made. */
-  async applyPreset(presetId: string, by: string): Promise<PolicyChange[]> {
+  /** Raises every enabled policy to a preset's minima: one change per policy that falls short. */
+  async planPreset(presetId: string, by: string): Promise<PolicyChange[]> {
     const preset = presetById(presetId);
     if (!preset) {
       throw new PolicyError(
@@ -422,9 +409,37 @@ export class RetentionPolicies {
       if (raised.retentionDays === before.retentionDays && raised.archiveDays === before.archiveDays)
         continue;
       validatePolicy(raised, this.floorDays);
-      await this.write({ ...raised, updatedBy: by }, false);
-      changes.push({ action: 'update', before, after: this.get(before.id) ?? null });
+      changes.push({ action: 'update', by, before, after: this.next({ ...raised, updatedBy: by }) });
     }
     return changes;
   }
+
+  /** Stores planned changes (deletions as tombstone rows), then re-reads the policies. */
+  async apply(changes: readonly PolicyChange[]): Promise<void> {
+    const rows = changes.flatMap(({ before, after, by }) => {
+      if (after) return [JSON.stringify(policyRow(after, false))];
+      return before ? [JSON.stringify(policyRow(this.next({ ...before, updatedBy: by }), true))] : [];
+    });
+    if (rows.length > 0) await this.store.insertJsonLines('audit_retention_policy', rows.join('\n'));
+    await this.load();
+  }
+}
+
+function policyRow(p: RetentionPolicy, deleted: boolean): Record<string, unknown> {
+  return {
+    id: p.id,
+    name: p.name,
+    table_name: p.table,
+    module: p.module,
+    risk_level: p.riskLevel,
+    retention_days: p.retentionDays,
+    archive_days: p.archiveDays,
+    auto_archive: p.autoArchive,
+    auto_delete: p.autoDelete,
+    compliance_requirement: p.complianceRequirement,
+    enabled: p.enabled,
+    deleted,
+    updated_by: p.updatedBy,
+    version: p.version,
+  };
 }

@@ -7,7 +7,7 @@ import { AUDIT_TABLES } from '../mapping/kinds.js';
 import { singleValues } from '../api/params.js';
 import { fieldError } from '../reports/params.js';
 import type { ComplianceRuntime } from '../reports/runtime.js';
-import { actorOf } from './admin-record.js';
+import { actorOf, type AdminRequest } from './admin-record.js';
 import {
   deleteDays,
   onlineDays,
@@ -18,7 +18,7 @@ import {
   type RetentionPolicy,
 } from './policies.js';
 import { archiveTable } from '../store/audit-source.js';
-import { archiveExpiredOnline, isPermissionError, reapplyRetention } from './storage.js';
+import { isPermissionError } from './storage.js';
 
 const finite = (days: number): number | null => (Number.isFinite(days) ? days : null);
 
@@ -37,32 +37,20 @@ export function policyView(p: RetentionPolicy) {
   };
 }
 
-const OPERATION: Record<PolicyChange['action'], string> = {
-  create: 'RETENTION_POLICY_CREATE',
-  update: 'RETENTION_POLICY_UPDATE',
-  delete: 'RETENTION_POLICY_DELETE',
-};
-
-/** Retention endpoints: policies (changes need an admin token and are audited), presets, re-apply, archive, status. */
+/** Retention endpoints: policies (changes need an admin token and are audited first), presets, re-apply, archive, status. */
 export function createRetentionRouter(runtime: ComplianceRuntime, accessLog: AccessLog): express.Router {
   const router = express.Router();
   const policies = runtime.policies;
 
-  const audit = async (request: Request, response: Response, change: PolicyChange, status: number) => {
-    const target = change.after ?? change.before;
-    await runtime.recordChange(
-      {
-        operation: OPERATION[change.action],
-        targetType: 'RETENTION_POLICY',
-        targetId: target?.id ?? '',
-        targetName: target?.name ?? '',
-        details: { before: change.before, after: change.after },
-        method: request.method,
-        path: request.originalUrl.split('?')[0] ?? '',
-        status,
-      },
-      actorOf(principalOf(response)),
-    );
+  /** How an API call asked for a change, for its audit.admin record. */
+  const via = (request: Request, status: number): AdminRequest => ({
+    method: request.method,
+    path: request.originalUrl.split('?')[0] ?? '',
+    status,
+  });
+  const change = async (request: Request, response: Response, changes: PolicyChange[], status: number) => {
+    await runtime.changePolicies(changes, actorOf(principalOf(response)), via(request, status));
+    return changes.map((c) => (c.after ? policyView(c.after) : null));
   };
 
   router.get('/retention-policies', async (_request: Request, response: Response) => {
@@ -86,25 +74,25 @@ export function createRetentionRouter(runtime: ComplianceRuntime, accessLog: Acc
 
   router.post('/retention-policies', requireAdmin, async (request: Request, response: Response) => {
     const input = policyInputSchema.parse(request.body);
-    const change = await policies.create(input, principalOf(response).subject).catch(fieldError);
-    await audit(request, response, change, 201);
-    response.status(201).json(change.after ? policyView(change.after) : null);
+    const planned = await policies.planCreate(input, principalOf(response).subject).catch(fieldError);
+    const [created] = await change(request, response, planned, 201);
+    response.status(201).json(created);
   });
 
   router.put('/retention-policies/:id', requireAdmin, async (request: Request, response: Response) => {
     const input = policyInputSchema.parse(request.body);
-    const change = await policies
-      .update(String(request.params.id), input, principalOf(response).subject)
+    const planned = await policies
+      .planUpdate(String(request.params.id), input, principalOf(response).subject)
       .catch(fieldError);
-    await audit(request, response, change, 200);
-    response.json(change.after ? policyView(change.after) : null);
+    const [updated] = await change(request, response, planned, 200);
+    response.json(updated);
   });
 
   router.delete('/retention-policies/:id', requireAdmin, async (request: Request, response: Response) => {
-    const change = await policies
-      .remove(String(request.params.id), principalOf(response).subject)
+    const planned = await policies
+      .planRemove(String(request.params.id), principalOf(response).subject)
       .catch(fieldError);
-    await audit(request, response, change, 204);
+    await change(request, response, planned, 204);
     response.status(204).end();
   });
 
@@ -113,37 +101,23 @@ export function createRetentionRouter(runtime: ComplianceRuntime, accessLog: Acc
     requireAdmin,
     async (request: Request, response: Response) => {
       const preset = String(request.params.preset);
-      const changes = await policies.applyPreset(preset, principalOf(response).subject).catch(fieldError);
-      for (const change of changes) await audit(request, response, change, 200);
-      response.json({ preset, changed: changes.map((c) => (c.after ? policyView(c.after) : null)) });
+      const planned = await policies.planPreset(preset, principalOf(response).subject).catch(fieldError);
+      response.json({ preset, changed: await change(request, response, planned, 200) });
     },
   );
 
   router.post('/retention/reapply', requireAdmin, async (request: Request, response: Response) => {
     const body = z.strictObject({ wait: z.boolean().default(false) }).parse(request.body ?? {});
-    const tables = await reapplyRetention(runtime.store, policies, { wait: body.wait }).catch(
-      (error: unknown) => {
+    const tables = await runtime
+      .reapply(actorOf(principalOf(response)), via(request, 200), body.wait)
+      .catch((error: unknown) => {
         if (!isPermissionError(error)) throw error;
         throw new ApiError(
           409,
           'the exporter’s ClickHouse user may not ALTER the audit tables (least privilege): ' +
             'run `auditlens retention reapply` as the migrator user',
         );
-      },
-    );
-    await runtime.recordChange(
-      {
-        operation: 'RETENTION_REAPPLY',
-        targetType: 'AUDIT_TABLES',
-        targetId: '*',
-        targetName: 'stored rows',
-        details: { tables, wait: body.wait },
-        method: request.method,
-        path: '/api/v1/retention/reapply',
-        status: 200,
-      },
-      actorOf(principalOf(response)),
-    );
+      });
     response.json({ tables, waited: body.wait });
   });
 
@@ -154,22 +128,7 @@ export function createRetentionRouter(runtime: ComplianceRuntime, accessLog: Acc
         'server mode archives by TTL … TO VOLUME (AUDITLENS_ARCHIVE_VOLUME); there is no archive run to start',
       );
     }
-    const moved = await archiveExpiredOnline(runtime.store);
-    for (const m of moved) runtime.countArchived(m.table, m.moved);
-    await runtime.recordChange(
-      {
-        operation: 'RETENTION_ARCHIVE',
-        targetType: 'AUDIT_TABLES',
-        targetId: '*',
-        targetName: 'archive tables',
-        details: { moved },
-        method: request.method,
-        path: '/api/v1/retention/archive',
-        status: 200,
-      },
-      actorOf(principalOf(response)),
-    );
-    response.json({ moved });
+    response.json({ moved: await runtime.archive(actorOf(principalOf(response)), via(request, 200)) });
   });
 
   router.get('/retention/status', async (request: Request, response: Response) => {

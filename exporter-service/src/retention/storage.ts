@@ -101,39 +101,55 @@ export interface ArchiveResult {
   moved: number;
 }
 
-/**
- * Embedded mode: moves rows past their online days (and not yet due for deletion) from each audit
- * table to `<table>_archive` (same columns, same TTL): INSERT … SELECT, then a DELETE mutation
- * with the same condition and a fixed cutoff, so no row is deleted that was not copied. Integrity
- * verification reads both tables, so archived rows keep verifying.
- */
-export async function archiveExpiredOnline(
+/** Rows past their online days and not yet due for deletion, at a fixed cutoff. */
+const DUE_FOR_ARCHIVE =
+  "event_time + toIntervalDay(online_days) <= {cutoff:DateTime64(3, 'UTC')} AND online_days < retention_days " +
+  "AND received_at <= {cutoff:DateTime64(3, 'UTC')}";
+
+/** Embedded mode: the rows of each audit table due for the archive at `nowMs` (tables with none left out). */
+export async function archiveDue(
   store: AuditStore,
-  options: { now?: number; tables?: readonly string[] } = {},
+  nowMs: number,
+  tables: readonly string[] = AUDIT_TABLES,
 ): Promise<ArchiveResult[]> {
-  const cutoff = formatTime(options.now ?? Date.now());
-  const due =
-    "event_time + toIntervalDay(online_days) <= {cutoff:DateTime64(3, 'UTC')} AND online_days < retention_days " +
-    "AND received_at <= {cutoff:DateTime64(3, 'UTC')}";
   const results: ArchiveResult[] = [];
-  for (const table of options.tables ?? AUDIT_TABLES) {
-    const source = `${store.database}.${table}`;
-    const [count] = await store.query<{ n: string }>(`SELECT count() AS n FROM ${source} WHERE ${due}`, {
-      cutoff,
-    });
+  for (const table of tables) {
+    const [count] = await store.query<{ n: string }>(
+      `SELECT count() AS n FROM ${store.database}.${table} WHERE ${DUE_FOR_ARCHIVE}`,
+      { cutoff: formatTime(nowMs) },
+    );
     const moved = Number(count?.n ?? 0);
-    if (moved === 0) continue;
+    if (moved > 0) results.push({ table, moved });
+  }
+  return results;
+}
+
+/**
+ * Embedded mode: moves the rows due at `nowMs` from each table of `due` to `<table>_archive`
+ * (same columns, same TTL): INSERT … SELECT, then a DELETE mutation with the same condition and
+ * cutoff, so no row is deleted that was not copied. Integrity verification, search, trace chains
+ * and reports read both tables (store/audit-source.ts).
+ */
+export async function moveToArchive(
+  store: AuditStore,
+  due: readonly ArchiveResult[],
+  nowMs: number,
+): Promise<void> {
+  const cutoff = formatTime(nowMs);
+  for (const { table } of due) {
+    const source = `${store.database}.${table}`;
     const target = `${store.database}.${archiveTable(table)}`;
     await store.command(`CREATE TABLE IF NOT EXISTS ${target} AS ${source}`);
     await alignColumns(store, table, archiveTable(table));
     const columns = await columnList(store, table);
-    await store.command(`INSERT INTO ${target} (${columns}) SELECT ${columns} FROM ${source} WHERE ${due}`, {
+    await store.command(
+      `INSERT INTO ${target} (${columns}) SELECT ${columns} FROM ${source} WHERE ${DUE_FOR_ARCHIVE}`,
+      { cutoff },
+    );
+    await store.command(`ALTER TABLE ${source} DELETE WHERE ${DUE_FOR_ARCHIVE} SETTINGS mutations_sync = 2`, {
       cutoff,
     });
-    await store.command(`ALTER TABLE ${source} DELETE WHERE ${due} SETTINGS mutations_sync = 2`, { cutoff });
-    results.push({ table, moved });
   }
-  return results;
 }
 
 async function columnList(store: AuditStore, table: string): Promise<string> {

@@ -31,7 +31,14 @@ export type QueryValue = string | number | boolean | undefined | null;
  * route requires its own RBAC action (plugin.json `routes[].reqAction`); the read route only
  * accepts GET, so a reader cannot reach a mutation through it.
  */
-const MUTATION_ROUTES = ['alert-rules', 'security-events', 'reports', 'retention-policies', 'retention'];
+const MUTATION_ROUTES = [
+  'alert-rules',
+  'grafana',
+  'security-events',
+  'reports',
+  'retention-policies',
+  'retention',
+];
 
 function proxyUrl(path: string, method: string): string {
   if (!path.startsWith('/')) throw new Error(`API path must start with "/": ${path}`);

@@ -89,10 +89,15 @@ describe('Alert rules page', () => {
     expect(within(table).queryByRole('button', { name: 'Delete' })).not.toBeInTheDocument(); // built in
   });
 
-  it('creates the missing Grafana rule on sync, in its folder, without provenance', async () => {
+  it('records the change with the exporter, then creates the missing Grafana rule in its folder, without provenance', async () => {
     const calls: string[] = [];
     server.use(
       ...standardHandlers(),
+      http.post(mutateUrl('/grafana/changes'), async ({ request }) => {
+        const body = (await request.json()) as { operation: string; rules: string[] };
+        calls.push(`record ${body.operation} ${body.rules.length}`);
+        return HttpResponse.json({ recorded: true }, { status: 201 });
+      }),
       http.get('*/api/folders/auditlens', () => {
         calls.push('GET folder');
         return HttpResponse.json({ message: 'not found' }, { status: 404 });
@@ -109,7 +114,34 @@ describe('Alert rules page', () => {
     renderPage(<AlertRules />);
     await waitFor(() => expect(screen.getByTestId('sync-brute-force-ip')).toHaveTextContent('missing'));
     await userEvent.click(screen.getByRole('button', { name: 'Sync Grafana rules' }));
-    await waitFor(() => expect(calls).toEqual(['GET folder', 'POST folder', 'POST rule true']));
+    await waitFor(() =>
+      expect(calls).toEqual(['record GRAFANA_RULES_APPLY 1', 'GET folder', 'POST folder', 'POST rule true']),
+    );
+  });
+
+  it('changes nothing in Grafana when the exporter cannot record the change', async () => {
+    const calls: string[] = [];
+    server.use(
+      ...standardHandlers(),
+      http.post(mutateUrl('/grafana/changes'), () => {
+        calls.push('record');
+        return HttpResponse.json({ error: 'audit store unavailable' }, { status: 503 });
+      }),
+      http.get('*/api/folders/auditlens', () => {
+        calls.push('GET folder');
+        return HttpResponse.json({ uid: 'auditlens' });
+      }),
+      http.post('*/api/v1/provisioning/alert-rules', () => {
+        calls.push('POST rule');
+        return HttpResponse.json({}, { status: 201 });
+      }),
+    );
+    renderPage(<AlertRules />);
+    await waitFor(() => expect(screen.getByTestId('sync-brute-force-ip')).toHaveTextContent('missing'));
+    await userEvent.click(screen.getByRole('button', { name: 'Sync Grafana rules' }));
+    await waitFor(() => expect(calls).toEqual(['record']));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(calls).toEqual(['record']);
   });
 
   it('shows a rule as in sync when Grafana has the same rule', async () => {

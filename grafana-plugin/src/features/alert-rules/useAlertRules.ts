@@ -118,8 +118,39 @@ export function useGrafanaSync(tenant: string, datasourceUid: string, key: strin
   }, `${key}|${datasourceUid}`);
 }
 
-/** Creates or updates every desired Grafana rule (and its folder) with the user's Grafana session. */
+const recorded = z.looseObject({ recorded: z.boolean() });
+
+/**
+ * Creates or updates every desired Grafana rule (and its folder) with the user's Grafana session.
+ * An admin change (DESIGN §5): the exporter records it first (POST /api/v1/grafana/changes) and
+ * nothing is changed when it cannot; a change that then fails is recorded as failed.
+ */
 export async function applyGrafanaRules(sync: GrafanaSync): Promise<number> {
+  const { desired } = sync;
+  const pending = desired.rules.filter((rule) => {
+    const state = sync.states.get(rule.labels?.auditlens_rule_id ?? rule.uid)?.state;
+    return state !== 'in sync';
+  });
+  if (pending.length === 0) return 0;
+  const change = {
+    operation: 'GRAFANA_RULES_APPLY',
+    folderUid: desired.folder.uid,
+    rules: pending.map((r) => r.uid),
+  };
+  await apiRequest('/grafana/changes', recorded, { method: 'POST', body: change });
+  try {
+    await applyToGrafana(sync, pending);
+  } catch (error) {
+    const failure = error instanceof Error ? error.message : String(error);
+    await apiRequest('/grafana/changes', recorded, { method: 'POST', body: { ...change, failure } }).catch(
+      () => undefined,
+    );
+    throw error;
+  }
+  return pending.length;
+}
+
+async function applyToGrafana(sync: GrafanaSync, rules: ProvisionedRule[]): Promise<void> {
   const { desired } = sync;
   const headers = desired.headers ?? { 'X-Disable-Provenance': 'true' };
   try {
@@ -131,11 +162,8 @@ export async function applyGrafanaRules(sync: GrafanaSync): Promise<number> {
       body: { uid: desired.folder.uid, title: desired.folder.title },
     });
   }
-  let applied = 0;
-  for (const rule of desired.rules) {
-    const ruleId = rule.labels?.auditlens_rule_id ?? rule.uid;
-    const state = sync.states.get(ruleId)?.state;
-    if (state === 'in sync') continue;
+  for (const rule of rules) {
+    const state = sync.states.get(rule.labels?.auditlens_rule_id ?? rule.uid)?.state;
     if (state === 'missing') {
       await rawRequest('api/v1/provisioning/alert-rules', { method: 'POST', body: rule, headers });
     } else {
@@ -145,7 +173,5 @@ export async function applyGrafanaRules(sync: GrafanaSync): Promise<number> {
         headers,
       });
     }
-    applied++;
   }
-  return applied;
 }
