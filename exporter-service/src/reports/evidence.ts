@@ -4,6 +4,8 @@ import { AUDIT_TABLES, KINDS, type AuditKind } from '../mapping/kinds.js';
 import type { AuditStore } from '../store/store.js';
 import type { VerifyResult } from '../integrity/verify.js';
 import { SELF_AUDIT_EVENTS } from '../self-audit/self-audit.js';
+import type { AlertRule } from '../alerts/rule-model.js';
+import { RuleStore } from '../alerts/rule-store.js';
 import {
   COLUMN_DEFAULT_DAYS,
   onlineDays,
@@ -23,15 +25,6 @@ export interface CheckResult {
   data: Record<string, unknown>;
 }
 
-/** An alert rule as the report sees it (from audit_alert_rule, or from the alert module). */
-export interface AlertRuleInfo {
-  id: string;
-  name: string;
-  enabled: boolean;
-  /** The rule definition (JSON document of the alert rule model). */
-  definition: Record<string, unknown>;
-}
-
 export interface EvidenceContext {
   store: AuditStore;
   tenantId: string;
@@ -42,8 +35,6 @@ export interface EvidenceContext {
   apiTokens: ReadonlyMap<string, ApiToken>;
   archive: { mode: 'embedded' | 'server'; volume?: string | undefined; intervalMinutes: number };
   verify: () => Promise<VerifyResult>;
-  /** Overrides reading audit_alert_rule (e.g. the alert module's effective rules, built-ins included). */
-  alertRules?: (() => Promise<AlertRuleInfo[]>) | undefined;
   now: number;
 }
 
@@ -480,70 +471,68 @@ export class Evidence {
     };
   }
 
-  private async alertRules(): Promise<AlertRuleInfo[] | undefined> {
-    return this.once('alert-rules', async () => {
-      if (this.ctx.alertRules) return this.ctx.alertRules();
-      const rows = await this.ctx.store.query<{
-        id: string;
-        name: string;
-        definition: string;
-        enabled: boolean;
-      }>(`SELECT id, name, definition, enabled FROM ${this.db}.audit_alert_rule FINAL WHERE NOT deleted`);
-      if (rows.length === 0) return undefined;
-      return rows.map((r) => {
-        let definition: Record<string, unknown> = {};
-        try {
-          definition = JSON.parse(r.definition) as Record<string, unknown>;
-        } catch {
-          definition = {};
-        }
-        return { id: r.id, name: r.name, enabled: r.enabled, definition };
-      });
+  /** Transitions to firing per rule in the period (audit_alert_event: fired and reopened). */
+  private firings(): Promise<Map<string, number>> {
+    return this.once('alert-firings', async () => {
+      const rows = await this.ctx.store.query<{ rule: string; n: string }>(
+        `SELECT rule_id AS rule, count() AS n FROM ${this.db}.audit_alert_event
+         WHERE ${this.scope} AND transition IN ('fired', 'reopened') GROUP BY rule`,
+        this.params,
+      );
+      return new Map(rows.map((r) => [r.rule, Number(r.n)]));
     });
   }
 
+  /**
+   * The alert rules in force for the tenant: the effective set the engine evaluates (the
+   * built-in pack merged with audit_alert_rule), enabled, scoped to this tenant or to all, with
+   * how often each fired in the period.
+   */
   private async alerts(id: string, categories: string[]): Promise<CheckResult> {
     const title = `Alert rules enabled for ${categories.join(', ').replaceAll('_', ' ')}`;
-    const rules = await this.alertRules();
-    if (!rules || rules.length === 0) {
-      return {
-        id,
-        title,
-        status: 'gap',
-        summary: 'no alert rules exist (audit_alert_rule is empty)',
-        data: { categories: Object.fromEntries(categories.map((c) => [c, []])) },
-      };
-    }
+    const [rules, firings] = await Promise.all([new RuleStore(this.ctx.store).list(), this.firings()]);
     const tenant = this.ctx.tenantId;
-    const applies = (r: AlertRuleInfo): boolean => {
-      const scope = String(r.definition.tenant ?? '*');
-      return scope === '*' || scope === tenant || (tenant === '' && scope === '@system');
-    };
-    const active = rules.filter((r) => r.enabled && r.definition.enabled !== false && applies(r));
-    const matches: Record<string, (r: AlertRuleInfo, text: string) => boolean> = {
-      failed_login: (r, text) => text.includes('LOGIN_FAILED') || r.definition.eventType === 'BRUTE_FORCE',
-      privilege: (_r, text) => /PRIVILEGE/i.test(text),
-      high_risk: (_r, text) => text.includes('"risk_level"'),
-      silence: (r) => r.definition.kind === 'silence',
+    const applies = (rule: AlertRule): boolean =>
+      rule.tenant === '*' || rule.tenant === tenant || (tenant === '' && rule.tenant === '@system');
+    const active = rules.filter((r) => r.rule.enabled && applies(r.rule));
+    const matches: Record<string, (rule: AlertRule, text: string) => boolean> = {
+      failed_login: (rule, text) => text.includes('LOGIN_FAILED') || rule.eventType === 'BRUTE_FORCE',
+      privilege: (_rule, text) => /PRIVILEGE/i.test(text),
+      high_risk: (_rule, text) => text.includes('"risk_level"'),
+      silence: (rule) => rule.kind === 'silence',
     };
     const byCategory = Object.fromEntries(
       categories.map((c) => [
         c,
         active
-          .filter((r) => matches[c]?.(r, JSON.stringify(r.definition)) ?? false)
-          .map((r) => r.name || r.id),
+          .filter((r) => matches[c]?.(r.rule, JSON.stringify(r.rule)) ?? false)
+          .map((r) => ({
+            id: r.rule.id,
+            name: r.rule.name,
+            builtIn: r.builtIn,
+            firingsInPeriod: firings.get(r.rule.id) ?? 0,
+          })),
       ]),
     );
     const missing = categories.filter((c) => (byCategory[c] ?? []).length === 0);
+    const fired = [...firings.values()].reduce((n, v) => n + v, 0);
+    const builtIn = active.filter((r) => r.builtIn).length;
     return {
       id,
       title,
       status: missing.length === 0 ? 'met' : 'gap',
       summary:
-        missing.length === 0
-          ? `${active.length} enabled rules apply; every required category is covered`
-          : `no enabled rule for: ${missing.join(', ').replaceAll('_', ' ')}`,
-      data: { enabledRules: active.length, categories: byCategory },
+        (missing.length === 0
+          ? `${active.length} enabled rules apply (${builtIn} built-in, ${active.length - builtIn} custom); every required category is covered`
+          : `no enabled rule for: ${missing.join(', ').replaceAll('_', ' ')} (${active.length} enabled rules apply)`) +
+        `; ${fired} alerts fired in the period`,
+      data: {
+        enabledRules: active.length,
+        builtInRules: builtIn,
+        disabledRules: rules.length - rules.filter((r) => r.rule.enabled).length,
+        firingsInPeriod: fired,
+        categories: byCategory,
+      },
     };
   }
 

@@ -5,7 +5,7 @@ import { formatTime } from '../mapping/fields.js';
 import type { AuditStore } from '../store/store.js';
 import type { VerifyResult } from '../integrity/verify.js';
 import type { RetentionPolicies } from '../retention/policies.js';
-import { Evidence, type AlertRuleInfo, type CheckResult, type Status } from './evidence.js';
+import { Evidence, type CheckResult, type Status } from './evidence.js';
 import { FRAMEWORKS } from './frameworks.js';
 import { offsetText, type Period, type PeriodType } from './periods.js';
 
@@ -66,7 +66,6 @@ export interface ReportDeps {
   apiTokens: ReadonlyMap<string, ApiToken>;
   archive: { mode: 'embedded' | 'server'; volume?: string | undefined; intervalMinutes: number };
   verify: (tenantId: string, fromMs: number, toMs: number) => Promise<VerifyResult>;
-  alertRules?: (() => Promise<AlertRuleInfo[]>) | undefined;
   now?: () => number;
 }
 
@@ -107,7 +106,6 @@ export async function generateReport(deps: ReportDeps, request: ReportRequest): 
     apiTokens: deps.apiTokens,
     archive: deps.archive,
     verify: () => deps.verify(tenantId, period.startMs, period.endMs),
-    alertRules: deps.alertRules,
     now,
   });
   const checkIds = [...new Set(def.controls.flatMap((c) => c.checks))];

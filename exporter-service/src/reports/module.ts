@@ -4,14 +4,11 @@ import { createIntegrityRouter } from '../integrity/routes.js';
 import { createRetentionRouter } from '../retention/routes.js';
 import type { Actor } from '../retention/admin-record.js';
 import { applyArchiveVolume, isPermissionError } from '../retention/storage.js';
-import type { AlertRuleInfo } from './evidence.js';
 import { createReportsRouter } from './routes.js';
 import { ComplianceRuntime } from './runtime.js';
 import { ReportScheduler } from './scheduler.js';
 
 export interface ComplianceModuleOptions {
-  /** The alert module's effective rules (built-ins included); default: audit_alert_rule FINAL. */
-  alertRules?: () => Promise<AlertRuleInfo[]>;
   /** How often the retention policies are re-read (changes made by other exporters). */
   policyRefreshMs?: number;
 }
@@ -59,7 +56,6 @@ export function complianceModule(options: ComplianceModuleOptions = {}): Exporte
         logger,
         journal: true,
         registry: context.metrics.registry,
-        ...(options.alertRules ? { alertRules: options.alertRules } : {}),
       });
       runtime = active;
       const refresh = setInterval(() => {

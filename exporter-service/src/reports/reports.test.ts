@@ -11,6 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { AccessLog } from '../api/access-log.js';
 import { loadConfig } from '../config.js';
 import type { RunningExporter } from '../exporter.js';
+import { BUILTIN_RULES } from '../alerts/builtin.js';
+import { formatTime } from '../mapping/fields.js';
 import { IngestPipeline } from '../ingest/pipeline.js';
 import { InternalRecorder } from '../internal-records.js';
 import { createLogger } from '../logger.js';
@@ -219,14 +221,73 @@ test('periods: daily, ISO weekly, monthly, quarterly, annual in a fixed-offset z
   assert.throws(() => resolvePeriod('custom', { from: t, to: t - 1 }, 0), /from: must be before to/);
 });
 
-test('without alert rules, and with an untriaged high-risk event, SOC 2 shows computed gaps', async () => {
-  const content = await generate('soc2');
-  assert.equal(content.status, 'gap');
-  const alerts = content.checks['alerts:failed_login,high_risk,silence'];
-  assert.equal(alerts?.status, 'gap');
-  assert.match(alerts?.summary ?? '', /no alert rules exist/);
-  assert.equal(statusOf(content, 'CC7.3'), 'gap');
-  assert.match(content.checks.triage?.summary ?? '', /0 of 2 high-risk/);
+test('the built-in rule pack is the alert evidence, with its firings; all disabled it is a gap; an untriaged event is one', async () => {
+  // One firing of a built-in rule in the period (the alert history).
+  await exporter.store.insertJsonLines(
+    'audit_alert_event',
+    JSON.stringify({
+      tenant_id: 'acme',
+      rule_id: 'builtin.brute-force-ip',
+      group_key: '192.0.2.1',
+      transition: 'fired',
+      severity: 3,
+      event_time: formatTime(at(5)),
+      event_ids: [],
+      security_event_id: uid(),
+      details: '{}',
+    }),
+  );
+  const soc2 = await generate('soc2');
+  const alerts = soc2.checks['alerts:failed_login,high_risk,silence'];
+  assert.equal(alerts?.status, 'met', alerts?.summary);
+  assert.match(
+    alerts?.summary ?? '',
+    new RegExp(
+      `${BUILTIN_RULES.length} enabled rules apply \\(${BUILTIN_RULES.length} built-in, 0 custom\\).*; 1 alerts fired`,
+    ),
+  );
+  const failedLogin = (alerts?.data.categories as Record<string, { id: string; firingsInPeriod: number }[]>)
+    .failed_login;
+  assert.equal(failedLogin?.find((r) => r.id === 'builtin.brute-force-ip')?.firingsInPeriod, 1);
+  assert.equal(statusOf(soc2, 'CC7.2'), 'met');
+  for (const [framework, controls] of [
+    ['mlps3', ['8.1.4.3 d)', '8.1.5.4']],
+    ['pci-dss-4', ['10.4.1', '10.7.2']],
+  ] as const) {
+    const content = await generate(framework);
+    for (const control of controls) {
+      const checks = content.controls.find((c) => c.id === control)?.checks ?? [];
+      for (const check of checks.filter((c) => c.startsWith('alerts:')))
+        assert.equal(content.checks[check]?.status, 'met', `${framework} ${control} ${check}`);
+    }
+  }
+  // Every built-in disabled (stored over the pack): no rule is in force, a gap.
+  const store = (enabled: boolean, version: number) =>
+    exporter.store.insertJsonLines(
+      'audit_alert_rule',
+      BUILTIN_RULES.map((rule) =>
+        JSON.stringify({
+          id: rule.id,
+          tenant_scope: rule.tenant,
+          name: rule.name,
+          definition: JSON.stringify({ ...rule, enabled }),
+          enabled,
+          version,
+        }),
+      ).join('\n'),
+    );
+  await store(false, 1);
+  const disabled = await generate('soc2');
+  assert.equal(disabled.status, 'gap');
+  const none = disabled.checks['alerts:failed_login,high_risk,silence'];
+  assert.equal(none?.status, 'gap');
+  assert.match(
+    none?.summary ?? '',
+    /no enabled rule for: failed login, high risk, silence \(0 enabled rules apply\)/,
+  );
+  assert.equal(statusOf(disabled, 'CC7.3'), 'gap');
+  assert.match(disabled.checks.triage?.summary ?? '', /0 of 2 high-risk/);
+  await store(true, 2);
 });
 
 test('with alert rules and triage, MLPS 2.0 level 3 and PCI DSS v4.0 are met; the source figures are computed', async () => {
@@ -354,9 +415,10 @@ test('stored reports are listed, read back with their SHA-256, and exported as P
   assert.equal(page.reports.length, 3);
   assert.equal(page.reports[0]?.framework, 'iso27001', 'newest first');
   const rest = await json('GET', `/reports?tenant=acme&cursor=${page.nextCursor}`, undefined, READER);
-  assert.equal((rest.body.reports as unknown[]).length, 2);
+  // Five more: soc2 twice, mlps3 and pci-dss-4 for the alert evidence, then mlps3, pci-dss-4, soc2.
+  assert.equal((rest.body.reports as unknown[]).length, 5);
   const onlyPci = await json('GET', '/reports?tenant=acme&framework=pci-dss-4', undefined, READER);
-  assert.equal((onlyPci.body.reports as unknown[]).length, 1);
+  assert.equal((onlyPci.body.reports as unknown[]).length, 2);
 
   const pci = reports.get('pci-dss-4');
   assert.ok(pci);
@@ -392,7 +454,7 @@ test('stored reports are listed, read back with their SHA-256, and exported as P
     "SELECT access_type AS type, count() AS n FROM audit.audit_access_log WHERE tenant_id = 'acme' GROUP BY type ORDER BY type",
   );
   const byType = Object.fromEntries(access.map((a) => [a.type, Number(a.n)]));
-  assert.equal(byType.report, 5, 'every generated report');
+  assert.equal(byType.report, 8, 'every generated report');
   assert.equal(byType.export, 2, 'the PDF and the CSV');
   assert.ok((byType.read ?? 0) >= 4, 'search, lists and the report read');
 });

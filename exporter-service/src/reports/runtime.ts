@@ -33,7 +33,6 @@ import {
   type ArchiveResult,
   type ReapplyResult,
 } from '../retention/storage.js';
-import type { AlertRuleInfo } from './evidence.js';
 import {
   generateReport,
   storeReport,
@@ -97,7 +96,6 @@ export interface RuntimeOptions {
   /** Journal row digests before each insert (long-running exporters). */
   journal: boolean;
   registry?: Registry;
-  alertRules?: () => Promise<AlertRuleInfo[]>;
 }
 
 /**
@@ -195,7 +193,6 @@ export class ComplianceRuntime {
         intervalMinutes: config.compliance.archiveIntervalMinutes,
       },
       verify: (tenantId, fromMs, toMs) => this.verify(tenantId, { fromMs, toMs }, { live: true }),
-      alertRules: this.options.alertRules,
     };
   }
 
