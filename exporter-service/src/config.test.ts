@@ -74,3 +74,35 @@ test('a config file supplies AUDITLENS_* values; the environment wins', () => {
     dir.remove();
   }
 });
+
+test('the retention floor is at least the statutory 180 days: it can be raised, never lowered; its source is kept', () => {
+  assert.throws(
+    () => loadConfig({ AUDITLENS_RETENTION_FLOOR_DAYS: '1' }),
+    (error: Error) =>
+      error instanceof ConfigError &&
+      /AUDITLENS_RETENTION_FLOOR_DAYS: at least 180 days, the statutory minimum/.test(error.message),
+  );
+  assert.throws(() => loadConfig({ AUDITLENS_RETENTION_FLOOR_DAYS: '179' }), ConfigError);
+  const defaults = loadConfig({}).compliance;
+  assert.deepEqual(
+    [defaults.retentionFloorDays, defaults.retentionFloorSetBy],
+    [180, 'statutory minimum (default)'],
+  );
+  const raised = loadConfig({ AUDITLENS_RETENTION_FLOOR_DAYS: '365' }).compliance;
+  assert.deepEqual(
+    [raised.retentionFloorDays, raised.retentionFloorSetBy],
+    [365, 'AUDITLENS_RETENTION_FLOOR_DAYS in the environment'],
+  );
+  const dir = tempDir('config-floor');
+  try {
+    const file = join(dir.path, 'auditlens.json');
+    writeFileSync(file, JSON.stringify({ AUDITLENS_RETENTION_FLOOR_DAYS: 400 }));
+    const fromFile = loadConfig({}, file).compliance;
+    assert.deepEqual(
+      [fromFile.retentionFloorDays, fromFile.retentionFloorSetBy],
+      [400, `AUDITLENS_RETENTION_FLOOR_DAYS in ${file}`],
+    );
+  } finally {
+    dir.remove();
+  }
+});

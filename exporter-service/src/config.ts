@@ -89,9 +89,14 @@ export interface ExporterConfig {
 export const REPORT_FRAMEWORKS = ['mlps3', 'pci-dss-4', 'soc2', 'iso27001'] as const;
 export type ReportFramework = (typeof REPORT_FRAMEWORKS)[number];
 
+/** Network logs are kept no less than six months (China Cybersecurity Law art. 23(3)). */
+export const STATUTORY_RETENTION_DAYS = 180;
+
 export interface ComplianceConfig {
-  /** No retention policy may keep rows for fewer days (China Cybersecurity Law art. 23(3)). */
+  /** No retention policy may keep rows for fewer days: at least STATUTORY_RETENTION_DAYS. */
   retentionFloorDays: number;
+  /** Where the floor comes from (every report shows it): the statutory default or the setting that raised it. */
+  retentionFloorSetBy: string;
   /** Ed25519 private key (PKCS#8 PEM); unset = `<dataDir>/integrity/signing-key.pem`, generated. */
   signingKeyFile: string | undefined;
   /** This exporter's writer id; unset = generated once into `<dataDir>/integrity/writer-id`. */
@@ -164,7 +169,16 @@ const envSchema = z.object({
     .optional(),
   AUDITLENS_GRAFANA_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
   AUDITLENS_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  AUDITLENS_RETENTION_FLOOR_DAYS: z.coerce.number().int().min(1).max(65535).default(180),
+  AUDITLENS_RETENTION_FLOOR_DAYS: z.coerce
+    .number()
+    .int()
+    .min(
+      STATUTORY_RETENTION_DAYS,
+      `at least ${STATUTORY_RETENTION_DAYS} days, the statutory minimum (China Cybersecurity Law art. 23(3)): ` +
+        'the floor can be raised (e.g. 365 for PCI DSS), never lowered below it',
+    )
+    .max(65535)
+    .default(STATUTORY_RETENTION_DAYS),
   AUDITLENS_SIGNING_KEY_FILE: z.string().min(1).optional(),
   AUDITLENS_WRITER_ID: z
     .string()
@@ -297,6 +311,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, configFile?: st
     throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
   }
   const e = parsed.data;
+  const floorSetBy =
+    env.AUDITLENS_RETENTION_FLOOR_DAYS !== undefined && env.AUDITLENS_RETENTION_FLOOR_DAYS !== ''
+      ? 'AUDITLENS_RETENTION_FLOOR_DAYS in the environment'
+      : merged.AUDITLENS_RETENTION_FLOOR_DAYS !== undefined
+        ? `AUDITLENS_RETENTION_FLOOR_DAYS in ${configFile ?? env.AUDITLENS_CONFIG}`
+        : 'statutory minimum (default)';
   return {
     clickhouse: {
       url: e.AUDITLENS_CLICKHOUSE_URL,
@@ -338,6 +358,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, configFile?: st
     },
     compliance: {
       retentionFloorDays: e.AUDITLENS_RETENTION_FLOOR_DAYS,
+      retentionFloorSetBy: floorSetBy,
       signingKeyFile: e.AUDITLENS_SIGNING_KEY_FILE,
       writerId: e.AUDITLENS_WRITER_ID,
       trustedKeyFiles: (e.AUDITLENS_TRUSTED_KEYS ?? '')

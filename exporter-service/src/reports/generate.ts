@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { ApiToken, ReportFramework } from '../config.js';
+import { STATUTORY_RETENTION_DAYS, type ApiToken, type ReportFramework } from '../config.js';
 import { auditStats, type AuditStats } from '../api/audit-queries.js';
 import { formatTime } from '../mapping/fields.js';
 import type { AuditStore } from '../store/store.js';
@@ -29,6 +29,8 @@ export interface ReportContent {
   period: { type: PeriodType; label: string; start: string; end: string; utcOffset: string };
   generatedAt: string;
   generatedBy: string;
+  /** The legal retention floor in force and where it was set (statutory default or a setting). */
+  retentionFloor: { days: number; statutoryMinimumDays: number; setBy: string; basis: string };
   /** gap when any control has a gap. */
   status: 'met' | 'gap';
   statusCounts: Record<Status, number>;
@@ -63,6 +65,8 @@ export interface ReportContent {
 export interface ReportDeps {
   store: AuditStore;
   policies: RetentionPolicies;
+  /** Where the retention floor (policies.floorDays) was set. */
+  retentionFloorSetBy: string;
   apiTokens: ReadonlyMap<string, ApiToken>;
   archive: { mode: 'embedded' | 'server'; volume?: string | undefined; intervalMinutes: number };
   verify: (tenantId: string, fromMs: number, toMs: number) => Promise<VerifyResult>;
@@ -142,6 +146,12 @@ export async function generateReport(deps: ReportDeps, request: ReportRequest): 
     },
     generatedAt: iso(now),
     generatedBy: request.generatedBy,
+    retentionFloor: {
+      days: deps.policies.floorDays,
+      statutoryMinimumDays: STATUTORY_RETENTION_DAYS,
+      setBy: deps.retentionFloorSetBy,
+      basis: 'China Cybersecurity Law art. 23(3): network logs kept no less than six months',
+    },
     status: statusCounts.gap > 0 ? 'gap' : 'met',
     statusCounts,
     summary: {

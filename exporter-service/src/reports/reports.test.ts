@@ -344,6 +344,13 @@ test('with alert rules and triage, MLPS 2.0 level 3 and PCI DSS v4.0 are met; th
   );
 
   const mlps = await generate('mlps3');
+  // Every report names the legal floor in force and where it was set.
+  assert.deepEqual(mlps.retentionFloor, {
+    days: 180,
+    statutoryMinimumDays: 180,
+    setBy: 'statutory minimum (default)',
+    basis: 'China Cybersecurity Law art. 23(3): network logs kept no less than six months',
+  });
   assert.deepEqual(
     mlps.controls.map((c) => [c.id, c.status]),
     [

@@ -186,6 +186,7 @@ export class ComplianceRuntime {
     return {
       store,
       policies: this.policies,
+      retentionFloorSetBy: config.compliance.retentionFloorSetBy,
       apiTokens: config.apiTokens,
       archive: {
         mode: store.mode,

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { STATUTORY_RETENTION_DAYS } from '../config.js';
 import { AUDIT_TABLES } from '../mapping/kinds.js';
 import type { AuditRow } from '../mapping/row.js';
 import type { AuditStore } from '../store/store.js';
@@ -273,7 +274,14 @@ export class RetentionPolicies {
   constructor(
     private readonly store: AuditStore,
     readonly floorDays: number,
-  ) {}
+  ) {
+    // The floor can be raised, never lowered below the law (config.ts refuses it too).
+    if (!(floorDays >= STATUTORY_RETENTION_DAYS)) {
+      throw new Error(
+        `the retention floor ${floorDays} is below the statutory minimum of ${STATUTORY_RETENTION_DAYS} days`,
+      );
+    }
+  }
 
   async load(): Promise<void> {
     const rows = await this.store.query<PolicyRow>(
