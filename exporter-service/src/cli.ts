@@ -104,7 +104,8 @@ export async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv, { from: 'user' });
     return await action;
   } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode;
+    // Help and version exit 0; every other command-line mistake is a usage error (2), never 1 (broken).
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
     if (error instanceof ConfigError) {
       process.stderr.write(`auditlens: ${error.message}\n`);
       return 2;

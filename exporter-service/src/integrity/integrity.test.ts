@@ -97,7 +97,7 @@ function cli(args: string[]): Promise<{ code: number | null; stdout: string; std
 
 before(async () => {
   exporter = await start();
-  for (const [i, tenant] of ['clean', 'altered', 'deleted', 'oob', 'forged', 'chain'].entries()) {
+  for (const [i, tenant] of ['clean', 'altered', 'deleted', 'oob', 'forged', 'chain', 'many'].entries()) {
     await seed(tenant, i * 7);
   }
 });
@@ -269,6 +269,11 @@ test('CLI: exit 0 when intact, 1 when broken; auditors verify with the exported 
     "SELECT count() AS n FROM audit.audit_security_log WHERE tenant_id = 'clean'",
   );
   assert.equal(Number(latest?.n), 60);
+  // Tenant `many`: two of its three users' rows altered, more problems than the text lists.
+  await exporter.store.command(
+    `ALTER TABLE audit.audit_security_log UPDATE user_id = 'mallory'
+     WHERE tenant_id = 'many' AND user_id IN ('u-1', 'u-2') SETTINGS mutations_sync = 2`,
+  );
   await exporter.close(); // embedded store: one process at a time
   assert.equal(
     statSync(join(dir.path, 'integrity', 'signing-key.pem')).mode & 0o777,
@@ -302,9 +307,33 @@ test('CLI: exit 0 when intact, 1 when broken; auditors verify with the exported 
   assert.ok(inChunks.chunks > 5, `${inChunks.chunks} chunks`);
   assert.deepEqual(inChunks.problems, parsed.problems);
   assert.equal((await cli(['verify', '--tenant', 'clean', '--chunk-rows', '0'])).code, 2);
+  // Exit codes: a usage error is not "broken" (1), a tenant without data is not "intact" (0).
   const usage = await cli(['verify']);
-  assert.equal(usage.code, 1, 'commander: a required option is missing');
+  assert.equal(usage.code, 2, 'a required option is missing: usage error');
   assert.match(usage.stderr, /--tenant/);
+  const empty = await cli(['verify', '--tenant', 'nobody', '--public-key', pem]);
+  assert.equal(empty.code, 3, empty.stdout + empty.stderr);
+  assert.match(empty.stdout, /NO DATA: no rows and no checkpoints in the period/);
+  assert.doesNotMatch(empty.stdout, /INTACT/);
+  const help = await cli(['verify', '--help']);
+  assert.equal(help.code, 0);
+  for (const code of ['0  intact', '1  broken', '2  usage', '3  no data', '4  could not verify'])
+    assert.ok(help.stdout.includes(code), `--help lists exit ${code}`);
+  // Every counted problem is listed, or counted with the way to list it.
+  const many = await cli(['verify', '--tenant', 'many', '--public-key', pem]);
+  assert.equal(many.code, 1, many.stderr);
+  const count = Number(/BROKEN: (\d+) problems/.exec(many.stdout)?.[1]);
+  assert.ok(count > 20, `${count} problems`);
+  const listed = many.stdout.split('\n').filter((line) => line.startsWith('  row_altered '));
+  assert.equal(listed.length, 20);
+  assert.match(
+    many.stdout,
+    new RegExp(`and ${count - 20} more: --json lists the first ${count} with every field`),
+  );
+  const manyJson = JSON.parse(
+    (await cli(['verify', '--tenant', 'many', '--public-key', pem, '--json'])).stdout,
+  );
+  assert.equal((manyJson as VerifyResult).problems.length, count);
 });
 
 test('a crash between commit and checkpoint: the journal seals the committed rows at the next start', async () => {

@@ -81,6 +81,8 @@ export interface ChainSummary {
 
 export interface VerifyResult {
   ok: boolean;
+  /** intact: rows verified, no problem; broken: problems found; no_data: no rows and no checkpoints in the period. */
+  verdict: 'intact' | 'broken' | 'no_data';
   tenant: string;
   /** The period verified: [from, to). */
   from: string;
@@ -261,6 +263,7 @@ export async function verifyIntegrity(store: AuditStore, options: VerifyOptions)
   const durationMs = performance.now() - started;
   return {
     ok: log.count === 0,
+    verdict: log.count > 0 ? 'broken' : state.rows === 0 && state.checkpoints === 0 ? 'no_data' : 'intact',
     tenant,
     from: new Date(fromMs).toISOString(),
     to: new Date(toMs).toISOString(),

@@ -4,7 +4,7 @@ import { Presets, SingleBar } from 'cli-progress';
 import { Option, type Command } from 'commander';
 import type { AccessLog } from '../api/access-log.js';
 import { cliPrincipal, openSession, type CliSession } from '../cli-session.js';
-import { loadConfig, REPORT_FRAMEWORKS, type ReportFramework } from '../config.js';
+import { ConfigError, loadConfig, REPORT_FRAMEWORKS, type ReportFramework } from '../config.js';
 import { AUDIT_TABLES } from '../mapping/kinds.js';
 import { createStore } from '../store/index.js';
 import { CanonicalSchema } from '../integrity/canonical.js';
@@ -23,8 +23,24 @@ import { renderCsv } from './csv.js';
 import { PERIOD_TYPES, resolvePeriod, type PeriodType } from './periods.js';
 import { renderPdf } from './pdf.js';
 
-/** Exit codes: 0 intact / done, 1 integrity broken, 2 usage or configuration, 3 report has gaps (--fail-on-gap). */
-export const EXIT = { ok: 0, broken: 1, usage: 2, gap: 3 } as const;
+/**
+ * Exit codes: 0 done (verify: intact), 1 integrity broken, 2 usage or configuration error,
+ * 3 report has gaps (report --fail-on-gap) or nothing to verify (verify: no rows, no checkpoints),
+ * 4 could not verify (the store failed).
+ */
+export const EXIT = { ok: 0, broken: 1, usage: 2, gap: 3, noData: 3, failed: 4 } as const;
+
+const VERIFY_EXIT_CODES = `
+Exit codes:
+  0  intact: every row of the period is covered by a valid signed checkpoint and unchanged
+  1  broken: rows altered, missing or out of band, or checkpoints invalid, missing or forked
+  2  usage or configuration error (a missing --tenant, a bad time, no key): nothing was verified
+  3  no data: the tenant has no rows and no checkpoints in the period, so nothing was verified
+  4  could not verify: the store failed while verifying
+`;
+
+/** Problems listed by the text output; the rest are counted with the way to get them. */
+const LISTED_PROBLEMS = 20;
 
 /** A usage problem the CLI reports with exit code 2. */
 export class CliUsageError extends Error {
@@ -72,7 +88,11 @@ function printVerify(result: VerifyResult): void {
       `${result.durationMs} ms (${result.rowsPerSecond} rows/s, ${result.chunks} chunks); ` +
       `${result.expiredRows} expired, ${result.unsealedRows} not yet sealed\n`,
   );
-  if (result.ok) {
+  if (result.verdict === 'no_data') {
+    out.write('NO DATA: no rows and no checkpoints in the period; nothing was verified\n');
+    return;
+  }
+  if (result.verdict === 'intact') {
     out.write('INTACT: every row is covered by a valid signed checkpoint and unchanged\n');
     return;
   }
@@ -86,9 +106,18 @@ function printVerify(result: VerifyResult): void {
           : ` writer ${first.writer} checkpoint ${first.sequence}`) +
         ` ${first.firstEventTime}\n`,
     );
-    for (const p of first.problems.slice(0, 20)) {
-      out.write(`  ${p.kind}${p.eventId ? ` ${p.eventId}` : ''}: ${p.detail}\n`);
-    }
+  }
+  for (const p of result.problems.slice(0, LISTED_PROBLEMS)) {
+    const where = p.sequence === undefined ? p.table : `${p.table} ${p.writer} #${p.sequence}`;
+    out.write(`  ${p.kind} ${where}${p.eventId ? ` ${p.eventId}` : ''} ${p.eventTime}: ${p.detail}\n`);
+  }
+  const more = result.problemCount - Math.min(result.problems.length, LISTED_PROBLEMS);
+  if (more > 0) {
+    out.write(
+      `  and ${more} more: --json lists the first ${result.problems.length} with every field` +
+        (result.problemCount > result.problems.length ? '; narrow --from/--to to list the others' : '') +
+        '\n',
+    );
   }
 }
 
@@ -157,7 +186,7 @@ async function runVerify(options: {
   });
   if (options.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   else printVerify(result);
-  return result.ok ? EXIT.ok : EXIT.broken;
+  return result.verdict === 'intact' ? EXIT.ok : result.verdict === 'broken' ? EXIT.broken : EXIT.noData;
 }
 
 /** Records the CLI's read of audit data; warns when it cannot (no signing key, read-only store). */
@@ -305,7 +334,7 @@ export function registerComplianceCommands(
 
   program
     .command('verify')
-    .description('verify a tenant’s audit rows against the signed checkpoints; exit 0 = intact, 1 = broken')
+    .description('verify a tenant’s audit rows against the signed checkpoints (exit codes below)')
     .requiredOption('--tenant <tenant>', 'tenant id (@system for system-level records)')
     .option('--from <time>', 'start of the period (ISO-8601 or epoch ms); default: the earliest record')
     .option('--to <time>', 'end of the period; default: now')
@@ -316,7 +345,15 @@ export function registerComplianceCommands(
       `rows verified at a time (memory: a few hundred bytes each); default ${DEFAULT_CHUNK_ROWS}`,
     )
     .addOption(configOption())
-    .action((options: Parameters<typeof runVerify>[0]) => run(() => runVerify(options)));
+    .addHelpText('after', VERIFY_EXIT_CODES)
+    .action((options: Parameters<typeof runVerify>[0]) =>
+      start(() =>
+        runVerify(options).catch((error: unknown) => {
+          process.stderr.write(`auditlens: ${(error as Error).message}\n`);
+          return error instanceof CliUsageError || error instanceof ConfigError ? EXIT.usage : EXIT.failed;
+        }),
+      ),
+    );
 
   program
     .command('report')
