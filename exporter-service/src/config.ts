@@ -112,6 +112,13 @@ export interface ComplianceConfig {
   reportFont: string | undefined;
   /** Embedded mode: minutes between archive runs (0 = never). */
   archiveIntervalMinutes: number;
+  /**
+   * Scheduled integrity verification: minutes between runs (0 = never), hours each run verifies
+   * back from now (0 = everything stored), and the tenants (`*` = every tenant with checkpoints).
+   */
+  verifyIntervalMinutes: number;
+  verifyWindowHours: number;
+  verifyTenants: string[] | '*';
   /** Server mode: move rows past their online days to this volume (TTL … TO VOLUME). */
   archiveVolume: string | undefined;
   /** Server mode: storage policy that has the archive volume (set on the audit tables). */
@@ -205,6 +212,15 @@ const envSchema = z.object({
     .default('+00:00'),
   AUDITLENS_REPORT_FONT: z.string().min(1).optional(),
   AUDITLENS_ARCHIVE_INTERVAL_MINUTES: z.coerce.number().int().min(0).default(60),
+  AUDITLENS_VERIFY_INTERVAL_MINUTES: z.coerce.number().min(0).default(60),
+  AUDITLENS_VERIFY_WINDOW_HOURS: z.coerce.number().int().min(0).default(25),
+  AUDITLENS_VERIFY_TENANTS: z
+    .string()
+    .regex(
+      /^(\*|[^,\s]+(,[^,\s]+)*)$/,
+      '* or a comma-separated list of tenant ids (@system for system-level records)',
+    )
+    .default('*'),
   AUDITLENS_ARCHIVE_VOLUME: z.string().regex(IDENTIFIER, 'must be a plain identifier').optional(),
   AUDITLENS_ARCHIVE_STORAGE_POLICY: z.string().regex(IDENTIFIER, 'must be a plain identifier').optional(),
 });
@@ -370,6 +386,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, configFile?: st
       reportUtcOffsetMinutes: offsetMinutes(e.AUDITLENS_REPORT_UTC_OFFSET),
       reportFont: e.AUDITLENS_REPORT_FONT,
       archiveIntervalMinutes: e.AUDITLENS_ARCHIVE_INTERVAL_MINUTES,
+      verifyIntervalMinutes: e.AUDITLENS_VERIFY_INTERVAL_MINUTES,
+      verifyWindowHours: e.AUDITLENS_VERIFY_WINDOW_HOURS,
+      verifyTenants: e.AUDITLENS_VERIFY_TENANTS === '*' ? '*' : e.AUDITLENS_VERIFY_TENANTS.split(','),
       archiveVolume: e.AUDITLENS_ARCHIVE_VOLUME,
       archiveStoragePolicy: e.AUDITLENS_ARCHIVE_STORAGE_POLICY,
     },

@@ -1,5 +1,8 @@
 import { parseRule, type AlertRule, type AlertRuleInput } from './rule-model.js';
 
+/** The security event type the exporter's scheduled integrity verification records on a failure. */
+export const INTEGRITY_VIOLATION = 'INTEGRITY_VIOLATION';
+
 /**
  * The built-in rule pack (DESIGN §7), on by default and editable through the API (an edited
  * built-in is stored like any rule; it cannot be deleted, only disabled). Thresholds follow the
@@ -208,6 +211,24 @@ const PACK: AlertRuleInput[] = [
     mitre: { tactic: 'TA0001', technique: 'T1078' },
     eventType: 'NEW_ADMIN_IP',
     summary: 'admin {user_id} logged in from new IP {ip_address}',
+  },
+  {
+    id: 'builtin.integrity-violation',
+    name: 'Audit records tampered with',
+    description:
+      'The scheduled integrity verification found rows altered, removed or inserted out of band, or a broken checkpoint chain.',
+    kind: 'match',
+    source: 'security',
+    filter: [
+      { field: 'event_type', op: '=', value: INTEGRITY_VIOLATION },
+      { field: 'detection_method', op: '=', value: 'scheduled-verification' },
+    ],
+    groupBy: ['target_resource'],
+    window: '1h',
+    severity: 4,
+    mitre: { tactic: 'TA0040', technique: 'T1565.001' },
+    eventType: 'AUDIT_TAMPERING',
+    summary: 'integrity verification failed for {target_resource}',
   },
   {
     id: 'builtin.pipeline-silence',

@@ -4,6 +4,7 @@ import { AUDIT_TABLES, KINDS, type AuditKind } from '../mapping/kinds.js';
 import type { AuditStore } from '../store/store.js';
 import type { VerifyResult } from '../integrity/verify.js';
 import { SELF_AUDIT_EVENTS } from '../self-audit/self-audit.js';
+import { INTEGRITY_VIOLATION } from '../alerts/builtin.js';
 import type { AlertRule } from '../alerts/rule-model.js';
 import { RuleStore } from '../alerts/rule-store.js';
 import {
@@ -442,20 +443,35 @@ export class Evidence {
     };
   }
 
-  /** The whole period verified (in chunks of bounded memory: integrity/verify.ts). */
+  /**
+   * The whole period verified (in chunks of bounded memory: integrity/verify.ts), and the
+   * violations the exporter's scheduled verification raised in the period (integrity/scheduled-verification.ts).
+   */
   private async integrity(id: string): Promise<CheckResult> {
-    const result = await this.ctx.verify();
-    const nothing = result.rows === 0 && result.checkpoints === 0;
+    const [result, raised] = await Promise.all([
+      this.ctx.verify(),
+      this.one(
+        `SELECT count() AS n FROM ${this.db}.audit_security_log WHERE ${this.scope} AND event_type = {type:String}`,
+        { type: INTEGRITY_VIOLATION },
+      ),
+    ]);
+    const violations = Number(raised.n ?? 0);
+    const nothing = result.verdict === 'no_data';
     const verified = `verified ${result.from} – ${result.to}`;
+    const scheduled =
+      violations > 0
+        ? `; the scheduled verification raised ${violations} integrity violations in the period`
+        : '';
     return {
       id,
       title: 'Integrity of the period verified against signed checkpoints',
-      status: !result.ok ? 'gap' : nothing ? 'not_applicable' : 'met',
-      summary: !result.ok
-        ? `${result.problemCount} integrity problems; first: ${result.firstBroken?.problems[0]?.kind ?? ''} in ${result.firstBroken?.table ?? ''} (${verified})`
-        : nothing
-          ? `no records and no checkpoints in the period (${verified})`
-          : `${result.rows} rows and ${result.checkpoints} checkpoints ${verified}: intact`,
+      status: !result.ok || violations > 0 ? 'gap' : nothing ? 'not_applicable' : 'met',
+      summary:
+        (!result.ok
+          ? `${result.problemCount} integrity problems; first: ${result.firstBroken?.problems[0]?.kind ?? ''} in ${result.firstBroken?.table ?? ''} (${verified})`
+          : nothing
+            ? `no records and no checkpoints in the period (${verified})`
+            : `${result.rows} rows and ${result.checkpoints} checkpoints ${verified}: intact`) + scheduled,
       data: {
         verifiedFrom: result.from,
         verifiedTo: result.to,
@@ -467,6 +483,7 @@ export class Evidence {
         problemCount: result.problemCount,
         firstBroken: result.firstBroken,
         chains: result.chains.length,
+        scheduledViolations: violations,
       },
     };
   }

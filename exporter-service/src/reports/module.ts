@@ -1,6 +1,7 @@
 import express from 'express';
 import type { ExporterModule, ModuleContext } from '../modules.js';
 import { createIntegrityRouter } from '../integrity/routes.js';
+import { ScheduledVerification } from '../integrity/scheduled-verification.js';
 import { createRetentionRouter } from '../retention/routes.js';
 import type { Actor } from '../retention/admin-record.js';
 import { applyArchiveVolume, isPermissionError } from '../retention/storage.js';
@@ -24,13 +25,14 @@ const ARCHIVER: Actor = {
 
 /**
  * Compliance (issue 6): integrity sealing of every committed batch, per-row retention from the
- * policies, archiving, scheduled reports, and the /integrity, /retention-policies, /retention and
+ * policies, archiving, scheduled reports and integrity verification, and the /integrity, /retention-policies, /retention and
  * /reports endpoints. Start it first: its ingest hooks must be in place before any other module
  * writes a record, and it stops last.
  */
 export function complianceModule(options: ComplianceModuleOptions = {}): ExporterModule {
   let runtime: ComplianceRuntime | undefined;
   let scheduler: ReportScheduler | undefined;
+  let verification: ScheduledVerification | undefined;
   const timers: NodeJS.Timeout[] = [];
   let archiving: Promise<void> | undefined;
 
@@ -67,6 +69,16 @@ export function complianceModule(options: ComplianceModuleOptions = {}): Exporte
       timers.push(refresh);
 
       const settings = config.compliance;
+      verification = new ScheduledVerification({
+        store: context.store,
+        recorder: context.recorder,
+        logger,
+        verify: (tenantId, fromMs, toMs) => active.verify(tenantId, { fromMs, toMs }, { live: true }),
+        intervalMinutes: settings.verifyIntervalMinutes,
+        windowHours: settings.verifyWindowHours,
+        tenants: settings.verifyTenants,
+      });
+      verification.start();
       if (context.store.mode === 'embedded' && settings.archiveIntervalMinutes > 0) {
         const run = (): void => {
           archiving ??= archive(context, active)
@@ -128,6 +140,7 @@ export function complianceModule(options: ComplianceModuleOptions = {}): Exporte
     async stop() {
       for (const timer of timers.splice(0)) clearInterval(timer);
       await scheduler?.stop();
+      await verification?.stop();
       await archiving;
       await runtime?.close();
     },
