@@ -1,5 +1,6 @@
 import { normalizeIp, formatTime } from '../mapping/fields.js';
 import { KINDS, type AuditKind } from '../mapping/kinds.js';
+import { archivedColumn, auditSource } from '../store/audit-source.js';
 import type { AuditStore, QueryParams } from '../store/store.js';
 import { ApiError } from './errors.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
@@ -15,9 +16,11 @@ const SUMMARY_SQL: Record<AuditKind, string> = {
 };
 
 // Columns are selected unaliased: an alias would shadow the column in WHERE and ORDER BY.
-// UUID and IPv6 values arrive as their text forms in JSON anyway.
-const LIST_COLUMNS = `event_id, event_time, tenant_id, trace_id, span_id, service, user_id, username, session_id,
-  ip_address, result, risk_level, is_sensitive, module, operation_name, description`;
+// UUID and IPv6 values arrive as their text forms in JSON anyway. `archived`: read from the
+// archive table (store/audit-source.ts: every query here reaches archived rows too).
+const listColumns = (store: AuditStore): string =>
+  `event_id, event_time, tenant_id, trace_id, span_id, service, user_id, username, session_id,
+  ip_address, result, risk_level, is_sensitive, module, operation_name, description, ${archivedColumn(store)} AS archived`;
 
 export interface AuditListRow {
   kind: AuditKind;
@@ -38,6 +41,8 @@ export interface AuditListRow {
   operation_name: string;
   description: string;
   summary: string;
+  /** The row was moved to the archive table (embedded mode). */
+  archived: boolean;
 }
 
 export interface SearchFilter {
@@ -105,8 +110,8 @@ export async function searchAudit(store: AuditStore, filter: SearchFilter): Prom
   const where = conditions.join(' AND ');
   const parts = filter.kinds.map(
     (kind) =>
-      `(SELECT '${kind}' AS kind, ${LIST_COLUMNS}, ${SUMMARY_SQL[kind]} AS summary
-        FROM ${store.database}.${KINDS[kind].table} WHERE ${where}
+      `(SELECT '${kind}' AS kind, ${listColumns(store)}, ${SUMMARY_SQL[kind]} AS summary
+        FROM ${auditSource(store, KINDS[kind].table)} WHERE ${where}
         ORDER BY event_time DESC, event_id DESC LIMIT {limit:UInt32})`,
   );
   const rows = await store.query<AuditListRow>(
@@ -133,7 +138,7 @@ export async function readRecord(
   eventId: string,
 ): Promise<Record<string, unknown> | undefined> {
   const [row] = await store.query<Record<string, unknown>>(
-    `SELECT * FROM ${store.database}.${KINDS[kind].table}
+    `SELECT *, ${archivedColumn(store)} AS archived FROM ${auditSource(store, KINDS[kind].table)}
      WHERE tenant_id = {tenant:String} AND event_id = {id:UUID} LIMIT 1`,
     { tenant: tenantId, id: eventId },
   );
@@ -157,9 +162,9 @@ export async function traceChain(store: AuditStore, tenantId: string, traceId: s
     .filter((kind) => kind !== 'access')
     .map(
       (kind) =>
-        `(SELECT '${kind}' AS kind, ${LIST_COLUMNS}, ${SUMMARY_SQL[kind]} AS summary, parent_span_id,
+        `(SELECT '${kind}' AS kind, ${listColumns(store)}, ${SUMMARY_SQL[kind]} AS summary, parent_span_id,
           ${kind === 'field_change' ? 'toString(db_event_id)' : "''"} AS db_event_id
-          FROM ${store.database}.${KINDS[kind].table}
+          FROM ${auditSource(store, KINDS[kind].table)}
           WHERE tenant_id = {tenant:String} AND trace_id = {trace:String})`,
     );
   const rows = await store.query<AuditListRow & { parent_span_id: string; db_event_id: string }>(

@@ -1,6 +1,7 @@
 import type { ApiToken, ReportFramework } from '../config.js';
 import { formatTime } from '../mapping/fields.js';
 import { AUDIT_TABLES, KINDS, type AuditKind } from '../mapping/kinds.js';
+import { auditSource } from '../store/audit-source.js';
 import type { AuditStore } from '../store/store.js';
 import type { VerifyResult } from '../integrity/verify.js';
 import { SELF_AUDIT_EVENTS } from '../self-audit/self-audit.js';
@@ -69,6 +70,11 @@ export class Evidence {
     return this.ctx.store.database;
   }
 
+  /** An audit table with its archived rows (store/audit-source.ts): evidence covers archived periods too. */
+  private from(table: string): string {
+    return auditSource(this.ctx.store, table);
+  }
+
   private readonly scope =
     "tenant_id = {tenant:String} AND event_time >= {from:DateTime64(3, 'UTC')} AND event_time < {to:DateTime64(3, 'UTC')}";
 
@@ -92,7 +98,7 @@ export class Evidence {
       const rows = await this.ctx.store.query<{ kind: AuditKind; n: string }>(
         AUDIT_TABLES.map(
           (t) =>
-            `SELECT '${KIND_OF_TABLE[t]}' AS kind, count() AS n FROM ${this.db}.${t} WHERE ${this.scope}`,
+            `SELECT '${KIND_OF_TABLE[t]}' AS kind, count() AS n FROM ${this.from(t)} WHERE ${this.scope}`,
         ).join(' UNION ALL '),
         this.params,
       );
@@ -105,7 +111,7 @@ export class Evidence {
   private securityTypes(): Promise<Record<string, number>> {
     return this.once('security-types', async () => {
       const rows = await this.ctx.store.query<{ type: string; n: string }>(
-        `SELECT event_type AS type, count() AS n FROM ${this.db}.audit_security_log WHERE ${this.scope} GROUP BY type`,
+        `SELECT event_type AS type, count() AS n FROM ${this.from('audit_security_log')} WHERE ${this.scope} GROUP BY type`,
         this.params,
       );
       return Object.fromEntries(rows.map((r) => [r.type, Number(r.n)]));
@@ -119,7 +125,7 @@ export class Evidence {
            countIf(match(operation_name, '(?i)role|permission|privilege|password|credential|account|user|grant|revoke')
                    OR upper(target_type) IN ('USER', 'ROLE', 'PERMISSION', 'ACCOUNT', 'CREDENTIAL')) AS privilege,
            countIf(match(operation_name, '(?i)create|delete|drop|remove|destroy')) AS objects
-         FROM ${this.db}.audit_admin_log WHERE ${this.scope}`,
+         FROM ${this.from('audit_admin_log')} WHERE ${this.scope}`,
       ),
     );
   }
@@ -214,7 +220,7 @@ export class Evidence {
     const types = await this.securityTypes();
     const requests = await this.once('request-denied', () =>
       this.one(
-        `SELECT countIf(status_code IN (401, 403)) AS denied FROM ${this.db}.audit_request_log WHERE ${this.scope}`,
+        `SELECT countIf(status_code IN (401, 403)) AS denied FROM ${this.from('audit_request_log')} WHERE ${this.scope}`,
       ),
     );
     const byType = {
@@ -285,8 +291,8 @@ export class Evidence {
 
   private async eventsDataAccess(id: string): Promise<CheckResult> {
     const row = await this.one(
-      `SELECT (SELECT count() FROM ${this.db}.audit_request_log WHERE ${this.scope} AND (user_id != '' OR username != ''))
-            + (SELECT count() FROM ${this.db}.audit_database_log WHERE ${this.scope} AND (user_id != '' OR username != '')) AS n`,
+      `SELECT (SELECT count() FROM ${this.from('audit_request_log')} WHERE ${this.scope} AND (user_id != '' OR username != ''))
+            + (SELECT count() FROM ${this.from('audit_database_log')} WHERE ${this.scope} AND (user_id != '' OR username != '')) AS n`,
     );
     return this.observed(
       id,
@@ -301,7 +307,7 @@ export class Evidence {
     const admin = await this.adminDetail();
     const db = await this.one(
       `SELECT countIf(upper(db_operation) IN ('CREATE', 'DROP', 'ALTER', 'TRUNCATE')) AS n
-       FROM ${this.db}.audit_database_log WHERE ${this.scope}`,
+       FROM ${this.from('audit_database_log')} WHERE ${this.scope}`,
     );
     const byType = { adminCreateDelete: Number(admin.objects ?? 0), ddl: Number(db.n ?? 0) };
     return this.observed(
@@ -319,9 +325,9 @@ export class Evidence {
     const types = { started: SELF_AUDIT_EVENTS.started, stopped: SELF_AUDIT_EVENTS.stopped };
     const row = await this.one(
       `SELECT
-         (SELECT count() FROM ${this.db}.audit_security_log WHERE ${lifecycle}
+         (SELECT count() FROM ${this.from('audit_security_log')} WHERE ${lifecycle}
             AND event_time >= {from:DateTime64(3, 'UTC')} AND event_time < {to:DateTime64(3, 'UTC')}) AS in_period,
-         (SELECT count() FROM ${this.db}.audit_security_log WHERE ${lifecycle}
+         (SELECT count() FROM ${this.from('audit_security_log')} WHERE ${lifecycle}
             AND event_time < {to:DateTime64(3, 'UTC')}) AS ever`,
       types,
     );
@@ -364,7 +370,7 @@ export class Evidence {
                countIf(user_id != '' OR username != '') AS user, countIf(${type[kind]}) AS type,
                countIf(result != '') AS result, countIf(ip_address != toIPv6('::')) AS origin,
                countIf(${resource[kind]}) AS resource
-             FROM ${this.db}.${KINDS[kind].table} WHERE ${this.scope}`,
+             FROM ${this.from(KINDS[kind].table)} WHERE ${this.scope}`,
         )
         .join(' UNION ALL '),
       this.params,
@@ -451,7 +457,7 @@ export class Evidence {
     const [result, raised] = await Promise.all([
       this.ctx.verify(),
       this.one(
-        `SELECT count() AS n FROM ${this.db}.audit_security_log WHERE ${this.scope} AND event_type = {type:String}`,
+        `SELECT count() AS n FROM ${this.from('audit_security_log')} WHERE ${this.scope} AND event_type = {type:String}`,
         { type: INTEGRITY_VIOLATION },
       ),
     ]);
@@ -618,7 +624,7 @@ export class Evidence {
 
   private async accessLog(id: string): Promise<CheckResult> {
     const rows = await this.ctx.store.query<{ type: string; n: string }>(
-      `SELECT access_type AS type, count() AS n FROM ${this.db}.audit_access_log WHERE ${this.scope} GROUP BY type ORDER BY type`,
+      `SELECT access_type AS type, count() AS n FROM ${this.from('audit_access_log')} WHERE ${this.scope} GROUP BY type ORDER BY type`,
       this.params,
     );
     const byType = Object.fromEntries(rows.map((r) => [r.type, Number(r.n)]));
@@ -671,7 +677,7 @@ export class Evidence {
          countIf(event_id IN (
            SELECT event_id FROM ${this.db}.audit_security_event_status WHERE tenant_id = {tenant:String}
            GROUP BY event_id HAVING argMax(status, changed_at) NOT IN ('', 'PENDING'))) AS triaged
-       FROM ${this.db}.audit_security_log WHERE ${this.scope} AND risk_level >= 3`,
+       FROM ${this.from('audit_security_log')} WHERE ${this.scope} AND risk_level >= 3`,
     );
     const total = Number(row.total ?? 0);
     const triaged = Number(row.triaged ?? 0);
@@ -694,7 +700,7 @@ export class Evidence {
           (t) =>
             `SELECT count() AS n, countIf(event_time > received_at + toIntervalSecond(${CLOCK_AHEAD_SECONDS})) AS ahead,
                max(dateDiff('second', event_time, received_at)) AS lag
-             FROM ${this.db}.${t} WHERE ${this.scope}`,
+             FROM ${this.from(t)} WHERE ${this.scope}`,
         )
         .join(' UNION ALL '),
       this.params,
@@ -725,14 +731,14 @@ export class Evidence {
   }> {
     const row = await this.one(
       `SELECT
-         (SELECT count() FROM ${this.db}.audit_request_log WHERE ${this.scope} AND user_id = '' AND username = '') AS missing_user,
-         (SELECT count() FROM ${this.db}.audit_request_log WHERE ${this.scope} AND duration_ms > {slow:Float64}) AS slow,
-         (SELECT count() FROM ${this.db}.audit_change_log WHERE ${this.scope}
-            AND db_event_id NOT IN (SELECT event_id FROM ${this.db}.audit_database_log
+         (SELECT count() FROM ${this.from('audit_request_log')} WHERE ${this.scope} AND user_id = '' AND username = '') AS missing_user,
+         (SELECT count() FROM ${this.from('audit_request_log')} WHERE ${this.scope} AND duration_ms > {slow:Float64}) AS slow,
+         (SELECT count() FROM ${this.from('audit_change_log')} WHERE ${this.scope}
+            AND db_event_id NOT IN (SELECT event_id FROM ${this.from('audit_database_log')}
               WHERE tenant_id = {tenant:String}
                 AND event_time >= {from:DateTime64(3, 'UTC')} - toIntervalDay(1)
                 AND event_time < {to:DateTime64(3, 'UTC')} + toIntervalDay(1))) AS orphaned,
-         (SELECT count() FROM ${this.db}.audit_change_log WHERE ${this.scope}
+         (SELECT count() FROM ${this.from('audit_change_log')} WHERE ${this.scope}
             AND db_event_id = toUUID('00000000-0000-0000-0000-000000000000')) AS unlinked`,
       { slow: SLOW_RESPONSE_MS },
     );

@@ -19,5 +19,5 @@ export function auditSource(store: AuditStore, table: string): string {
 
 /** A column expression that is true for a row read from the archive table through auditSource. */
 export function archivedColumn(store: AuditStore): string {
-  return store.mode === 'embedded' ? "endsWith(_table, '_archive')" : 'false';
+  return store.mode === 'embedded' ? "toBool(endsWith(_table, '_archive'))" : 'false';
 }
