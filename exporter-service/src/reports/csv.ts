@@ -1,3 +1,4 @@
+import { ANOMALIES } from './evidence.js';
 import type { ReportContent } from './generate.js';
 
 /**
@@ -29,6 +30,16 @@ export function renderCsv(report: ReportContent, sha256: string): string {
     `met ${report.statusCounts.met}; gap ${report.statusCounts.gap}; not applicable ${report.statusCounts.not_applicable}`,
   );
   add('report', 'content_sha256', '', sha256, 'SHA-256 of the stored report content (JSON)');
+  const floor = report.retentionFloor;
+  if (floor) {
+    add(
+      'report',
+      'retention_floor_days',
+      '',
+      floor.days,
+      `statutory minimum ${floor.statutoryMinimumDays} days (${floor.basis}); set by ${floor.setBy}`,
+    );
+  }
   const s = report.summary;
   for (const [item, value] of [
     ['total', s.total],
@@ -52,29 +63,9 @@ export function renderCsv(report: ReportContent, sha256: string): string {
   }
   for (const check of Object.values(report.checks))
     add('check', check.id, check.status, check.title, check.summary);
-  const a = report.anomalies;
-  add('anomaly', 'missing_user_info', '', a.missingUserInfo, 'requests without user id or user name');
-  add(
-    'anomaly',
-    'excessive_response_time',
-    '',
-    a.excessiveResponseTime,
-    `requests slower than ${a.slowResponseMs} ms`,
-  );
-  add(
-    'anomaly',
-    'orphaned_field_changes',
-    '',
-    a.orphanedFieldChanges,
-    'field changes without their data operation',
-  );
-  add(
-    'anomaly',
-    'unlinked_field_changes',
-    '',
-    a.unlinkedFieldChanges,
-    'field changes that name no data operation',
-  );
+  for (const anomaly of ANOMALIES) {
+    add('anomaly', anomaly.name, '', report.anomalies[anomaly.key] ?? '', anomaly.en);
+  }
   return `\ufeff${rows.map((row) => row.map(cell).join(',')).join('\r\n')}\r\n`;
 }
 

@@ -5,11 +5,12 @@ import { formatTime } from '../mapping/fields.js';
 import type { AuditStore } from '../store/store.js';
 import type { VerifyResult } from '../integrity/verify.js';
 import type { RetentionPolicies } from '../retention/policies.js';
-import { Evidence, type CheckResult, type Status } from './evidence.js';
+import { Evidence, type Anomalies, type CheckResult, type Status } from './evidence.js';
 import { FRAMEWORKS } from './frameworks.js';
 import { offsetText, type Period, type PeriodType } from './periods.js';
 
-export const REPORT_FORMAT_VERSION = 1;
+/** 2: retentionFloor, the §6.1.2 consistency anomalies, Chinese check texts (issue 17). */
+export const REPORT_FORMAT_VERSION = 2;
 
 export interface ControlResult {
   id: string;
@@ -29,8 +30,8 @@ export interface ReportContent {
   period: { type: PeriodType; label: string; start: string; end: string; utcOffset: string };
   generatedAt: string;
   generatedBy: string;
-  /** The legal retention floor in force and where it was set (statutory default or a setting). */
-  retentionFloor: { days: number; statutoryMinimumDays: number; setBy: string; basis: string };
+  /** The legal retention floor in force and where it was set (statutory default or a setting); absent in format 1. */
+  retentionFloor?: { days: number; statutoryMinimumDays: number; setBy: string; basis: string };
   /** gap when any control has a gap. */
   status: 'met' | 'gap';
   statusCounts: Record<Status, number>;
@@ -51,14 +52,8 @@ export interface ReportContent {
   };
   controls: ControlResult[];
   checks: Record<string, CheckResult>;
-  /** The source's data-quality anomalies (001_… §6.2). */
-  anomalies: {
-    missingUserInfo: number;
-    excessiveResponseTime: number;
-    orphanedFieldChanges: number;
-    unlinkedFieldChanges: number;
-    slowResponseMs: number;
-  };
+  /** The source's data-quality checks (001_… §6.1.2 consistency, §6.2 anomalies). */
+  anomalies: Anomalies;
   generationMs: number;
 }
 

@@ -379,6 +379,8 @@ test('with alert rules and triage, MLPS 2.0 level 3 and PCI DSS v4.0 are met; th
     excessiveResponseTime: 1,
     orphanedFieldChanges: 1,
     unlinkedFieldChanges: 0,
+    dataOperationsWithoutRequest: 0,
+    changingRequestsWithoutDataOperation: 0,
     slowResponseMs: 30_000,
   });
   const integrity = mlps.checks.integrity;
@@ -400,6 +402,53 @@ test('with alert rules and triage, MLPS 2.0 level 3 and PCI DSS v4.0 are met; th
   assert.equal(statusOf(pci, '10.2.1.6'), 'met', 'the exporter’s own start is recorded');
   assert.match(pci.checks.retention?.summary ?? '', /kept ≥ 365 days, ≥ 90 days immediately available/);
   assert.equal(statusOf(await generate('soc2'), 'CC7.3'), 'met');
+});
+
+test('request ↔ data-operation consistency (source §6.1.2): both directions counted, in the report and its CSV', async () => {
+  const trace = () => randomBytes(16).toString('hex');
+  const linked = trace();
+  const record = (eventName: string, traceId: string, attributes: Record<string, unknown>): TestRecord => ({
+    eventName,
+    timeMs: at(3),
+    traceId,
+    attributes: {
+      'log.record.uid': uid(),
+      'audit.tenant_id': 'consistency',
+      'user.id': 'u-9',
+      ...attributes,
+    },
+  });
+  const request = (method: string, status: number) => ({
+    'http.request.method': method,
+    'url.path': '/orders',
+    'http.response.status_code': status,
+  });
+  const operation = { 'db.collection.name': 'orders', 'db.operation.name': 'UPDATE' };
+  const batch = [
+    record('audit.request', linked, request('PUT', 200)), // consistent: its data operation follows
+    record('audit.db_operation', linked, operation),
+    record('audit.db_operation', trace(), operation), // a data operation whose request is missing
+    record('audit.request', trace(), request('POST', 201)), // claims a change, no data operation
+    record('audit.request', trace(), request('DELETE', 204)), // likewise
+    record('audit.request', trace(), request('GET', 200)), // a read: no data operation expected
+    record('audit.request', trace(), request('POST', 400)), // refused: nothing changed
+  ];
+  assert.equal((await postLogs(exporter.otlpUrl, batch)).status, 200);
+  const response = await json('POST', '/reports', {
+    tenant: 'consistency',
+    framework: 'mlps3',
+    period: 'custom',
+    from,
+    to,
+  });
+  assert.equal(response.status, 201, JSON.stringify(response.body));
+  const report = response.body as unknown as { id: string; content: ReportContent };
+  assert.equal(report.content.anomalies.dataOperationsWithoutRequest, 1);
+  assert.equal(report.content.anomalies.changingRequestsWithoutDataOperation, 2);
+  const csv = await api('GET', `/reports/${report.id}.csv?tenant=consistency`);
+  const text = await csv.text();
+  assert.match(text, /\r\nanomaly,data_operations_without_request,,1,/);
+  assert.match(text, /\r\nanomaly,changing_requests_without_data_operation,,2,/);
 });
 
 test('ISO/IEC 27001: a record from a clock running ahead makes A.8.17 a gap', async () => {
