@@ -21,6 +21,7 @@ import { policyView } from '../retention/routes.js';
 import { applyArchiveVolume } from '../retention/storage.js';
 import { renderCsv } from './csv.js';
 import { PERIOD_TYPES, resolvePeriod, type PeriodType } from './periods.js';
+import { controlTitle, REPORT_LANGUAGES, type ReportLanguage } from './locale.js';
 import { renderPdf } from './pdf.js';
 
 /**
@@ -217,6 +218,7 @@ async function runReport(options: {
   out?: string;
   format?: string;
   failOnGap?: boolean;
+  lang?: string;
   config?: string;
 }): Promise<number> {
   if (!(REPORT_FRAMEWORKS as readonly string[]).includes(options.framework)) {
@@ -227,6 +229,10 @@ async function runReport(options: {
   }
   const format = (options.format ?? (options.out ? extname(options.out).slice(1) : 'text')).toLowerCase();
   if (!['pdf', 'csv', 'json', 'text'].includes(format)) throw new CliUsageError('--format: pdf, csv or json');
+  if (!(REPORT_LANGUAGES as readonly string[]).includes(options.lang ?? 'en')) {
+    throw new CliUsageError(`--lang: one of ${REPORT_LANGUAGES.join(', ')}`);
+  }
+  const lang = (options.lang ?? 'en') as ReportLanguage;
   const session = await openSession(options.config, { migrate: true });
   try {
     const tenantId = options.tenant === '@system' ? '' : options.tenant;
@@ -260,7 +266,7 @@ async function runReport(options: {
     const { content, sha256 } = report;
     let output: Buffer | string | undefined;
     if (format === 'pdf')
-      output = await renderPdf(content, sha256, { font: session.config.compliance.reportFont });
+      output = await renderPdf(content, sha256, { font: session.config.compliance.reportFont, lang });
     else if (format === 'csv') output = renderCsv(content, sha256);
     else if (format === 'json') output = `${report.json}\n`;
     if (output !== undefined && options.out) writeFileSync(options.out, output);
@@ -273,7 +279,9 @@ async function runReport(options: {
     (output !== undefined && !options.out ? process.stderr : process.stdout).write(`${summary}\n`);
     if (format === 'text') {
       for (const control of content.controls)
-        process.stdout.write(`  ${control.status.padEnd(14)} ${control.id}  ${control.title}\n`);
+        process.stdout.write(
+          `  ${control.status.padEnd(14)} ${control.id}  ${controlTitle(control, lang)}\n`,
+        );
     }
     return options.failOnGap && content.status === 'gap' ? EXIT.gap : EXIT.ok;
   } finally {
@@ -366,6 +374,11 @@ export function registerComplianceCommands(
     .option('--to <time>', 'custom period end')
     .option('--out <file>', 'write the report here (format from the extension: .pdf, .csv, .json)')
     .option('--format <format>', 'pdf | csv | json (default: from --out, else a text summary)')
+    .option(
+      '--lang <lang>',
+      `language of the PDF and the text summary: ${REPORT_LANGUAGES.join(' | ')}`,
+      'en',
+    )
     .option('--fail-on-gap', 'exit 3 when a control has a gap')
     .addOption(configOption())
     .action((options: Parameters<typeof runReport>[0]) => run(() => runReport(options)));

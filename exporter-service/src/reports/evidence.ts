@@ -24,7 +24,15 @@ export interface CheckResult {
   title: string;
   status: Status;
   summary: string;
+  /** The title and finding in Chinese (the MLPS report in zh-CN); absent in reports of format 1. */
+  zh?: { title: string; summary: string };
   data: Record<string, unknown>;
+}
+
+/** A text in English and Chinese. */
+interface Text {
+  en: string;
+  zh: string;
 }
 
 export interface EvidenceContext {
@@ -39,6 +47,24 @@ export interface EvidenceContext {
   verify: () => Promise<VerifyResult>;
   now: number;
 }
+
+/** Field names of the completeness check, in Chinese. */
+const FIELD_ZH: Record<string, string> = {
+  time: '日期和时间',
+  user: '用户',
+  type: '事件类型',
+  result: '事件结果',
+  origin: '来源地址',
+  resource: '操作对象',
+};
+
+/** Alert rule categories, in Chinese. */
+const ALERT_CATEGORY_ZH: Record<string, string> = {
+  failed_login: '登录失败',
+  privilege: '权限变更',
+  high_risk: '高风险操作',
+  silence: '审计中断',
+};
 
 /** Required-field completeness threshold. */
 export const FIELD_THRESHOLD = 0.95;
@@ -180,19 +206,26 @@ export class Evidence {
 
   private observed(
     id: string,
-    title: string,
+    title: Text,
     count: number,
-    what: string,
+    what: Text,
     data: Record<string, unknown>,
   ): CheckResult {
     return {
       id,
-      title,
+      title: title.en,
       status: count > 0 ? 'met' : 'gap',
       summary:
         count > 0
-          ? `${count} ${what} recorded in the period`
-          : `no ${what} recorded in the period: confirm none occurred, or that the applications record them`,
+          ? `${count} ${what.en} recorded in the period`
+          : `no ${what.en} recorded in the period: confirm none occurred, or that the applications record them`,
+      zh: {
+        title: title.zh,
+        summary:
+          count > 0
+            ? `本期记录了 ${count} 条${what.zh}`
+            : `本期没有${what.zh}记录：请确认确实未发生，或应用已记录此类事件`,
+      },
       data: { count, ...data },
     };
   }
@@ -202,7 +235,13 @@ export class Evidence {
     const total = Object.entries(counts)
       .filter(([k]) => k !== 'access')
       .reduce((n, [, v]) => n + v, 0);
-    return this.observed(id, 'Audit records are being written', total, 'audit records', { byKind: counts });
+    return this.observed(
+      id,
+      { en: 'Audit records are being written', zh: '审计记录持续写入' },
+      total,
+      { en: 'audit records', zh: '审计记录' },
+      { byKind: counts },
+    );
   }
 
   private async eventsLogin(id: string): Promise<CheckResult> {
@@ -213,7 +252,13 @@ export class Evidence {
       LOGOUT: types.LOGOUT ?? 0,
     };
     const count = byType.LOGIN_SUCCESS + byType.LOGIN_FAILED + byType.LOGOUT;
-    return this.observed(id, 'Logins and logouts are audited', count, 'login/logout events', { byType });
+    return this.observed(
+      id,
+      { en: 'Logins and logouts are audited', zh: '登录和退出操作被审计' },
+      count,
+      { en: 'login/logout events', zh: '登录/退出事件' },
+      { byType },
+    );
   }
 
   private async eventsAuthFailure(id: string): Promise<CheckResult> {
@@ -231,9 +276,9 @@ export class Evidence {
     const count = byType.LOGIN_FAILED + byType.PERMISSION_DENIED + byType.deniedRequests;
     return this.observed(
       id,
-      'Invalid logical access attempts are audited',
+      { en: 'Invalid logical access attempts are audited', zh: '无效的逻辑访问尝试被审计' },
       count,
-      'invalid access attempts',
+      { en: 'invalid access attempts', zh: '无效访问尝试' },
       {
         byType,
       },
@@ -244,9 +289,9 @@ export class Evidence {
     const counts = await this.kindCounts();
     return this.observed(
       id,
-      'Administrative operations are audited',
+      { en: 'Administrative operations are audited', zh: '管理操作被审计' },
       counts.admin,
-      'administrative operations',
+      { en: 'administrative operations', zh: '管理操作' },
       {},
     );
   }
@@ -260,18 +305,25 @@ export class Evidence {
     };
     return this.observed(
       id,
-      'Changes to accounts, credentials and privileges are audited',
+      {
+        en: 'Changes to accounts, credentials and privileges are audited',
+        zh: '账户、凭据和权限的变更被审计',
+      },
       byType.PRIVILEGE_CHANGE + byType.accountAndRoleAdministration,
-      'account, credential or privilege changes',
+      { en: 'account, credential or privilege changes', zh: '账户、凭据或权限变更' },
       { byType },
     );
   }
 
   private async eventsSecurity(id: string): Promise<CheckResult> {
     const counts = await this.kindCounts();
-    return this.observed(id, 'Security events are audited', counts.security, 'security events', {
-      byType: await this.securityTypes(),
-    });
+    return this.observed(
+      id,
+      { en: 'Security events are audited', zh: '重要安全事件被审计' },
+      counts.security,
+      { en: 'security events', zh: '安全事件' },
+      { byType: await this.securityTypes() },
+    );
   }
 
   private async eventsUserActivity(id: string): Promise<CheckResult> {
@@ -285,6 +337,12 @@ export class Evidence {
         ? `${c.request} requests, ${c.db_operation} data operations, ${c.field_change} field changes`
         : `requests ${c.request}, data operations ${c.db_operation}, field changes ${c.field_change}: ` +
           'the chain of user behaviour is not fully recorded',
+      zh: {
+        title: '重要用户行为被审计（请求 → 数据操作 → 字段变更）',
+        summary:
+          `请求 ${c.request} 条，数据操作 ${c.db_operation} 条，字段变更 ${c.field_change} 条` +
+          (ok ? '' : '：用户行为链未完整记录'),
+      },
       data: { requests: c.request, dbOperations: c.db_operation, fieldChanges: c.field_change },
     };
   }
@@ -296,9 +354,9 @@ export class Evidence {
     );
     return this.observed(
       id,
-      'Individual user access to data is audited',
+      { en: 'Individual user access to data is audited', zh: '用户个人对数据的访问被审计' },
       Number(row.n ?? 0),
-      'user-attributed data accesses',
+      { en: 'user-attributed data accesses', zh: '可归属到用户的数据访问' },
       {},
     );
   }
@@ -312,9 +370,9 @@ export class Evidence {
     const byType = { adminCreateDelete: Number(admin.objects ?? 0), ddl: Number(db.n ?? 0) };
     return this.observed(
       id,
-      'Creation and deletion of system-level objects are audited',
+      { en: 'Creation and deletion of system-level objects are audited', zh: '系统级对象的创建和删除被审计' },
       byType.adminCreateDelete + byType.ddl,
-      'creations or deletions of system-level objects',
+      { en: 'creations or deletions of system-level objects', zh: '系统级对象的创建或删除' },
       { byType },
     );
   }
@@ -341,6 +399,13 @@ export class Evidence {
         ever > 0
           ? `the exporter records its own start and stop (${inPeriod} such records in the period, ${ever} up to its end)`
           : `no ${types.started}/${types.stopped} record was found up to the end of the period`,
+      zh: {
+        title: '审计功能的启动和停止被审计',
+        summary:
+          ever > 0
+            ? `审计服务记录自身的启动和停止（本期 ${inPeriod} 条，截至期末共 ${ever} 条）`
+            : `截至期末未找到 ${types.started}/${types.stopped} 记录`,
+      },
       data: { inPeriod, upToPeriodEnd: ever },
     };
   }
@@ -403,6 +468,16 @@ export class Evidence {
           ? 'no records in the period'
           : `${required.map(percent).join(', ')} of ${total} records` +
             (short.length > 0 ? `; below ${FIELD_THRESHOLD * 100}%: ${short.join(', ')}` : ''),
+      zh: {
+        title: `必填字段完整（${required.map((f) => FIELD_ZH[f] ?? f).join('、')}）`,
+        summary:
+          total === 0
+            ? '本期没有记录'
+            : `${total} 条记录中：${required.map((f) => `${FIELD_ZH[f] ?? f} ${((completeness[f] ?? 0) * 100).toFixed(1)}%`).join('，')}` +
+              (short.length > 0
+                ? `；低于 ${FIELD_THRESHOLD * 100}%：${short.map((f) => FIELD_ZH[f] ?? f).join('、')}`
+                : ''),
+      },
       data: { threshold: FIELD_THRESHOLD, records: total, completeness, byKind },
     };
   }
@@ -441,6 +516,16 @@ export class Evidence {
         (short.length === 0
           ? '; every enabled policy meets it'
           : `; short: ${short.flatMap((t) => t.policies.filter((p) => !p.meets).map((p) => p.id)).join(', ')}`),
+      zh: {
+        title: '配置的留存期限满足要求',
+        summary:
+          `要求：保存不少于 ${requiredTotal} 天` +
+          (requiredOnline > 0 ? `，其中不少于 ${requiredOnline} 天可立即查询` : '') +
+          `（法定下限 ${this.ctx.policies.floorDays} 天）` +
+          (short.length === 0
+            ? '；所有启用的策略均满足'
+            : `；不满足：${short.flatMap((t) => t.policies.filter((p) => !p.meets).map((p) => p.id)).join('、')}`),
+      },
       data: {
         required: { totalDays: requiredTotal, onlineDays: requiredOnline, basis: preset?.basis ?? '' },
         floorDays: this.ctx.policies.floorDays,
@@ -478,6 +563,17 @@ export class Evidence {
           : nothing
             ? `no records and no checkpoints in the period (${verified})`
             : `${result.rows} rows and ${result.checkpoints} checkpoints ${verified}: intact`) + scheduled,
+      zh: {
+        title: '本期审计数据已依据签名检查点完成完整性验证',
+        summary:
+          (!result.ok
+            ? `发现 ${result.problemCount} 个完整性问题；首个：${result.firstBroken?.table ?? ''} 中的 ${result.firstBroken?.problems[0]?.kind ?? ''}`
+            : nothing
+              ? '本期没有记录，也没有检查点'
+              : `${result.rows} 条记录、${result.checkpoints} 个检查点验证完好`) +
+          `（验证区间 ${result.from} – ${result.to}）` +
+          (violations > 0 ? `；定期验证在本期发出 ${violations} 次完整性告警` : ''),
+      },
       data: {
         verifiedFrom: result.from,
         verifiedTo: result.to,
@@ -549,6 +645,14 @@ export class Evidence {
           ? `${active.length} enabled rules apply (${builtIn} built-in, ${active.length - builtIn} custom); every required category is covered`
           : `no enabled rule for: ${missing.join(', ').replaceAll('_', ' ')} (${active.length} enabled rules apply)`) +
         `; ${fired} alerts fired in the period`,
+      zh: {
+        title: `已为以下类别启用告警规则：${categories.map((c) => ALERT_CATEGORY_ZH[c] ?? c).join('、')}`,
+        summary:
+          (missing.length === 0
+            ? `${active.length} 条启用的规则适用（内置 ${builtIn} 条，自定义 ${active.length - builtIn} 条），覆盖所有要求的类别`
+            : `以下类别没有启用的规则：${missing.map((c) => ALERT_CATEGORY_ZH[c] ?? c).join('、')}（适用的启用规则 ${active.length} 条）`) +
+          `；本期触发告警 ${fired} 次`,
+      },
       data: {
         enabledRules: active.length,
         builtInRules: builtIn,
@@ -608,6 +712,15 @@ export class Evidence {
             ? `${services.length} services sent records without a silence of ${GAP_MINUTES} minutes or more`
             : `${gaps.length} silences of ${GAP_MINUTES}+ minutes (${[...new Set(gaps.map((g) => g.service))].join(', ')}): ` +
               'quiet periods or an interrupted audit pipeline; review them',
+      zh: {
+        title: `审计进程未中断（没有服务静默 ${GAP_MINUTES} 分钟或更久）`,
+        summary:
+          services.length === 0
+            ? '本期没有服务发送审计记录'
+            : gaps.length === 0
+              ? `${services.length} 个服务持续发送记录，没有 ${GAP_MINUTES} 分钟或更久的静默`
+              : `${gaps.length} 次 ${GAP_MINUTES} 分钟以上的静默（${[...new Set(gaps.map((g) => g.service))].join('、')}）：业务空闲或审计链路中断，请复核`,
+      },
       data: {
         gapMinutes: GAP_MINUTES,
         services: services.map((s) => ({
@@ -637,6 +750,13 @@ export class Evidence {
         total > 0
           ? `${total} reads, searches, exports, reports and verifications of audit data logged (every API read is recorded before data is served)`
           : 'no access to this tenant’s audit data in the period',
+      zh: {
+        title: '对审计数据的访问被记录',
+        summary:
+          total > 0
+            ? `记录了 ${total} 次对审计数据的读取、搜索、导出、报告和验证（每次 API 读取在返回数据前先记录）`
+            : '本期没有对该租户审计数据的访问',
+      },
       data: { total, byType },
     };
   }
@@ -653,6 +773,12 @@ export class Evidence {
       summary: open
         ? 'the REST API runs in dev mode (AUDITLENS_API_TOKENS unset): anyone can read audit data'
         : `${readers} reader and ${admins} admin API tokens; tenant-scoped; configuration changes need an admin token`,
+      zh: {
+        title: '对审计数据的访问经过身份鉴别并按角色分离',
+        summary: open
+          ? 'REST API 处于开发模式（未设置 AUDITLENS_API_TOKENS）：任何人都能读取审计数据'
+          : `只读令牌 ${readers} 个、管理令牌 ${admins} 个，按租户限定范围；配置变更需要管理令牌`,
+      },
       data: { devMode: open, readerTokens: readers, adminTokens: admins },
     };
   }
@@ -667,6 +793,13 @@ export class Evidence {
         mode === 'server'
           ? `ClickHouse server; rows are written only by the exporter (INSERT), archived ${volume ? `to volume ${volume}` : 'in place'}`
           : `embedded ClickHouse in the exporter's data directory; archive tables every ${intervalMinutes} minutes`,
+      zh: {
+        title: '审计记录集中存储，只追加不修改',
+        summary:
+          mode === 'server'
+            ? `ClickHouse 服务器；记录仅由导出服务写入（INSERT），${volume ? `归档至存储卷 ${volume}` : '原地归档'}`
+            : `导出服务数据目录中的嵌入式 ClickHouse；每 ${intervalMinutes} 分钟归档一次`,
+      },
       data: { mode, archiveVolume: volume ?? null, archiveIntervalMinutes: intervalMinutes },
     };
   }
@@ -689,6 +822,13 @@ export class Evidence {
         total === 0
           ? 'no high-risk security events in the period'
           : `${triaged} of ${total} high-risk security events have a workflow status beyond PENDING`,
+      zh: {
+        title: '高风险安全事件已研判处置',
+        summary:
+          total === 0
+            ? '本期没有高风险安全事件'
+            : `${total} 个高风险安全事件中有 ${triaged} 个已进入待处理之后的状态`,
+      },
       data: { highRiskEvents: total, triaged, untriaged: total - triaged },
     };
   }
@@ -717,6 +857,13 @@ export class Evidence {
         total === 0
           ? 'no records in the period'
           : `${ahead} of ${total} records (${(rate * 100).toFixed(2)}%) carry a time more than ${CLOCK_AHEAD_SECONDS} s ahead of the exporter's clock`,
+      zh: {
+        title: '记录系统的时钟保持同步',
+        summary:
+          total === 0
+            ? '本期没有记录'
+            : `${total} 条记录中有 ${ahead} 条（${(rate * 100).toFixed(2)}%）的时间比导出服务时钟快 ${CLOCK_AHEAD_SECONDS} 秒以上`,
+      },
       data: { records: total, ahead, aheadRate: rate, threshold: CLOCK_THRESHOLD, maxDelaySeconds: maxLag },
     };
   }

@@ -8,6 +8,8 @@ import type { ReportFramework } from '../config.js';
 export interface ControlDef {
   id: string;
   title: string;
+  /** The clause's name in Chinese (GB/T 22239-2019 and the Cybersecurity Law), for zh-CN reports. */
+  titleZh?: string;
   requirement: string;
   checks: string[];
 }
@@ -15,6 +17,7 @@ export interface ControlDef {
 export interface FrameworkDef {
   id: ReportFramework;
   name: string;
+  nameZh?: string;
   version: string;
   controls: ControlDef[];
 }
@@ -23,11 +26,13 @@ export const FRAMEWORKS: Record<ReportFramework, FrameworkDef> = {
   mlps3: {
     id: 'mlps3',
     name: 'MLPS 2.0 level 3 (GB/T 22239-2019) and Cybersecurity Law',
+    nameZh: '网络安全等级保护 2.0 第三级（GB/T 22239-2019）及《网络安全法》',
     version: 'GB/T 22239-2019 level 3; CSL',
     controls: [
       {
         id: '8.1.4.3 a)',
         title: 'Security audit enabled, covering every user, important user behaviour and security events',
+        titleZh: '安全审计 a)：启用安全审计功能，审计覆盖每个用户，对重要用户行为和重要安全事件进行审计',
         requirement:
           '应启用安全审计功能，审计覆盖到每个用户，对重要的用户行为和重要安全事件进行审计 (audit enabled for every user; important user behaviour and security events audited)',
         checks: ['events.login', 'events.admin', 'events.security', 'events.user_activity'],
@@ -35,6 +40,7 @@ export const FRAMEWORKS: Record<ReportFramework, FrameworkDef> = {
       {
         id: '8.1.4.3 b)',
         title: 'Audit records hold date and time, user, event type, outcome and other audit information',
+        titleZh: '安全审计 b)：审计记录包括事件的日期和时间、用户、事件类型、事件是否成功及其他审计相关信息',
         requirement:
           '审计记录应包括事件的日期和时间、用户、事件类型、事件是否成功及其他与审计相关的信息 (date/time, user, event type, success, other relevant information)',
         checks: ['fields:time,user,type,result,origin'],
@@ -42,6 +48,7 @@ export const FRAMEWORKS: Record<ReportFramework, FrameworkDef> = {
       {
         id: '8.1.4.3 c)',
         title: 'Audit records protected against unexpected deletion, modification or overwriting',
+        titleZh: '安全审计 c)：对审计记录进行保护，避免受到未预期的删除、修改或覆盖',
         requirement:
           '应对审计记录进行保护，定期备份，避免受到未预期的删除、修改或覆盖等 (records protected and backed up against deletion, modification, overwriting)',
         checks: ['integrity', 'retention'],
@@ -49,12 +56,14 @@ export const FRAMEWORKS: Record<ReportFramework, FrameworkDef> = {
       {
         id: '8.1.4.3 d)',
         title: 'Audit process protected against unauthorised interruption',
+        titleZh: '安全审计 d)：对审计进程进行保护，防止未经授权的中断',
         requirement: '应对审计进程进行保护，防止未经授权的中断 (audit process protected from interruption)',
         checks: ['pipeline', 'alerts:silence'],
       },
       {
         id: '8.1.4.7',
         title: 'Data integrity of important data, audit data included, by checksums or cryptography',
+        titleZh: '数据完整性：采用校验技术或密码技术保证重要数据（含审计数据）的完整性',
         requirement:
           '应采用校验技术或密码技术保证重要数据在传输和存储过程中的完整性，包括重要审计数据 (integrity of important audit data in transit and at rest)',
         checks: ['integrity'],
@@ -62,6 +71,7 @@ export const FRAMEWORKS: Record<ReportFramework, FrameworkDef> = {
       {
         id: '8.1.5.2',
         title: 'Audit management: authenticated audit administrators, their operations audited',
+        titleZh: '审计管理：对审计管理员进行身份鉴别，并对其操作进行审计',
         requirement:
           '应对审计管理员进行身份鉴别，只允许其通过特定的命令或操作界面进行安全审计操作，并对这些操作进行审计 (audit administrators authenticated; their operations audited)',
         checks: ['access_control', 'access_log'],
@@ -70,6 +80,7 @@ export const FRAMEWORKS: Record<ReportFramework, FrameworkDef> = {
         id: '8.1.5.4',
         title:
           'Centralised control: audit data collected centrally, retained as the law requires, security events alerted',
+        titleZh: '集中管控：集中收集和分析审计数据，留存时间符合法律法规要求，对安全事件识别和报警',
         requirement:
           '应对分散在各个设备上的审计数据进行收集汇总和集中分析，并保证审计记录的留存时间符合法律法规要求；应能对网络中发生的各类安全事件进行识别、报警和分析 (central collection, lawful retention, detection and alerting)',
         checks: ['retention', 'alerts:failed_login,high_risk', 'pipeline'],
@@ -77,6 +88,8 @@ export const FRAMEWORKS: Record<ReportFramework, FrameworkDef> = {
       {
         id: 'CSL 23(3)',
         title: 'Network operation and security events monitored and recorded; logs kept at least six months',
+        titleZh:
+          '《网络安全法》第二十三条第（三）项：监测、记录网络运行状态和网络安全事件，网络日志留存不少于六个月',
         requirement:
           '采取监测、记录网络运行状态、网络安全事件的技术措施，并按照规定留存相关的网络日志不少于六个月 (monitor and record; keep network logs ≥ six months)',
         checks: ['events.security', 'retention'],

@@ -15,6 +15,8 @@ export const REPORT_FORMAT_VERSION = 2;
 export interface ControlResult {
   id: string;
   title: string;
+  /** The clause's name in Chinese (MLPS), for zh-CN rendering. */
+  titleZh?: string;
   requirement: string;
   status: Status;
   checks: string[];
@@ -26,7 +28,7 @@ export interface ReportContent {
   formatVersion: number;
   id: string;
   tenant: string;
-  framework: { id: ReportFramework; name: string; version: string };
+  framework: { id: ReportFramework; name: string; nameZh?: string; version: string };
   period: { type: PeriodType; label: string; start: string; end: string; utcOffset: string };
   generatedAt: string;
   generatedBy: string;
@@ -119,6 +121,7 @@ export async function generateReport(deps: ReportDeps, request: ReportRequest): 
     return {
       id: control.id,
       title: control.title,
+      ...(control.titleZh ? { titleZh: control.titleZh } : {}),
       requirement: control.requirement,
       status: combine(own.map((c) => c.status)),
       checks: control.checks,
@@ -131,7 +134,12 @@ export async function generateReport(deps: ReportDeps, request: ReportRequest): 
     formatVersion: REPORT_FORMAT_VERSION,
     id: randomUUID(),
     tenant: tenantId,
-    framework: { id: def.id, name: def.name, version: def.version },
+    framework: {
+      id: def.id,
+      name: def.name,
+      ...(def.nameZh ? { nameZh: def.nameZh } : {}),
+      version: def.version,
+    },
     period: {
       type: period.type,
       label: period.label,

@@ -1,6 +1,16 @@
+import { createRequire } from 'node:module';
 import PDFDocument from 'pdfkit';
-import type { Status } from './evidence.js';
+import { ANOMALIES, type Status } from './evidence.js';
 import type { ReportContent } from './generate.js';
+import {
+  checkText,
+  controlTitle,
+  frameworkName,
+  LABELS,
+  requirementText,
+  type ReportLabels,
+  type ReportLanguage,
+} from './locale.js';
 
 const MARGIN = 50;
 const WIDTH = 595.28 - 2 * MARGIN;
@@ -11,130 +21,124 @@ const STATUS_COLOR: Record<Status | 'met' | 'gap', string> = {
   not_applicable: '#6e7781',
 };
 const SERIES = [
-  { key: 'events', label: 'events', color: '#1f6feb' },
-  { key: 'failed', label: 'failed', color: '#c62828' },
-  { key: 'highRisk', label: 'high-risk', color: '#bf8700' },
+  { key: 'events', color: '#1f6feb' },
+  { key: 'failed', color: '#c62828' },
+  { key: 'highRisk', color: '#bf8700' },
 ] as const;
 
-/** Characters the standard PDF fonts (WinAnsi) can show, beyond Latin-1. */
-const WIN_ANSI = new Set('€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ');
-const CJK = /[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]/;
+/**
+ * The fonts every PDF embeds: Noto Sans SC (SIL Open Font License 1.1, from the npm package
+ * @expo-google-fonts/noto-sans-sc), whose glyphs cover Latin and Chinese, so a Chinese user
+ * name, action or report prints as written. pdfkit embeds only the glyphs a report uses.
+ */
+const require = createRequire(import.meta.url);
+export const BUNDLED_FONTS = {
+  regular: require.resolve('@expo-google-fonts/noto-sans-sc/400Regular/NotoSansSC_400Regular.ttf'),
+  bold: require.resolve('@expo-google-fonts/noto-sans-sc/700Bold/NotoSansSC_700Bold.ttf'),
+};
 
 interface Fonts {
   regular: string;
   bold: string;
-  unicode: boolean;
-}
-
-/** Text for the standard fonts: ≥ → >=, anything else they cannot show → ?. */
-function printable(text: string, fonts: Fonts): string {
-  if (fonts.unicode) return text;
-  const replaced = text
-    .replaceAll('≥', '>=')
-    .replaceAll('≤', '<=')
-    .replaceAll('→', '->')
-    .replaceAll('×', 'x');
-  let out = '';
-  for (const ch of replaced) {
-    const code = ch.codePointAt(0) ?? 63;
-    out += code < 256 || WIN_ANSI.has(ch) ? ch : '?';
-  }
-  return out;
-}
-
-/** A bilingual requirement "中文 (English)" keeps its English part when the font has no CJK glyphs. */
-function requirementText(text: string, fonts: Fonts): string {
-  if (fonts.unicode || !CJK.test(text)) return printable(text, fonts);
-  const english = /\(([^()]*)\)\s*$/.exec(text)?.[1];
-  return printable(english ?? text, fonts);
 }
 
 const percent = (x: number): string => `${(x * 100).toFixed(2)}%`;
 
-/** Renders a report as PDF: summary figures, vector charts, controls with evidence, anomalies, integrity. */
+/**
+ * Renders a report as PDF in a language: summary figures, vector charts, controls with the
+ * evidence of their checks, data-quality checks, integrity. `font` replaces the bundled fonts.
+ */
 export function renderPdf(
   report: ReportContent,
   sha256: string,
-  options: { font?: string | undefined } = {},
+  options: { font?: string | undefined; lang?: ReportLanguage } = {},
 ): Promise<Buffer> {
+  const lang = options.lang ?? 'en';
+  const l = LABELS[lang];
+  const framework = frameworkName(report, lang);
   const doc = new PDFDocument({
     size: 'A4',
     margin: MARGIN,
     bufferPages: true,
+    lang: lang === 'zh-CN' ? 'zh-CN' : 'en',
     info: {
-      Title: `AuditLens compliance report ${report.framework.name} ${report.period.label}`,
+      Title: `${l.title} ${framework} ${report.period.label}`,
       Author: 'AuditLens',
       Subject: `tenant ${report.tenant || '(system)'}; content SHA-256 ${sha256}`,
     },
   });
-  const fonts: Fonts = options.font
-    ? { regular: 'report-font', bold: 'report-font', unicode: true }
-    : { regular: 'Helvetica', bold: 'Helvetica-Bold', unicode: false };
-  if (options.font) doc.registerFont('report-font', options.font);
+  const fonts: Fonts = { regular: 'report-regular', bold: 'report-bold' };
+  doc.registerFont(fonts.regular, options.font ?? BUNDLED_FONTS.regular);
+  doc.registerFont(fonts.bold, options.font ?? BUNDLED_FONTS.bold);
   const chunks: Buffer[] = [];
   doc.on('data', (chunk: Buffer) => chunks.push(chunk));
   const done = new Promise<Buffer>((resolve, reject) => {
     doc.on('end', () => resolve(Buffer.concat(chunks)));
     doc.on('error', reject);
   });
-  const t = (text: string): string => printable(text, fonts);
 
   const ensureSpace = (height: number): void => {
     if (doc.y + height > FOOTER_Y - 15) doc.addPage();
   };
+  // A heading keeps a few lines of its section with it.
   const heading = (text: string): void => {
-    ensureSpace(40);
-    doc.moveDown(0.6).font(fonts.bold).fontSize(13).fillColor('#000').text(t(text), MARGIN, doc.y);
+    ensureSpace(80);
+    doc.moveDown(0.6).font(fonts.bold).fontSize(13).fillColor('#000').text(text, MARGIN, doc.y);
     doc.moveDown(0.3);
   };
 
   // Title and identification.
-  doc.font(fonts.bold).fontSize(20).fillColor('#000').text('Compliance report');
-  doc.font(fonts.regular).fontSize(12).fillColor('#333').text(t(report.framework.name));
+  doc.font(fonts.bold).fontSize(20).fillColor('#000').text(l.title);
+  doc.font(fonts.regular).fontSize(12).fillColor('#333').text(framework);
   doc.moveDown(0.6).fontSize(9.5).fillColor('#000');
+  const floor = report.retentionFloor;
   const meta: [string, string][] = [
-    ['Tenant', report.tenant === '' ? '(system-level records)' : report.tenant],
-    ['Period', `${report.period.type} ${report.period.label} (UTC${report.period.utcOffset})`],
-    ['From / to', `${report.period.start} – ${report.period.end}`],
-    ['Generated', `${report.generatedAt} by ${report.generatedBy}`],
-    ['Report id', report.id],
-    ['Content SHA-256', sha256],
+    [l.tenant, report.tenant === '' ? l.systemRecords : report.tenant],
+    [l.period, `${report.period.type} ${report.period.label} (UTC${report.period.utcOffset})`],
+    [l.fromTo, `${report.period.start} – ${report.period.end}`],
+    [l.generated, `${report.generatedAt} ${l.by} ${report.generatedBy}`],
+    [l.reportId, report.id],
+    [l.sha256, sha256],
+    ...(floor
+      ? [[l.retentionFloor, l.floor(floor.days, floor.statutoryMinimumDays, floor.setBy)] as [string, string]]
+      : []),
   ];
   for (const [label, value] of meta) {
     const y = doc.y;
-    doc.font(fonts.bold).text(t(label), MARGIN, y, { width: 95 });
-    doc.font(fonts.regular).text(t(value), MARGIN + 100, y, { width: WIDTH - 100 });
+    doc.font(fonts.bold).text(label, MARGIN, y, { width: 95 });
+    doc.font(fonts.regular).text(value, MARGIN + 100, y, { width: WIDTH - 100 });
   }
 
   // Overall status.
   doc.moveDown(0.6);
   const statusY = doc.y;
   doc.rect(MARGIN, statusY, WIDTH, 30).fill(STATUS_COLOR[report.status]);
+  const counts = report.statusCounts;
   doc
     .font(fonts.bold)
     .fontSize(12)
     .fillColor('#fff')
     .text(
-      `${report.status === 'met' ? 'ALL CONTROLS MET' : 'GAPS FOUND'}   ` +
-        `met ${report.statusCounts.met} · gap ${report.statusCounts.gap} · not applicable ${report.statusCounts.not_applicable}`,
+      `${l.overall[report.status]}   ${l.counts(counts.met, counts.gap, counts.not_applicable)}`,
       MARGIN + 10,
-      statusY + 9,
+      statusY + 8,
       { width: WIDTH - 20 },
     );
   doc.y = statusY + 40;
 
   // Summary figures (the source's report figures).
-  heading('Summary');
+  heading(l.summary);
   const s = report.summary;
+  const f = l.figures;
   const figures: [string, string][] = [
-    ['Total records', String(s.total)],
-    ['Failed', String(s.failed)],
-    ['High-risk', String(s.highRisk)],
-    ['Sensitive', String(s.sensitive)],
-    ['Unique users', String(s.uniqueUsers)],
-    ['Unique IPs', String(s.uniqueIps)],
-    ['Error rate', percent(s.errorRate)],
-    ['Risk rate', percent(s.riskRate)],
+    [f.total, String(s.total)],
+    [f.failed, String(s.failed)],
+    [f.highRisk, String(s.highRisk)],
+    [f.sensitive, String(s.sensitive)],
+    [f.uniqueUsers, String(s.uniqueUsers)],
+    [f.uniqueIps, String(s.uniqueIps)],
+    [f.errorRate, percent(s.errorRate)],
+    [f.riskRate, percent(s.riskRate)],
   ];
   const boxW = WIDTH / 4;
   const gridY = doc.y;
@@ -150,33 +154,34 @@ export function renderPdf(
       .font(fonts.regular)
       .fontSize(8)
       .fillColor('#57606a')
-      .text(t(label), x + 8, y + 5, { width: boxW - 16 });
+      .text(label, x + 8, y + 4, { width: boxW - 16 });
     doc
       .font(fonts.bold)
       .fontSize(13)
       .fillColor('#000')
-      .text(t(value), x + 8, y + 17, { width: boxW - 16 });
+      .text(value, x + 8, y + 16, { width: boxW - 16 });
   });
   doc.y = gridY + 90;
 
   // Charts.
-  heading('Records over the period');
+  heading(l.recordsOverPeriod);
   ensureSpace(150);
   const lineY = doc.y;
-  lineChart(doc, fonts, s.trend, MARGIN, lineY, WIDTH, 120);
+  lineChart(doc, fonts, l, s.trend, MARGIN, lineY, WIDTH, 120);
   doc.y = lineY + 145;
   ensureSpace(150);
   const chartsY = doc.y;
-  doc.font(fonts.bold).fontSize(10).fillColor('#000').text('By result', MARGIN, chartsY);
-  barChart(doc, fonts, Object.entries(s.byResult), MARGIN, chartsY + 16, WIDTH / 2 - 15, 110);
+  doc.font(fonts.bold).fontSize(10).fillColor('#000').text(l.byResult, MARGIN, chartsY);
+  barChart(doc, fonts, l, Object.entries(s.byResult), MARGIN, chartsY + 16, WIDTH / 2 - 15, 110);
   doc
     .font(fonts.bold)
     .fontSize(10)
     .fillColor('#000')
-    .text('Top actions', MARGIN + WIDTH / 2 + 5, chartsY);
+    .text(l.topActions, MARGIN + WIDTH / 2 + 5, chartsY);
   horizontalBars(
     doc,
     fonts,
+    l,
     s.byAction.slice(0, 8).map((a) => [a.action, a.events] as [string, number]),
     MARGIN + WIDTH / 2 + 5,
     chartsY + 16,
@@ -192,17 +197,28 @@ export function renderPdf(
     .font(fonts.regular)
     .fontSize(9)
     .fillColor('#333')
-    .text(t(`By kind: ${kinds || 'none'}`), MARGIN, doc.y);
+    .text(`${l.byKind}: ${kinds || l.none}`, MARGIN, doc.y);
 
-  // Controls.
+  // Controls, with the evidence of their checks.
   doc.addPage();
-  heading(`Controls — ${report.framework.name}`);
+  heading(`${l.controls} — ${framework}`);
   for (const control of report.controls) {
-    const requirement = requirementText(control.requirement, fonts);
-    const evidence = control.evidence.map((e) => `• ${t(e)}`).join('\n');
+    const requirement = requirementText(control.requirement, lang);
+    const evidence = control.checks
+      .flatMap((id) => {
+        const check = report.checks[id];
+        if (!check) return [];
+        const text = checkText(check, lang);
+        return [`• ${text.title}${lang === 'zh-CN' ? '：' : ': '}${text.summary}`];
+      })
+      .join('\n');
+    const title = `${control.id}  ${controlTitle(control, lang)}`;
     const needed =
-      doc.heightOfString(`${control.id} ${control.title}`, { width: WIDTH - 90 }) +
-      doc.fontSize(8).heightOfString(requirement, { width: WIDTH }) +
+      doc
+        .font(fonts.bold)
+        .fontSize(10)
+        .heightOfString(title, { width: WIDTH - 90 }) +
+      doc.font(fonts.regular).fontSize(8).heightOfString(requirement, { width: WIDTH }) +
       doc.fontSize(8.5).heightOfString(evidence, { width: WIDTH - 10 }) +
       20;
     ensureSpace(needed);
@@ -211,17 +227,14 @@ export function renderPdf(
       .font(fonts.bold)
       .fontSize(10)
       .fillColor('#000')
-      .text(t(`${control.id}  ${control.title}`), MARGIN, y, { width: WIDTH - 90 });
+      .text(title, MARGIN, y, { width: WIDTH - 90 });
     const after = doc.y;
     doc.rect(MARGIN + WIDTH - 80, y - 1, 80, 14).fill(STATUS_COLOR[control.status]);
     doc
       .font(fonts.bold)
       .fontSize(8)
       .fillColor('#fff')
-      .text(control.status.replace('_', ' ').toUpperCase(), MARGIN + WIDTH - 80, y + 2.5, {
-        width: 80,
-        align: 'center',
-      });
+      .text(l.status[control.status], MARGIN + WIDTH - 80, y + 1, { width: 80, align: 'center' });
     doc.y = Math.max(after, y + 15);
     doc
       .font(fonts.regular)
@@ -236,39 +249,36 @@ export function renderPdf(
     doc.moveDown(0.8);
   }
 
-  // Anomalies (source §6.2).
-  heading('Data-quality anomalies');
-  const a = report.anomalies;
-  const anomalies: [string, number, string][] = [
-    ['missing_user_info', a.missingUserInfo, 'requests without user id or user name'],
-    ['excessive_response_time', a.excessiveResponseTime, `requests slower than ${a.slowResponseMs / 1000} s`],
-    ['orphaned_field_changes', a.orphanedFieldChanges, 'field changes without their data operation'],
-    ['unlinked_field_changes', a.unlinkedFieldChanges, 'of those, field changes that name no data operation'],
-  ];
+  // Data quality: the source's consistency check (§6.1.2) and anomalies (§6.2).
+  heading(l.anomalies);
   doc.fontSize(9);
-  for (const [name, count, meaning] of anomalies) {
-    ensureSpace(14);
+  for (const anomaly of ANOMALIES) {
+    const count = report.anomalies[anomaly.key];
+    const meaning = lang === 'zh-CN' ? anomaly.zh : anomaly.en;
+    const height = doc.font(fonts.regular).heightOfString(meaning, { width: WIDTH - 270 });
+    ensureSpace(height + 4);
     const y = doc.y;
     doc
       .font(fonts.bold)
-      .fillColor(count > 0 ? STATUS_COLOR.gap : '#000')
-      .text(name, MARGIN, y, { width: 170 });
+      .fillColor(count !== undefined && count > 0 ? STATUS_COLOR.gap : '#000')
+      .text(anomaly.name, MARGIN, y, { width: 200 });
     doc
       .font(fonts.regular)
       .fillColor('#000')
-      .text(String(count), MARGIN + 175, y, { width: 60 });
-    doc.fillColor('#57606a').text(meaning, MARGIN + 240, y, { width: WIDTH - 240 });
+      .text(count === undefined ? '—' : String(count), MARGIN + 205, y, { width: 60 });
+    doc.fillColor('#57606a').text(meaning, MARGIN + 270, y, { width: WIDTH - 270 });
+    doc.y = Math.max(doc.y, y + height) + 2;
   }
 
   // Integrity.
   const integrity = report.checks.integrity;
   if (integrity) {
-    heading('Integrity verification');
+    heading(l.integrity);
     doc
       .font(fonts.regular)
       .fontSize(9)
       .fillColor('#000')
-      .text(t(integrity.summary), MARGIN, doc.y, { width: WIDTH });
+      .text(checkText(integrity, lang).summary, MARGIN, doc.y, { width: WIDTH });
     const broken = integrity.data.firstBroken as {
       table: string;
       sequence: number | null;
@@ -278,11 +288,11 @@ export function renderPdf(
       doc
         .moveDown(0.3)
         .font(fonts.bold)
-        .text(t(`First broken batch: ${broken.table} checkpoint ${broken.sequence ?? '(none)'}`));
+        .text(`${l.firstBroken}: ${broken.table} #${broken.sequence ?? '—'}`);
       for (const problem of broken.problems.slice(0, 10)) {
         doc
           .font(fonts.regular)
-          .text(t(`• ${problem.kind}${problem.eventId ? ` ${problem.eventId}` : ''}: ${problem.detail}`), {
+          .text(`• ${problem.kind}${problem.eventId ? ` ${problem.eventId}` : ''}: ${problem.detail}`, {
             width: WIDTH - 10,
           });
       }
@@ -300,10 +310,8 @@ export function renderPdf(
       .fontSize(7)
       .fillColor('#6e7781')
       .text(
-        t(
-          `AuditLens · ${report.framework.id} · tenant ${report.tenant || '(system)'} · ` +
-            `${report.period.type === 'custom' ? 'custom period' : report.period.label} · page ${i + 1} of ${range.count}`,
-        ),
+        `AuditLens · ${report.framework.id} · ${l.tenant} ${report.tenant || '(system)'} · ` +
+          `${report.period.type === 'custom' ? l.customPeriod : report.period.label} · ${l.page(i + 1, range.count)}`,
         MARGIN,
         FOOTER_Y,
         { width: WIDTH, align: 'center', lineBreak: false },
@@ -329,6 +337,7 @@ function niceMax(value: number): number {
 function lineChart(
   doc: PDFKit.PDFDocument,
   fonts: Fonts,
+  labels: ReportLabels,
   trend: ReportContent['summary']['trend'],
   x: number,
   y: number,
@@ -360,7 +369,7 @@ function lineChart(
     doc
       .fontSize(9)
       .fillColor('#57606a')
-      .text('no records in the period', left, y + h / 2 - 5, { width: plotW, align: 'center' });
+      .text(labels.noRecordsInPeriod, left, y + h / 2 - 5, { width: plotW, align: 'center' });
     return;
   }
   const px = (i: number): number =>
@@ -382,7 +391,7 @@ function lineChart(
   SERIES.forEach((series, i) => {
     const lx = left + plotW / 2 - 100 + i * 70;
     doc.rect(lx, y + h + 6, 8, 3).fill(series.color);
-    doc.fillColor('#333').text(series.label, lx + 11, y + h + 4, { width: 55 });
+    doc.fillColor('#333').text(labels.series[series.key], lx + 11, y + h + 2, { width: 55 });
   });
 }
 
@@ -390,6 +399,7 @@ function lineChart(
 function barChart(
   doc: PDFKit.PDFDocument,
   fonts: Fonts,
+  labels: ReportLabels,
   entries: [string, number][],
   x: number,
   y: number,
@@ -401,7 +411,7 @@ function barChart(
       .font(fonts.regular)
       .fontSize(9)
       .fillColor('#57606a')
-      .text('no records', x, y + h / 2);
+      .text(labels.noRecords, x, y + h / 2);
     return;
   }
   const max = niceMax(Math.max(...entries.map(([, n]) => n)));
@@ -424,9 +434,7 @@ function barChart(
       .fontSize(7)
       .fillColor('#000')
       .text(String(n), bx - 10, y + h - barH - 9, { width: barW + 20, align: 'center' });
-    doc
-      .fillColor('#57606a')
-      .text(printable(label, fonts), x + i * slot, y + h + 3, { width: slot, align: 'center' });
+    doc.fillColor('#57606a').text(label, x + i * slot, y + h + 1, { width: slot, align: 'center' });
   });
 }
 
@@ -434,6 +442,7 @@ function barChart(
 function horizontalBars(
   doc: PDFKit.PDFDocument,
   fonts: Fonts,
+  labels: ReportLabels,
   entries: [string, number][],
   x: number,
   y: number,
@@ -445,7 +454,7 @@ function horizontalBars(
       .font(fonts.regular)
       .fontSize(9)
       .fillColor('#57606a')
-      .text('no actions', x, y + h / 2);
+      .text(labels.noActions, x, y + h / 2);
     return;
   }
   const max = Math.max(...entries.map(([, n]) => n), 1);
@@ -457,7 +466,7 @@ function horizontalBars(
       .font(fonts.regular)
       .fontSize(7)
       .fillColor('#333')
-      .text(printable(label, fonts), x, ry + 2, { width: labelW - 4, lineBreak: false, ellipsis: true });
+      .text(label, x, ry + 1, { width: labelW - 4, lineBreak: false, ellipsis: true });
     const barW = (w - labelW - 30) * (n / max);
     doc.rect(x + labelW, ry + 2, barW, row - 5).fill('#1f6feb');
     doc.fillColor('#000').text(String(n), x + labelW + barW + 3, ry + 2, { width: 30 });

@@ -9,6 +9,7 @@ import { decodeReportCursor, listReports, readReport } from './generate.js';
 import { singleValues, timeValue } from '../api/params.js';
 import { fieldError } from './params.js';
 import { PERIOD_TYPES, resolvePeriod } from './periods.js';
+import { REPORT_LANGUAGES } from './locale.js';
 import { renderPdf } from './pdf.js';
 import type { ComplianceRuntime } from './runtime.js';
 
@@ -93,7 +94,9 @@ export function createReportsRouter(runtime: ComplianceRuntime, accessLog: Acces
       throw new ApiError(400, 'id: a report id (UUID), optionally followed by .pdf, .csv or .json');
     const id = match[1].toLowerCase();
     const format = (match[2] ?? 'json').toLowerCase();
-    const tenantId = authorizedTenant(principal, singleValues(request.query).tenant);
+    const query = singleValues(request.query);
+    const lang = z.enum(REPORT_LANGUAGES).default('en').parse(query.lang);
+    const tenantId = authorizedTenant(principal, query.tenant);
     const report = await readReport(runtime.store, tenantId, id);
     await accessLog.record(principal, {
       tenantId,
@@ -108,6 +111,7 @@ export function createReportsRouter(runtime: ComplianceRuntime, accessLog: Acces
     if (format === 'pdf') {
       const pdf = await renderPdf(report.content, report.sha256, {
         font: runtime.config.compliance.reportFont,
+        lang,
       });
       response
         .type('application/pdf')
