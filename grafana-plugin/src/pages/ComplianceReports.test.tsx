@@ -72,8 +72,16 @@ describe('Compliance reports page', () => {
     renderPage(<ComplianceReports />);
     const table = await screen.findByRole('table', { name: 'Report history' });
     expect(within(table).getByText('MLPS 2.0 level 3')).toBeInTheDocument();
-    expect(within(table).getByRole('link', { name: /PDF/ }).getAttribute('href')).toBe(
+    expect(within(table).getByRole('link', { name: /^PDF$/ }).getAttribute('href')).toBe(
       `/api/plugin-proxy/auditlens-audit-app/exporter/api/v1/reports/${REPORT_ID}.pdf?tenant=acme`,
+    );
+    // The MLPS report also in Chinese, for the auditors who read it.
+    expect(
+      within(table)
+        .getByRole('link', { name: /PDF 中文/ })
+        .getAttribute('href'),
+    ).toBe(
+      `/api/plugin-proxy/auditlens-audit-app/exporter/api/v1/reports/${REPORT_ID}.pdf?tenant=acme&lang=zh-CN`,
     );
     expect(within(table).getByRole('link', { name: /CSV/ }).getAttribute('href')).toContain(
       `${REPORT_ID}.csv?tenant=acme`,

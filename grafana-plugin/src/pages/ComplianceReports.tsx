@@ -84,8 +84,8 @@ function ComplianceBody() {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>();
   const [open, setOpen] = useState<string | undefined>();
-  const file = (id: string, format: 'pdf' | 'csv') =>
-    `${config.appSubUrl ?? ''}/${reportFileUrl(tenant, id, format)}`;
+  const file = (id: string, format: 'pdf' | 'csv', lang?: 'zh-CN') =>
+    `${config.appSubUrl ?? ''}/${reportFileUrl(tenant, id, format, lang)}`;
 
   const generate = async () => {
     setBusy(true);
@@ -182,6 +182,17 @@ function ComplianceBody() {
                       >
                         PDF
                       </LinkButton>
+                      {r.framework === 'mlps3' && (
+                        <LinkButton
+                          size="sm"
+                          variant="secondary"
+                          icon="download-alt"
+                          href={file(r.id, 'pdf', 'zh-CN')}
+                          download
+                        >
+                          PDF 中文
+                        </LinkButton>
+                      )}
                       <LinkButton
                         size="sm"
                         variant="secondary"

@@ -33,9 +33,10 @@ export const generateReport = (body: {
   to?: number;
 }) => apiRequest('/reports', createdReportSchema, { method: 'POST', body });
 
-/** A report file (PDF or CSV) through the read route, as the browser would download it. */
-export const reportFileUrl = (tenant: string, id: string, format: 'pdf' | 'csv') =>
-  `${PROXY_BASE}/exporter/api/v1/reports/${encodeURIComponent(id)}.${format}?tenant=${encodeURIComponent(tenant)}`;
+/** A report file (PDF or CSV) through the read route, as the browser would download it; `zh-CN` renders the PDF in Chinese. */
+export const reportFileUrl = (tenant: string, id: string, format: 'pdf' | 'csv', lang?: 'zh-CN') =>
+  `${PROXY_BASE}/exporter/api/v1/reports/${encodeURIComponent(id)}.${format}?tenant=${encodeURIComponent(tenant)}` +
+  (lang ? `&lang=${lang}` : '');
 
 export const useRetentionPolicies = (key: string) =>
   useAsync(() => apiGet('/retention-policies', retentionListSchema), key);
