@@ -59,7 +59,7 @@ function createMetrics(registry: Registry): ComplianceMetrics {
     }),
     verifications: new Counter({
       name: 'auditlens_integrity_verifications_total',
-      help: 'Integrity verifications run, by result (intact / broken)',
+      help: 'Integrity verifications run, by verdict (intact / broken / no_data)',
       labelNames: ['result'] as const,
       registers: [registry],
     }),
@@ -177,7 +177,7 @@ export class ComplianceRuntime {
         : {}),
       ...(extra.onProgress ? { onProgress: extra.onProgress } : {}),
     });
-    this.metrics?.verifications.inc({ result: result.ok ? 'intact' : 'broken' });
+    this.metrics?.verifications.inc({ result: result.verdict });
     return result;
   }
 
