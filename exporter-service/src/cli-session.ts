@@ -14,7 +14,7 @@ import { createStore, type AuditStore } from './store/index.js';
 
 // What a CLI command that writes audit records (changes, reads of audit data) runs in.
 
-export function cliActor(): Actor {
+function cliActor(): Actor {
   const user = (() => {
     try {
       return userInfo().username;
