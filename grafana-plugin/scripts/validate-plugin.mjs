@@ -187,7 +187,7 @@ function archiveRoot(files, problems) {
       .filter(([path]) => path.startsWith(`${root}/`))
       .map(([path, data]) => [path.slice(root.length + 1), data]),
   );
-  if ([...inRoot.keys()].some((path) => path.startsWith('dist/')))
+  if (root === 'dist' || [...inRoot.keys()].some((path) => path.startsWith('dist/')))
     problems.push('archive: dist/ must be renamed to the plugin id');
   return { root, inRoot };
 }
