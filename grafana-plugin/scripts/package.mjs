@@ -6,7 +6,7 @@
 // scripts/validate-plugin.mjs.
 //   npm run package -w grafana-plugin
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import process from 'node:process';
 import { fileURLToPath } from 'node:url';
@@ -30,6 +30,10 @@ export function packagePlugin(distDir = join(root, 'dist'), outDir = join(root, 
     const name = `${plugin.id}/${relative(distDir, path).split(sep).join('/')}`;
     entries[name] = [readFileSync(path), { mtime: new Date('2000-01-01T00:00:00Z') }];
   }
+  const zipPath = join(outDir, `${plugin.id}-${plugin.info.version}.zip`);
+  // A package that fails validation must not leave an older valid one behind.
+  rmSync(zipPath, { force: true });
+  rmSync(`${zipPath}.md5`, { force: true });
   const zip = zipSync(entries, { level: 9 });
   const problems = validatePluginFiles(
     new Map(Object.entries(entries).map(([name, [data]]) => [name, data])),
@@ -37,7 +41,6 @@ export function packagePlugin(distDir = join(root, 'dist'), outDir = join(root, 
   );
   if (problems.length > 0) throw new Error(`the plugin fails validation:\n  ${problems.join('\n  ')}`);
   mkdirSync(outDir, { recursive: true });
-  const zipPath = join(outDir, `${plugin.id}-${plugin.info.version}.zip`);
   const md5 = createHash('md5').update(zip).digest('hex');
   writeFileSync(zipPath, zip);
   writeFileSync(`${zipPath}.md5`, `${md5}  ${plugin.id}-${plugin.info.version}.zip\n`);
