@@ -59,7 +59,11 @@ const facts = {};
 
 before(async () => {
   if (skip) return;
-  assert.equal(missingBuild, undefined, `${missingBuild} missing: run \`npm run test:grafana -w grafana-plugin\``);
+  assert.equal(
+    missingBuild,
+    undefined,
+    `${missingBuild} missing: run \`npm run test:grafana -w grafana-plugin\``,
+  );
   exporter = await startTestExporter(dir.path, {
     apiTokens: new Map([[ADMIN_TOKEN, { role: 'admin', tenants: new Set(['*']) }]]),
   });

@@ -78,15 +78,15 @@ class PluginErrorBoundary extends Component<
   { children: ReactNode },
   { error: Error | null; errorInfo: ErrorInfo | null }
 > {
-  state = { error: null as Error | null, errorInfo: null as ErrorInfo | null };
+  override state = { error: null as Error | null, errorInfo: null as ErrorInfo | null };
   static getDerivedStateFromError(error: Error) {
     return { error, errorInfo: null };
   }
-  componentDidCatch(error: Error, errorInfo: ErrorInfo) {
+  override componentDidCatch(error: Error, errorInfo: ErrorInfo) {
     console.error('Plugin failed to load:', error, errorInfo);
     this.setState({ error, errorInfo });
   }
-  render() {
+  override render() {
     if (!this.state.error) return this.props.children;
     return (
       <div data-testid="plugin-error-boundary">
