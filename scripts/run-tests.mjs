@@ -16,6 +16,7 @@ const NODE_ROOTS = [
   'exporter-service/dist',
   'examples/demo-app/dist',
   'grafana-plugin/tests/dashboards',
+  'grafana-plugin/tests/deployment',
 ];
 const only = process.argv.slice(2);
 
