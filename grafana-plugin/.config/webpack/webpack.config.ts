@@ -5,7 +5,7 @@ import ReplaceInFileWebpackPlugin from 'replace-in-file-webpack-plugin';
 import type { Configuration, ExternalItemFunctionData } from 'webpack';
 
 import { DIST_DIR, SOURCE_DIR } from './constants';
-import { getEntries, getPackageJson, getPluginJson, hasReadme } from './utils';
+import { getEntries, getPackageJson, getPluginJson, hasReadme, swcRule } from './utils';
 
 export interface Env {
   production?: boolean;
@@ -68,22 +68,7 @@ const config = async (env: Env): Promise<Configuration> => {
     mode: env.production ? 'production' : 'development',
     module: {
       rules: [
-        {
-          exclude: /node_modules/,
-          test: /\.[tj]sx?$/,
-          use: {
-            loader: 'swc-loader',
-            options: {
-              jsc: {
-                baseUrl: path.resolve(process.cwd(), SOURCE_DIR),
-                target: 'es2015',
-                loose: false,
-                parser: { syntax: 'typescript', tsx: true, decorators: false, dynamicImport: true },
-                transform: { react: { runtime: 'automatic' } },
-              },
-            },
-          },
-        },
+        swcRule({ baseUrl: path.resolve(process.cwd(), SOURCE_DIR), target: 'es2015', loose: false }),
         { test: /\.css$/, use: ['style-loader', 'css-loader'] },
         {
           test: /\.(png|jpe?g|gif|svg)$/,

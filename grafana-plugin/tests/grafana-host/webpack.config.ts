@@ -6,6 +6,7 @@
 import path from 'path';
 import { DefinePlugin, type Configuration } from 'webpack';
 
+import { swcRule } from '../../.config/webpack/utils';
 import type { GrafanaLine } from './sharedModules';
 
 const pluginRoot = path.resolve(__dirname, '..', '..');
@@ -28,20 +29,7 @@ const hostFor = (line: GrafanaLine): Configuration => ({
     rules: [
       // @grafana/ui imports `ol/...` without extensions from ES modules, as Grafana's build allows.
       { test: /\.m?js$/, resolve: { fullySpecified: false } },
-      {
-        exclude: /node_modules/,
-        test: /\.[tj]sx?$/,
-        use: {
-          loader: 'swc-loader',
-          options: {
-            jsc: {
-              target: 'es2020',
-              parser: { syntax: 'typescript', tsx: true },
-              transform: { react: { runtime: 'automatic' } },
-            },
-          },
-        },
-      },
+      swcRule({ target: 'es2020' }),
       { test: /\.css$/, use: ['style-loader', 'css-loader'] },
       { test: /\.(png|jpe?g|gif|svg|woff2?|ttf|eot)$/, type: 'asset/inline' },
     ],
