@@ -9,7 +9,7 @@
 // A screenshot per page per line lands in grafana-plugin/test-output/screenshots/grafana-<line>/.
 // Run: npm run test:grafana -w grafana-plugin (builds and packages the plugin and the hosts first).
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createRequire } from 'node:module';
@@ -25,10 +25,11 @@ const outDir = join(pluginDir, 'test-output');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const PLUGIN_ID = 'auditlens-audit-app';
 const ADMIN_TOKEN = 'browser-test-admin-token';
-const action = (name) => `${PLUGIN_ID}.${name}`;
-/** The actions plugin.json's roles grant: AuditLens Reader, and AuditLens Admin on top. */
-const READER = [action('audit:read'), action('reports:create')];
-const ADMIN = [...READER, action('events:triage'), action('rules:write'), action('retention:write')];
+/** The actions the built plugin.json's roles give Grafana's Editors (a Reader) and Admins. */
+const grantedTo = (basicRole) =>
+  JSON.parse(readFileSync(join(distDir, 'plugin.json'), 'utf8'))
+    .roles.filter((role) => role.grants.includes(basicRole))
+    .flatMap((role) => role.role.permissions.map((permission) => permission.action));
 /** The Grafana lines modelled (grafana-shared-modules/) and the host build of each. */
 const LINES = [
   { line: '12', version: '12.4.10' },
@@ -135,7 +136,7 @@ for (const { line, version } of LINES) {
         pluginDir: distDir,
         hostBuildDir: dirname(hostJs(line)),
         grafanaUiPublicDir: grafanaUiPublicDir(line),
-        user: { login: 'dana', orgRole: 'Admin', permissions: ADMIN },
+        user: { login: 'dana', orgRole: 'Admin', permissions: grantedTo('Admin') },
         // Nothing configured yet: the configuration page test saves the settings every page uses.
         settings: { jsonData: {}, secureJsonData: {} },
         datasource: {
@@ -318,7 +319,7 @@ for (const { line, version } of LINES) {
       'a Reader sees the data but no admin action, and the proxy refuses them one',
       'reader',
       async () => {
-        grafana.setUser({ login: 'rita', orgRole: 'Editor', permissions: READER });
+        grafana.setUser({ login: 'rita', orgRole: 'Editor', permissions: grantedTo('Editor') });
         await open(`/a/${PLUGIN_ID}/alert-rules?tenant=${TENANT}`);
         await expectVisible(
           page
