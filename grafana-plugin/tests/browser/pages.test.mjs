@@ -342,7 +342,7 @@ for (const { line, version } of LINES) {
           return { status: response.status, body: await response.json() };
         }, `api/plugin-proxy/${PLUGIN_ID}/mutate/alert-rules`);
         assert.deepEqual(refused, { status: 403, body: { message: 'plugin proxy route access denied' } });
-        await shot('reader-alert-rules');
+        await shot('reader-retention');
       },
     );
 
