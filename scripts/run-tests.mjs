@@ -2,7 +2,9 @@
 //   1. node's own test runner over every compiled workspace test (*.test.js under */dist) and the
 //      Grafana plugin's dashboard-SQL test (node:test, against ClickHouse filled over OTLP);
 //   2. the Grafana plugin's jest suite (Testing Library + msw);
-//   3. the Grafana plugin's real-browser test (Debian chromium + playwright-core).
+//   3. the Grafana plugin in Grafana's own way: build and package it, validate the package, check the
+//      test host's model of Grafana's plugin proxy, and run every page of the BUILT module.js in
+//      the Grafana 12 and 13 test hosts (Debian chromium + playwright-core).
 // Arguments filter the node suite by path and skip the others (e.g. `node scripts/run-tests.mjs sdk`).
 // Node 20 has no glob support in `--test`, so the files are listed here.
 import { spawn } from 'node:child_process';
@@ -14,6 +16,7 @@ const NODE_ROOTS = [
   'exporter-service/dist',
   'examples/demo-app/dist',
   'grafana-plugin/tests/dashboards',
+  'grafana-plugin/tests/deployment',
 ];
 const only = process.argv.slice(2);
 
@@ -83,7 +86,7 @@ const suites = [
 ];
 if (only.length === 0) {
   suites.push(['npm', ['test', '--workspace', 'grafana-plugin']]);
-  suites.push(['npm', ['run', 'test:browser', '--workspace', 'grafana-plugin']]);
+  suites.push(['npm', ['run', 'test:grafana', '--workspace', 'grafana-plugin']]);
 }
 
 let passed = 0;

@@ -1,5 +1,7 @@
 import fs from 'fs';
 import path from 'path';
+import type { RuleSetRule } from 'webpack';
+
 import { SOURCE_DIR } from './constants';
 
 export interface PluginJson {
@@ -31,4 +33,22 @@ export function getEntries(): Record<string, string> {
   }
   if (!entries.module) throw new Error(`no ${SOURCE_DIR}/module.tsx or module.ts`);
   return entries;
+}
+
+/** TypeScript/JSX of our own sources (not node_modules) through swc, React's automatic runtime. */
+export function swcRule(jsc: Record<string, unknown>): RuleSetRule {
+  return {
+    exclude: /node_modules/,
+    test: /\.[tj]sx?$/,
+    use: {
+      loader: 'swc-loader',
+      options: {
+        jsc: {
+          parser: { syntax: 'typescript', tsx: true, decorators: false, dynamicImport: true },
+          transform: { react: { runtime: 'automatic' } },
+          ...jsc,
+        },
+      },
+    },
+  };
 }

@@ -5,7 +5,7 @@ import ReplaceInFileWebpackPlugin from 'replace-in-file-webpack-plugin';
 import type { Configuration, ExternalItemFunctionData } from 'webpack';
 
 import { DIST_DIR, SOURCE_DIR } from './constants';
-import { getEntries, getPackageJson, getPluginJson, hasReadme } from './utils';
+import { getEntries, getPackageJson, getPluginJson, hasReadme, swcRule } from './utils';
 
 export interface Env {
   production?: boolean;
@@ -13,8 +13,16 @@ export interface Env {
 }
 
 /**
- * Libraries Grafana provides at run time: the plugin must share Grafana's copies (one React,
- * one theme, one router), so they are left out of the bundle. react-router-dom v6 is among them.
+ * Libraries Grafana shares with plugins at run time (its sharedDependencies.ts map): the plugin
+ * uses Grafana's copies (one React, one theme, one router context), so they stay out of the bundle.
+ * Exact names only: a name not listed here is bundled.
+ * - `react/jsx-runtime` and `react/jsx-dev-runtime` are Grafana's, so the JSX of the bundle runs on
+ *   the React that renders it (React 19 from Grafana 13.2, whose internals a bundled React 18 runtime
+ *   does not find). Grafana shares them from 12.3.0 and the 12.0.10, 12.1.7, 12.2.5 patches, which is
+ *   what plugin.json's grafanaDependency admits.
+ * - `react-router-dom` is NOT external: under that name Grafana 12 and 13 share the legacy v5 router.
+ *   The app uses React Router v6, so it bundles react-router-dom v6, whose `react-router` import
+ *   resolves to Grafana's v6 router (react-router-dom-v5-compat) and shares its context.
  */
 export const externals: Configuration['externals'] = [
   { 'amd-module': 'module' },
@@ -29,13 +37,14 @@ export const externals: Configuration['externals'] = [
   'slate-plain-serializer',
   '@grafana/slate-react',
   'react',
+  'react/jsx-runtime',
+  'react/jsx-dev-runtime',
   'react-dom',
   'react-redux',
   'redux',
   'rxjs',
   'i18next',
   'react-router',
-  'react-router-dom',
   'd3',
   'angular',
   /^@grafana\/ui/i,
@@ -59,22 +68,7 @@ const config = async (env: Env): Promise<Configuration> => {
     mode: env.production ? 'production' : 'development',
     module: {
       rules: [
-        {
-          exclude: /node_modules/,
-          test: /\.[tj]sx?$/,
-          use: {
-            loader: 'swc-loader',
-            options: {
-              jsc: {
-                baseUrl: path.resolve(process.cwd(), SOURCE_DIR),
-                target: 'es2015',
-                loose: false,
-                parser: { syntax: 'typescript', tsx: true, decorators: false, dynamicImport: true },
-                transform: { react: { runtime: 'automatic' } },
-              },
-            },
-          },
-        },
+        swcRule({ baseUrl: path.resolve(process.cwd(), SOURCE_DIR), target: 'es2015', loose: false }),
         { test: /\.css$/, use: ['style-loader', 'css-loader'] },
         {
           test: /\.(png|jpe?g|gif|svg)$/,
