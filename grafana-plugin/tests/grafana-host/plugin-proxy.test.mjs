@@ -102,6 +102,7 @@ test("every exporter call of the app finds its plugin.json route, with the route
     'events:triage',
     '/api/v1/security-events/e1/status',
   ]);
+  assert.deepEqual(at('POST', 'mutate/grafana/changes'), ['rules:write', '/api/v1/grafana/changes']);
   assert.deepEqual(at('POST', 'mutate/reports'), ['reports:create', '/api/v1/reports']);
   assert.deepEqual(at('POST', 'mutate/retention-policies'), [
     'retention:write',
