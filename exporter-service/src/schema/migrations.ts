@@ -1,4 +1,4 @@
-import { renderTable, renderView, type RenderTarget, type TableDef } from './ddl.js';
+import { hasColumn, renderTable, renderView, type RenderTarget } from './ddl.js';
 import {
   AUDIT_TABLE_DEFS,
   DEFAULT_RETENTION_POLICIES,
@@ -53,10 +53,6 @@ const COLUMN_TUNING: readonly (readonly [column: string, definition: string])[] 
 const TENANT_DAY_PROJECTION =
   'p_tenant_day (SELECT tenant_id, toDate(event_time), service, count(), min(event_time), max(event_time) ' +
   'GROUP BY tenant_id, toDate(event_time), service)';
-
-function hasColumn(table: TableDef, column: string): boolean {
-  return new RegExp(`^\\s*${column} `, 'm').test(table.body);
-}
 
 /** The one migration history. Append new migrations; never edit a released one. */
 export const MIGRATIONS: Migration[] = [
