@@ -215,7 +215,7 @@ export function readerUsersXml(
   const tables = readerTables(target);
   const filter = xmlText(rowFilter(reader));
   const lines = [
-    ...(header ? [`<!-- ${xmlText(header).replaceAll('--', '- -')} -->`] : []),
+    ...(header ? [`<!-- ${header.replaceAll('--', '- -')} -->`] : []),
     '<clickhouse>',
     '    <profiles>',
     ...(inProcess ? ['        <default/>'] : []),
