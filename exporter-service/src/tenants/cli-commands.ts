@@ -231,11 +231,17 @@ async function list(options: { config?: string; cluster?: string }): Promise<num
   const target = targetOf(config, options);
   const store = await createStore(config);
   try {
-    const rows = await store.query<PolicyRow>(
-      'SELECT short_name AS user, table, select_filter AS filter FROM system.row_policies ' +
-        "WHERE database = {database:String} AND startsWith(short_name, 'auditlens_') ORDER BY user, table",
-      { database: target.database },
-    );
+    const rows = await store
+      .query<PolicyRow>(
+        'SELECT short_name AS user, table, select_filter AS filter FROM system.row_policies ' +
+          "WHERE database = {database:String} AND startsWith(short_name, 'auditlens_') ORDER BY user, table",
+        { database: target.database },
+      )
+      .catch((error: unknown) => {
+        throw new Error(
+          `could not read system.row_policies: tenants list needs a user with SHOW ROW POLICIES (${(error as Error).message.trim()})`,
+        );
+      });
     const lines = readerSummary(rows, target);
     if (lines.length === 0) out('no AuditLens readers on this server');
     for (const line of lines) out(line);
