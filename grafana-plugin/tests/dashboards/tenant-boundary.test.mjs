@@ -7,6 +7,7 @@
 // rows only, errors included: no row of tenant B, no error that tells anything about B.
 // Run: node --test grafana-plugin/tests/dashboards/ (after `npx tsc -b` at the root).
 import assert from 'node:assert/strict';
+import { Buffer } from 'node:buffer';
 import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
