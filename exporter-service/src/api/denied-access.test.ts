@@ -9,7 +9,7 @@ import { InternalRecorder } from '../internal-records.js';
 import { startTestExporter } from '../testing/exporter.js';
 import { tempDir } from '../testing/temp.js';
 import { AccessLog, type DeniedAttempt } from './access-log.js';
-import { DEFAULT_DENIED_ACCESS_LIMITS, DeniedAccessLog } from './denied-access.js';
+import { DEFAULT_DENIED_ACCESS_LIMITS, DeniedAccessLog, type DeniedAccessLimits } from './denied-access.js';
 
 const dir = tempDir('denied-access');
 let exporter: RunningExporter;
@@ -48,6 +48,16 @@ async function deniedRows(): Promise<DeniedRow[]> {
   );
 }
 
+/** A denied-access log on the exporter's pipeline and metrics, with the test's limits and clock. */
+const deniedLog = (limits: DeniedAccessLimits, now: () => number): DeniedAccessLog =>
+  new DeniedAccessLog(
+    new AccessLog(new InternalRecorder(exporter.pipeline)),
+    exporter.metrics,
+    exporter.logger,
+    limits,
+    now,
+  );
+
 const counter = async (name: string): Promise<number> => {
   const metric = await exporter.metrics.registry.getSingleMetric(name)?.get();
   return (metric?.values ?? []).reduce((n, v) => n + v.value, 0);
@@ -56,13 +66,7 @@ const counter = async (name: string): Promise<number> => {
 test('a flood of refusals writes at most the window limit, and one summary counts the rest', async () => {
   let now = 1_750_000_000_000;
   const limits = DEFAULT_DENIED_ACCESS_LIMITS;
-  const log = new DeniedAccessLog(
-    new AccessLog(new InternalRecorder(exporter.pipeline)),
-    exporter.metrics,
-    exporter.logger,
-    limits,
-    () => now,
-  );
+  const log = deniedLog(limits, () => now);
   // One source hammering with a wrong token, then 300 sources without one.
   for (let i = 0; i < 1000; i++) log.refused(attempt('203.0.113.7', 'unknown-token'));
   for (let i = 0; i < 300; i++) log.refused(attempt(`10.0.${i >> 8}.${i & 255}`, 'missing-token'));
@@ -101,13 +105,7 @@ test('a flood of refusals writes at most the window limit, and one summary count
 test('past maxSources, new sources share one counter: memory stays bounded', async () => {
   let now = 1_760_000_000_000;
   const limits = { windowMs: 1000, perSource: 1, perWindow: 1000, maxSources: 10 };
-  const log = new DeniedAccessLog(
-    new AccessLog(new InternalRecorder(exporter.pipeline)),
-    exporter.metrics,
-    exporter.logger,
-    limits,
-    () => now,
-  );
+  const log = deniedLog(limits, () => now);
   for (let i = 0; i < 50; i++) log.refused(attempt(`192.0.2.${i}`, 'admin-required'));
   now += 1000;
   await log.close();

@@ -4,7 +4,7 @@
 // boundary in chdb is shown by the dashboards' boundary test (grafana-plugin/tests/dashboards).
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { RenderTarget } from '../schema/ddl.js';
 import { schemaStatements } from '../schema/migrate.js';
 import { EmbeddedStore } from '../store/embedded.js';
@@ -22,15 +22,17 @@ import {
   tenantReader,
 } from './reader.js';
 
-const dir = tempDir('tenant-reader');
-let store: EmbeddedStore;
-before(() => {
-  store = new EmbeddedStore(dir.path, 'audit');
-});
-after(async () => {
-  await store.close();
-  dir.remove();
-});
+/** ClickHouse itself (chdb), for its parser and its string literals. */
+async function withClickHouse(work: (store: EmbeddedStore) => Promise<void>): Promise<void> {
+  const dir = tempDir('tenant-reader');
+  const store = new EmbeddedStore(dir.path, 'audit');
+  try {
+    await work(store);
+  } finally {
+    await store.close();
+    dir.remove();
+  }
+}
 
 const PASSWORD = 'correct-horse-battery-staple';
 const SINGLE: RenderTarget = { database: 'audit' };
@@ -56,19 +58,21 @@ test('every table of the schema is either read under a tenant row policy or not 
 });
 
 test('the server DDL parses in ClickHouse, and holds a salted hash, never the password', async () => {
-  for (const target of [SINGLE, CLUSTER]) {
-    for (const statement of [
-      ...readerDdl(tenantReader(['acme']), { value: PASSWORD }, target),
-      ...dropReaderDdl('auditlens_reader_acme', target),
-    ]) {
-      const [parsed] = await store.query<{ sql: string }>('SELECT formatQuery({q:String}) AS sql', {
-        q: statement,
-      });
-      assert.ok(parsed?.sql, statement);
-      assert.ok(!statement.includes(PASSWORD), 'no password in the DDL');
-      if (target.cluster) assert.match(statement, / ON CLUSTER auditlens\b/, statement);
+  await withClickHouse(async (store) => {
+    for (const target of [SINGLE, CLUSTER]) {
+      for (const statement of [
+        ...readerDdl(tenantReader(['acme']), { value: PASSWORD }, target),
+        ...dropReaderDdl('auditlens_reader_acme', target),
+      ]) {
+        const [parsed] = await store.query<{ sql: string }>('SELECT formatQuery({q:String}) AS sql', {
+          q: statement,
+        });
+        assert.ok(parsed?.sql, statement);
+        assert.ok(!statement.includes(PASSWORD), 'no password in the DDL');
+        if (target.cluster) assert.match(statement, / ON CLUSTER auditlens\b/, statement);
+      }
     }
-  }
+  });
   const [create] = readerDdl(tenantReader(['acme']), { value: PASSWORD }, SINGLE);
   const [, hash, salt] = /sha256_hash BY '([0-9a-f]{64})' SALT '([0-9a-f]{32})'/.exec(create ?? '') ?? [];
   // ClickHouse's check: SHA-256 of the password followed by the salt.
@@ -143,10 +147,15 @@ test('tenant names and users are checked; the filter quotes for ClickHouse (back
   assert.throws(() => tenantReader(['']), /tenant ""/);
   assert.throws(() => tenantReader(['acme', 'globex']), /several tenants needs --user/);
   assert.throws(() => tenantReader(['acme'], 'Robert"); DROP'), /user "Robert"\); DROP"/);
-  for (const value of ["a'b", 'a\\', "\\' OR 1=1 --", "''\\\\'"]) {
-    const [row] = await store.query<{ same: number }>(`SELECT ${sqlString(value)} = {value:String} AS same`, {
-      value,
-    });
-    assert.equal(Number(row?.same), 1, value);
-  }
+  await withClickHouse(async (store) => {
+    for (const value of ["a'b", 'a\\', "\\' OR 1=1 --", "''\\\\'"]) {
+      const [row] = await store.query<{ same: number }>(
+        `SELECT ${sqlString(value)} = {value:String} AS same`,
+        {
+          value,
+        },
+      );
+      assert.equal(Number(row?.same), 1, value);
+    }
+  });
 });

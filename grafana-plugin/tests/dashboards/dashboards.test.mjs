@@ -12,7 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { startExporter } from '@auditlens/exporter';
 import { tempDir } from '@auditlens/exporter/testing';
-import { seed, TENANT, waitForRows } from '../support/seed.mjs';
+import { seedAndWait } from '../support/seed.mjs';
 import { ALL, expandQuery, splicedVariables } from './macros.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -38,19 +38,7 @@ before(async () => {
     { dataDir: dir.path, otlpPort: 0, otlpGrpcPort: 0, apiPort: 0, host: '127.0.0.1', logLevel: 'silent' },
     {},
   );
-  const sent = await seed(exporter.otlpUrl, now);
-  const db = exporter.store.database;
-  await waitForRows(
-    exporter.store,
-    `SELECT sum(events) FROM ${db}.audit_summary_minute WHERE tenant_id = '${TENANT}' AND kind != 'access'`,
-    sent,
-  );
-  // The built-in brute-force rule raises its security event as records stream in.
-  await waitForRows(
-    exporter.store,
-    `SELECT count() FROM ${db}.audit_security_log WHERE tenant_id = '${TENANT}' AND detection_method != ''`,
-    1,
-  );
+  await seedAndWait(exporter, now);
 });
 
 after(async () => {

@@ -16,7 +16,7 @@ import { drainPending, Session } from 'chdb';
 import { startExporter } from '@auditlens/exporter';
 import { tempDir } from '@auditlens/exporter/testing';
 import { READER_TABLES, readerUsersXml, tenantReader } from '@auditlens/exporter/internal/tenants/reader.js';
-import { seed, TENANT, waitForRows } from '../support/seed.mjs';
+import { seedAndWait, TENANT } from '../support/seed.mjs';
 import { ALL, expandQuery, percentEncode } from './macros.mjs';
 
 const OTHER = 'globex';
@@ -124,19 +124,7 @@ before(async () => {
   );
   try {
     const db = exporter.store.database;
-    for (const tenant of [TENANT, OTHER]) {
-      const sent = await seed(exporter.otlpUrl, now, tenant);
-      await waitForRows(
-        exporter.store,
-        `SELECT sum(events) FROM ${db}.audit_summary_minute WHERE tenant_id = '${tenant}' AND kind != 'access'`,
-        sent,
-      );
-      await waitForRows(
-        exporter.store,
-        `SELECT count() FROM ${db}.audit_alert_state WHERE tenant_id = '${tenant}'`,
-        1,
-      );
-    }
+    for (const tenant of [TENANT, OTHER]) await seedAndWait(exporter, now, tenant);
     otherRows = Object.fromEntries(
       await Promise.all(
         READER_TABLES.map(async (table) => {

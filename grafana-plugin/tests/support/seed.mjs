@@ -307,6 +307,29 @@ export async function seed(otlpUrl, now = Date.now(), tenant = TENANT) {
   return sent;
 }
 
+/**
+ * Sends a tenant's seed to a running exporter and waits until it is queryable: every record in the
+ * summary views, and the brute-force incident the built-in rule raises as the records stream in
+ * (its security event and its alert state).
+ */
+export async function seedAndWait(exporter, now = Date.now(), tenant = TENANT) {
+  const sent = await seed(exporter.otlpUrl, now, tenant);
+  const db = exporter.store.database;
+  const where = `tenant_id = '${tenant}'`;
+  await waitForRows(
+    exporter.store,
+    `SELECT sum(events) FROM ${db}.audit_summary_minute WHERE ${where} AND kind != 'access'`,
+    sent,
+  );
+  await waitForRows(
+    exporter.store,
+    `SELECT count() FROM ${db}.audit_security_log WHERE ${where} AND detection_method != ''`,
+    1,
+  );
+  await waitForRows(exporter.store, `SELECT count() FROM ${db}.audit_alert_state WHERE ${where}`, 1);
+  return sent;
+}
+
 /** Waits until the store answers `sql` with a count of at least `min`. */
 export async function waitForRows(store, sql, min, timeoutMs = 15_000) {
   const deadline = Date.now() + timeoutMs;
