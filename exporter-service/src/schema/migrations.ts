@@ -1,4 +1,4 @@
-import { hasColumn, renderTable, renderView, type RenderTarget } from './ddl.js';
+import { hasColumn, onCluster, renderTable, renderView, type RenderTarget } from './ddl.js';
 import {
   AUDIT_TABLE_DEFS,
   DEFAULT_RETENTION_POLICIES,
@@ -92,7 +92,7 @@ export const MIGRATIONS: Migration[] = [
     version: 3,
     name: 'retention tiers (online_days), checkpoint row digests and minimum retention',
     steps: (target) => {
-      const on = target.cluster ? ` ON CLUSTER ${target.cluster}` : '';
+      const on = onCluster(target);
       const names = (table: string): string[] => (target.cluster ? [`${table}_local`, table] : [table]);
       return [
         ...AUDIT_TABLE_DEFS.flatMap((table) =>
@@ -130,7 +130,7 @@ export const MIGRATIONS: Migration[] = [
     version: 4,
     name: 'column codecs and types for size; per tenant-day count projection',
     steps: (target) => {
-      const on = target.cluster ? ` ON CLUSTER ${target.cluster}` : '';
+      const on = onCluster(target);
       const local = (table: string): string =>
         `${target.database}.${target.cluster ? `${table}_local` : table}`;
       return AUDIT_TABLE_DEFS.flatMap((table) => {
