@@ -5,6 +5,7 @@ import { migrate, schemaStatements } from './schema/migrate.js';
 import { createStore } from './store/index.js';
 import { registerAlertingCommands } from './alerts/cli-commands.js';
 import { registerComplianceCommands } from './reports/cli-commands.js';
+import { registerTenantCommands } from './tenants/cli-commands.js';
 
 /** Shutdown deadline: queued rows get this long to commit after SIGTERM/SIGINT. */
 const SHUTDOWN_DEADLINE_MS = 30_000;
@@ -98,6 +99,9 @@ export async function main(argv: string[]): Promise<number> {
     action = work();
   });
   registerComplianceCommands(program, (work) => {
+    action = work();
+  });
+  registerTenantCommands(program, (work) => {
     action = work();
   });
   try {

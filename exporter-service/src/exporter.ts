@@ -13,6 +13,7 @@ import { createApiRouter } from './api/router.js';
 import { migrate, schemaIsCurrent } from './schema/migrate.js';
 import { createStore, type AuditStore } from './store/index.js';
 import { AccessLog } from './api/access-log.js';
+import { DeniedAccessLog } from './api/denied-access.js';
 import { InternalRecorder } from './internal-records.js';
 import { defaultModules, type ExporterModule, type ModuleContext } from './modules.js';
 
@@ -143,13 +144,14 @@ export async function startExporter(
     await store.close();
     throw error;
   }
+  const deniedAccess = new DeniedAccessLog(context.accessLog, metrics, logger);
   const apiApp = express();
   apiApp.disable('x-powered-by');
   apiApp.use(createOpsRouter(store, pipeline, metrics));
   apiApp.use(
     '/api/v1',
     createApiRouter(
-      { store, logger, accessLog: context.accessLog, apiTokens: config.apiTokens },
+      { store, logger, accessLog: context.accessLog, deniedAccess, apiTokens: config.apiTokens },
       modules.flatMap((module) => (module.routes ? [module.routes(context)] : [])),
     ),
   );
@@ -168,6 +170,7 @@ export async function startExporter(
   const close = (): Promise<void> => {
     closing ??= (async () => {
       await stopModules();
+      await deniedAccess.close();
       await pipeline.close();
       await Promise.all([closeServer(otlpServer), closeServer(apiServer), closeGrpc(grpcServer)]);
       await store.close();

@@ -95,6 +95,24 @@ export class ExporterMetrics {
     registers: [this.registry],
   });
 
+  readonly apiDenied = new Counter({
+    name: 'auditlens_api_denied_total',
+    help: 'REST API calls refused (401/403), by reason',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly apiDeniedUnrecorded = new Counter({
+    name: 'auditlens_api_denied_unrecorded_total',
+    help: 'Refused API calls over the rate limit: counted in a summary record instead of a record each',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly apiDeniedRecordFailures = new Counter({
+    name: 'auditlens_api_denied_record_failures_total',
+    help: 'Records of refused API calls that could not be written',
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'auditlens_process_' });
   }

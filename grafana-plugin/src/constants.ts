@@ -26,8 +26,14 @@ export const ACTIONS = {
 
 export type Action = (typeof ACTIONS)[keyof typeof ACTIONS];
 
-/** The provisioned ClickHouse data source (provisioning/grafana/datasources). */
+/** The provisioned ClickHouse data source of the platform reader (provisioning/grafana/datasources). */
 export const DEFAULT_DATASOURCE_UID = 'auditlens-clickhouse';
+
+/**
+ * The name `npx auditlens tenants add <tenant>` gives the tenant's ClickHouse data source (the
+ * exporter's grafana/reader-datasource.ts). The dashboards take their tenant from that data source.
+ */
+export const tenantDatasourceName = (tenant: string): string => `AuditLens: ${tenant}`;
 
 /** Grafana's plugin proxy in front of the exporter (plugin.json `routes`). */
 export const PROXY_BASE = `api/plugin-proxy/${PLUGIN_ID}`;

@@ -8,7 +8,8 @@ import { SYSTEM_TENANT } from '../config.js';
  */
 export function tenantScope(principal: Principal, tenant: string | undefined): string | undefined {
   if (tenant === '*') {
-    if (!principal.tenants.has('*')) throw new ApiError(403, 'tenant=* needs a token bound to all tenants');
+    if (!principal.tenants.has('*'))
+      throw new ApiError(403, 'tenant=* needs a token bound to all tenants', 'tenant-not-allowed');
     return undefined;
   }
   return authorizedTenant(principal, tenant);
@@ -18,7 +19,11 @@ export function tenantScope(principal: Principal, tenant: string | undefined): s
 export function authorizeRuleTenant(principal: Principal, ruleTenant: string): void {
   if (ruleTenant === '*') {
     if (!principal.tenants.has('*')) {
-      throw new ApiError(403, 'tenant: a rule for every tenant (*) needs a token bound to all tenants');
+      throw new ApiError(
+        403,
+        'tenant: a rule for every tenant (*) needs a token bound to all tenants',
+        'tenant-not-allowed',
+      );
     }
     return;
   }

@@ -490,7 +490,11 @@ export function createAlertRoutes(runtime: AlertingRuntime): express.Router {
       .strictObject({ all: z.boolean().default(false), dryRun: z.boolean().default(false) })
       .parse(request.body ?? {});
     if (!principal.tenants.has('*'))
-      throw new ApiError(403, 'Grafana sync covers every tenant: it needs a token bound to all tenants');
+      throw new ApiError(
+        403,
+        'Grafana sync covers every tenant: it needs a token bound to all tenants',
+        'tenant-not-allowed',
+      );
     const client = grafanaClient();
     const all = (await rules.list()).map((e) => e.rule);
     await recordAdminOperation(recorder, principal, {

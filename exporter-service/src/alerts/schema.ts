@@ -1,4 +1,4 @@
-import type { RenderTarget } from '../schema/ddl.js';
+import { onCluster, type RenderTarget } from '../schema/ddl.js';
 import type { Migration } from '../schema/migrations.js';
 
 /**
@@ -12,12 +12,12 @@ export const ALERTING_MIGRATION: Migration = {
   version: 2,
   name: 'alerting: incident id, group labels, fired/resolved times; deduplicated alert history',
   steps: (target: RenderTarget) => {
-    const onCluster = target.cluster ? ` ON CLUSTER ${target.cluster}` : '';
+    const cluster = onCluster(target);
     const tables = (name: string) => (target.cluster ? [`${name}_local`, name] : [name]);
     return [
       ...tables('audit_alert_state').map(
         (table) =>
-          `ALTER TABLE ${target.database}.${table}${onCluster}
+          `ALTER TABLE ${target.database}.${table}${cluster}
     ADD COLUMN IF NOT EXISTS security_event_id UUID,
     ADD COLUMN IF NOT EXISTS group_labels Map(String, String),
     ADD COLUMN IF NOT EXISTS fired_at DateTime64(3, 'UTC'),

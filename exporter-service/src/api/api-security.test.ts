@@ -1,8 +1,10 @@
 // Authentication and separation of duties on every REST route, found by walking the mounted
 // routers (so a route added later is covered without editing this test): no token → 401 on
 // every route; a reader token → 403 on every change except those readers may make; a token
-// bound to one tenant → 403 for another tenant.
+// bound to one tenant → 403 for another tenant. Every refusal is counted and recorded as a
+// denied access (PCI DSS 10.2.1.4).
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import type express from 'express';
 import type { RunningExporter } from '../exporter.js';
@@ -92,6 +94,9 @@ after(async () => {
 const concrete = (path: string, tenant: string): string =>
   `/api/v1${path.replace(/:(\w+)/g, (_m, name: string) => (/id$/i.test(name) ? '01900000-0000-7000-8000-000000000001' : 'x'))}?tenant=${tenant}`;
 
+/** Refused calls made by this file's tests, by status. */
+let refusedCalls = 0;
+
 async function call(route: Route, token: string | undefined, tenant = 'acme'): Promise<number> {
   const response = await fetch(`${exporter.apiUrl}${concrete(route.path, tenant)}`, {
     method: route.method,
@@ -99,6 +104,7 @@ async function call(route: Route, token: string | undefined, tenant = 'acme'): P
     ...(route.method === 'GET' ? {} : { body: JSON.stringify({ tenant }) }),
   });
   await response.arrayBuffer();
+  if (response.status === 401 || response.status === 403) refusedCalls++;
   return response.status;
 }
 
@@ -139,4 +145,41 @@ test('a token bound to one tenant cannot read another tenant through any route',
     if (status < 400) served.push(`${route.method} ${route.path} → ${status}`);
   }
   assert.deepEqual(served, [], 'routes that served another tenant');
+});
+
+test('every refusal is counted, and recorded as a denied access with its reason (rate-limited)', async () => {
+  assert.ok(refusedCalls >= 2 * routes.length, `the tests above were refused ${refusedCalls} times`);
+  const metric = await exporter.metrics.registry.getSingleMetric('auditlens_api_denied_total')?.get();
+  const byReason = Object.fromEntries((metric?.values ?? []).map((v) => [String(v.labels.reason), v.value]));
+  assert.equal(
+    Object.values(byReason).reduce((n, v) => n + v, 0),
+    refusedCalls,
+    'the metric counts every refusal',
+  );
+  const reasons = ['missing-token', 'unknown-token', 'admin-required', 'tenant-not-allowed'];
+  type Row = { reason: string; user_id: string; query_filter: string; n: string };
+  let rows: Row[] = [];
+  // The records are written after the refusal is answered; a bounded wait for the last of them.
+  for (let i = 0; i < 100 && reasons.some((r) => !rows.some((row) => row.reason === r)); i++) {
+    if (i > 0) await new Promise((resolve) => setTimeout(resolve, 100));
+    rows = await exporter.store.query<Row>(
+      `SELECT operation_name AS reason, any(user_id) AS user_id, any(query_filter) AS query_filter, count() AS n
+       FROM audit.audit_access_log WHERE result = 'denied' AND access_type = 'denied' GROUP BY reason`,
+    );
+  }
+  const of = (reason: string): Row | undefined => rows.find((r) => r.reason === reason);
+  for (const reason of reasons) {
+    assert.ok(of(reason), `a denied record for ${reason}: ${JSON.stringify(rows)}`);
+    assert.ok(Number(of(reason)?.n) <= 5, `at most 5 records per source and reason in a window`);
+  }
+  assert.equal(of('missing-token')?.user_id, 'anonymous');
+  // A wrong token is identified by a digest, never stored.
+  const digest = createHash('sha256').update('not-a-token').digest('hex').slice(0, 12);
+  assert.equal(of('unknown-token')?.user_id, `api-token:${digest}`);
+  assert.equal(JSON.parse(of('tenant-not-allowed')?.query_filter ?? '{}').tenant, 'globex');
+  const stored = await exporter.store.query<{ n: string }>(
+    `SELECT count() AS n FROM audit.audit_access_log WHERE position(toString(attributes), 'not-a-token') > 0
+       OR position(user_id, 'not-a-token') > 0 OR position(description, 'not-a-token') > 0`,
+  );
+  assert.equal(Number(stored[0]?.n), 0, 'the presented token is not stored');
 });

@@ -3,12 +3,17 @@ import { ZodError } from 'zod';
 import { StoreRejectedError, StoreUnavailableError } from '../store/store.js';
 import type { Logger } from '../logger.js';
 
-/** An API error with the HTTP status to answer and a message for the caller. */
+/** Why a call was refused (401/403), as its denied-access record and metrics name it. */
+export type DeniedReason =
+  'missing-token' | 'unknown-token' | 'tenant-not-allowed' | 'admin-required' | 'forbidden';
+
+/** An API error with the HTTP status to answer and a message for the caller (and why, for a refusal). */
 export class ApiError extends Error {
   override name = 'ApiError';
   constructor(
     readonly status: number,
     message: string,
+    readonly deniedReason?: DeniedReason,
   ) {
     super(message);
   }
@@ -18,6 +23,7 @@ export class ApiError extends Error {
 export function apiErrorHandler(logger: Logger) {
   return (error: unknown, _request: Request, response: Response, _next: NextFunction): void => {
     if (error instanceof ApiError) {
+      if (error.deniedReason) response.locals.deniedReason = error.deniedReason;
       response.status(error.status).json({ error: error.message });
     } else if (error instanceof ZodError) {
       const problems = error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`);

@@ -32,20 +32,23 @@ export function authenticate(tokens: ReadonlyMap<string, ApiToken>) {
   const table = new TokenTable(tokens);
   return (request: Request, response: Response, next: NextFunction): void => {
     const token = table.isOpen ? DEV_TOKEN : table.lookup(request.headers.authorization);
+    const bearer = /^Bearer\s+(\S+)/i.exec(request.headers.authorization ?? '')?.[1] ?? '';
+    const subject = `api-token:${createHash('sha256').update(bearer).digest('hex').slice(0, 12)}`;
     if (!token) {
+      // What the denied-access record says: a digest of a wrong token, so that repeated tries
+      // with one token can be told apart from a scan, without storing the token.
+      response.locals.deniedReason = bearer ? 'unknown-token' : 'missing-token';
+      if (bearer) response.locals.deniedSubject = subject;
       response
         .status(401)
         .set('WWW-Authenticate', 'Bearer')
         .json({ error: 'missing or unknown bearer token' });
       return;
     }
-    const bearer = /^Bearer\s+(\S+)/i.exec(request.headers.authorization ?? '')?.[1] ?? '';
     const principal: Principal = {
       role: token.role,
       tenants: token.tenants,
-      subject: table.isOpen
-        ? 'dev-mode'
-        : `api-token:${createHash('sha256').update(bearer).digest('hex').slice(0, 12)}`,
+      subject: table.isOpen ? 'dev-mode' : subject,
       userName: String(request.headers['x-grafana-user'] ?? ''),
       clientAddress: request.socket.remoteAddress ?? '',
       userAgent: String(request.headers['user-agent'] ?? ''),
@@ -58,6 +61,7 @@ export function authenticate(tokens: ReadonlyMap<string, ApiToken>) {
 /** Rejects readers from admin-only calls (separation of duties). */
 export function requireAdmin(_request: Request, response: Response, next: NextFunction): void {
   if (principalOf(response).role !== 'admin') {
+    response.locals.deniedReason = 'admin-required';
     response.status(403).json({ error: 'this call needs an admin token' });
     return;
   }
@@ -74,6 +78,6 @@ export function authorizedTenant(principal: Principal, tenant: string | undefine
   const tenantId = tenant === SYSTEM_TENANT ? '' : tenant;
   const allowed =
     principal.tenants.has('*') || principal.tenants.has(tenantId === '' ? SYSTEM_TENANT : tenantId);
-  if (!allowed) throw new ApiError(403, `this token may not access tenant "${tenant}"`);
+  if (!allowed) throw new ApiError(403, `this token may not access tenant "${tenant}"`, 'tenant-not-allowed');
   return tenantId;
 }

@@ -8,7 +8,14 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { CONFIG_VARIABLES, loadConfig } from '../config.js';
+import {
+  dashboardProviderYaml,
+  readerDatasource,
+  readerDatasourceYaml,
+  readerFileName,
+} from '../grafana/reader-datasource.js';
 import { schemaStatements } from '../schema/migrate.js';
+import { platformReader, readerUsersXml, tenantReader, type TenantReader } from '../tenants/reader.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const read = (path: string): string => readFileSync(join(ROOT, path), 'utf8');
@@ -62,21 +69,55 @@ test('every AUDITLENS_* variable given to the exporter exists, and the values pa
   assert.equal(loadConfig(Object.fromEntries(migrateEnv)).clickhouse.user, 'auditlens_migrator');
 });
 
-test('ClickHouse users: the exporter may only insert and select, Grafana only select', () => {
+/**
+ * The compose stack's Grafana readers, as `npx auditlens tenants add <tenant> --password-env …
+ * --cluster auditlens --no-ddl --users-xml provisioning/clickhouse/users.d --grafana-dir
+ * provisioning/grafana` (and add-platform-reader) write them: with the cluster's `_local` tables,
+ * so that the cluster profile is covered too.
+ */
+const COMPOSE_READERS: { reader: TenantReader; passwordEnv: string }[] = [
+  { reader: platformReader(), passwordEnv: 'AUDITLENS_CH_PLATFORM_READER_PASSWORD' },
+  ...['tenant_001', 'tenant_002'].map((tenant) => ({
+    reader: tenantReader([tenant]),
+    passwordEnv: `AUDITLENS_CH_READER_${tenant.toUpperCase()}_PASSWORD`,
+  })),
+];
+const COMPOSE_TARGET = { database: 'audit', cluster: 'auditlens' };
+/** A generated file without its leading comment (which says how it was generated). */
+const body = (text: string): string => text.replace(/^(<!--[\s\S]*?-->\n|(#[^\n]*\n)+)/, '');
+
+test('ClickHouse users: the exporter may only insert and select; Grafana reads as tenant readers', () => {
   const users = read('provisioning/clickhouse/users.d/auditlens-users.xml');
   const grants = (user: string): string[] => {
     const block = new RegExp(`<${user}>([\\s\\S]*?)</${user}>`).exec(users)?.[1] ?? '';
     return [...block.matchAll(/<query>(.*?)<\/query>/g)].map((m) => m[1] ?? '');
   };
   assert.deepEqual(grants('auditlens_exporter'), ['GRANT INSERT, SELECT ON audit.*']);
-  assert.deepEqual(grants('auditlens_reader'), ['GRANT SELECT ON audit.*']);
-  assert.match(users, /<auditlens_reader>[\s\S]*<profile>auditlens_readonly<\/profile>/);
-  assert.match(users, /<auditlens_readonly>\s*<readonly>1<\/readonly>/);
   assert.ok(grants('auditlens_migrator').some((g) => /CREATE TABLE/.test(g)));
-  // Every password the users file takes from the environment is given to the ClickHouse container.
+  // No shared reader of every tenant: every other user is a generated reader, equal to what the
+  // reader definition renders now (so a schema change that adds a table shows up here).
+  const usersDir = 'provisioning/clickhouse/users.d';
+  assert.deepEqual(
+    readdirSync(join(ROOT, usersDir)).sort(),
+    ['auditlens-users.xml', ...COMPOSE_READERS.map(({ reader }) => readerFileName(reader, 'xml'))].sort(),
+  );
+  const usersOf = (xml: string): string[] =>
+    [...(/<users>([\s\S]*)<\/users>/.exec(xml)?.[1] ?? '').matchAll(/^ {8}<(\w+)>$/gm)].map(
+      (m) => m[1] ?? '',
+    );
+  assert.deepEqual(usersOf(users), ['auditlens_migrator', 'auditlens_exporter']);
+  for (const { reader, passwordEnv } of COMPOSE_READERS) {
+    const file = read(`${usersDir}/${readerFileName(reader, 'xml')}`);
+    assert.equal(body(file), body(readerUsersXml(reader, { env: passwordEnv }, COMPOSE_TARGET)), reader.user);
+  }
+  // Every password the users files take from the environment is given to every ClickHouse node.
   const clickhouseEnv = service('clickhouse').environment ?? {};
-  for (const [, variable] of users.matchAll(/from_env="([A-Z_]+)"/g)) {
-    assert.ok(variable && variable in clickhouseEnv, `clickhouse service sets ${variable}`);
+  for (const file of readdirSync(join(ROOT, usersDir))) {
+    for (const [, variable] of read(`${usersDir}/${file}`).matchAll(/from_env="([A-Z0-9_]+)"/g)) {
+      for (const node of ['clickhouse', 'clickhouse-s1r2', 'clickhouse-s2r1', 'clickhouse-s2r2']) {
+        assert.ok(variable && variable in (service(node).environment ?? {}), `${node} sets ${variable}`);
+      }
+    }
   }
   // The passwords the exporter and the migrator use are the ones ClickHouse was given.
   assert.equal(
@@ -87,6 +128,10 @@ test('ClickHouse users: the exporter may only insert and select, Grafana only se
     service('migrate').environment?.AUDITLENS_CLICKHOUSE_PASSWORD,
     clickhouseEnv.AUDITLENS_CH_MIGRATOR_PASSWORD,
   );
+  // The access control the readers rely on is set, not left to the server's defaults.
+  const server = read('provisioning/clickhouse/config.d/auditlens.xml');
+  assert.match(server, /<users_without_row_policies_can_read_rows>true</);
+  assert.match(server, /<select_from_system_db_requires_grant>true</);
 });
 
 test('the collector never drops audit data and sends to the exporter’s ports with the collector token', () => {
@@ -206,45 +251,64 @@ test('Grafana loads the plugin and provisioning the repository ships', () => {
   }
 });
 
-test('one ClickHouse data source uid everywhere: data source, app settings, dashboards, alert rules', () => {
-  const datasources = parse(read('provisioning/grafana/datasources/auditlens-clickhouse.yaml')) as {
-    datasources: { uid: string; type: string; jsonData: { username: string } }[];
-  };
-  const [datasource] = datasources.datasources;
-  assert.equal(datasource?.type, 'grafana-clickhouse-datasource');
-  assert.equal(datasource?.jsonData.username, 'auditlens_reader', 'Grafana reads with the SELECT-only user');
-  const uid = datasource?.uid;
+test('Grafana: one data source per reader, with its password; the platform one for alert rules and the app', () => {
+  const datasourcesDir = 'provisioning/grafana/datasources';
+  const grafanaEnv = service('grafana').environment ?? {};
+  const clickhouseEnv = service('clickhouse').environment ?? {};
+  const names: string[] = [];
+  for (const { reader, passwordEnv } of COMPOSE_READERS) {
+    const file = read(`${datasourcesDir}/${readerFileName(reader, 'yaml')}`);
+    const datasource = readerDatasource(reader, 1);
+    const expected = readerDatasourceYaml(reader, datasource, {
+      clickhouse: { host: '${AUDITLENS_CLICKHOUSE_HOST}', port: 8123, secure: false },
+      password: { env: passwordEnv },
+      database: 'audit',
+      header: '',
+    });
+    assert.equal(body(file), body(expected), reader.user);
+    // Grafana and ClickHouse get the same password (the same default).
+    assert.ok(passwordEnv in grafanaEnv, `grafana sets ${passwordEnv}`);
+    assert.equal(grafanaEnv[passwordEnv], clickhouseEnv[passwordEnv], passwordEnv);
+    names.push(datasource.name);
+  }
+  const platform = readerDatasource(platformReader(), 1).uid;
   const app = parse(read('provisioning/plugins/auditlens-audit-app.yaml')) as {
     apps: { type: string; jsonData: { datasourceUid: string } }[];
   };
   const pluginId = (JSON.parse(read('grafana-plugin/src/plugin.json')) as { id: string }).id;
   assert.equal(app.apps[0]?.type, pluginId);
-  assert.equal(app.apps[0]?.jsonData.datasourceUid, uid);
+  assert.equal(app.apps[0]?.jsonData.datasourceUid, platform);
   const alerting = read('provisioning/alerting/auditlens-alert-rules.yaml');
   const alertUids = [...alerting.matchAll(/datasourceUid: '?([\w-]+)'?/g)]
     .map((m) => m[1])
     .filter((u) => u !== '__expr__');
   assert.ok(
-    alertUids.length > 0 && alertUids.every((u) => u === uid),
-    'alert rules query the provisioned data source',
+    alertUids.length > 0 && alertUids.every((u) => u === platform),
+    'alert rules query the platform reader (alert state of every tenant)',
   );
+  // The dashboards offer exactly the AuditLens data sources: every reader's, nothing else.
   const dashboards = readdirSync(join(ROOT, 'grafana-plugin/src/dashboards')).filter((f) =>
     f.endsWith('.json'),
   );
   assert.ok(dashboards.length >= 6);
   for (const file of dashboards) {
+    const dashboard = JSON.parse(read(`grafana-plugin/src/dashboards/${file}`)) as {
+      templating: { list: { name: string; regex?: string }[] };
+    };
+    const pattern = dashboard.templating.list.find((v) => v.name === 'datasource')?.regex ?? '';
+    const regex = new RegExp(pattern.replace(/^\/|\/$/g, ''));
     assert.ok(
-      read(`grafana-plugin/src/dashboards/${file}`).includes(`"${uid}"`),
-      `${file} defaults to ${uid}`,
+      names.every((name) => regex.test(name)),
+      `${file}: ${pattern} offers ${names.join(', ')}`,
     );
   }
+  assert.equal(read('provisioning/grafana/dashboards/auditlens.yaml'), dashboardProviderYaml(1));
   // Every ${VARIABLE} the Grafana provisioning files use is set on the grafana service.
-  const grafanaEnv = service('grafana').environment ?? {};
   for (const path of [
-    'provisioning/grafana/datasources/auditlens-clickhouse.yaml',
+    ...readdirSync(join(ROOT, datasourcesDir)).map((f) => `${datasourcesDir}/${f}`),
     'provisioning/plugins/auditlens-audit-app.yaml',
   ]) {
-    for (const [, variable] of read(path).matchAll(/\$\{([A-Z_]+)\}/g)) {
+    for (const [, variable] of read(path).matchAll(/\$\{([A-Z0-9_]+)\}/g)) {
       assert.ok(variable && variable in grafanaEnv, `${path}: grafana sets ${variable}`);
     }
   }

@@ -8,13 +8,19 @@ import type { GrafanaSettings } from './settings.js';
  * in provisioning files ($VAR, ${VAR}), so every `$` of the queries and templates is written `$$`.
  */
 
-type Yaml = string | number | boolean | null | Yaml[] | { [key: string]: Yaml };
+/** A value Grafana expands when it reads the file (`${VAR}`, `$__file{path}`): written without `$$`. */
+export class GrafanaExpansion {
+  constructor(readonly text: string) {}
+}
+
+export type Yaml = string | number | boolean | null | GrafanaExpansion | Yaml[] | { [key: string]: Yaml };
 
 const PLAIN_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 const escapeDollars = (text: string): string => text.replaceAll('$', '$$$$');
 
 function isBlock(value: Yaml): boolean {
+  if (value instanceof GrafanaExpansion) return false;
   if (typeof value === 'string') return value.includes('\n');
   if (Array.isArray(value)) return value.length > 0;
   return value !== null && typeof value === 'object' && Object.keys(value).length > 0;
@@ -36,6 +42,7 @@ function quote(text: string): string {
 /** A value that fits on its key's line. */
 function inline(value: Yaml): string {
   if (value === null) return 'null';
+  if (value instanceof GrafanaExpansion) return quote(value.text);
   if (Array.isArray(value)) return '[]';
   if (typeof value === 'object') return '{}';
   if (typeof value === 'string') return quote(escapeDollars(value));

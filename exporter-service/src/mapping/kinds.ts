@@ -13,6 +13,8 @@ export interface ColumnMapping {
 export type AuditKind = 'request' | 'db_operation' | 'field_change' | 'security' | 'admin' | 'access';
 
 export const RESULTS = ['success', 'failure', 'partial', 'denied'] as const;
+/** What an `audit.access` record is about; `denied` = a refused API call (PCI DSS 10.2.1.4). */
+export const ACCESS_TYPES = ['search', 'read', 'export', 'report', 'verify', 'denied'] as const;
 
 /** Columns every audit table has, filled from these attributes. */
 const COMMON: readonly ColumnMapping[] = [
@@ -154,7 +156,7 @@ export const KINDS: Record<
       {
         column: 'access_type',
         attribute: 'audit.access.type',
-        kind: { oneOf: ['search', 'read', 'export', 'report', 'verify'] },
+        kind: { oneOf: ACCESS_TYPES },
         required: true,
       },
       { column: 'resource', attribute: 'audit.access.resource', kind: 'text', required: true },

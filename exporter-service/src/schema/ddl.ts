@@ -44,8 +44,17 @@ function engineSql(engine: Engine, replicated: boolean): string {
   return `${replicated ? 'Replicated' : ''}${engine.family}(${args.join(', ')})`;
 }
 
-const onCluster = (target: RenderTarget): string => (target.cluster ? ` ON CLUSTER ${target.cluster}` : '');
-const localName = (name: string, target: RenderTarget): string => (target.cluster ? `${name}_local` : name);
+/** ` ON CLUSTER <name>` for a cluster target, '' for one node: the one place DDL spells it. */
+export const onCluster = (target: RenderTarget): string =>
+  target.cluster ? ` ON CLUSTER ${target.cluster}` : '';
+/** The table that stores a definition's rows: `<name>_local` on a cluster, the name itself on one node. */
+export const localName = (name: string, target: RenderTarget): string =>
+  target.cluster ? `${name}_local` : name;
+
+/** True when a table definition has the column (a line of its body starts with the name). */
+export function hasColumn(table: TableDef, column: string): boolean {
+  return new RegExp(`^\\s*${column} `, 'm').test(table.body);
+}
 
 export function renderTable(def: TableDef, target: RenderTarget): string[] {
   const storage = localName(def.name, target);

@@ -1,4 +1,4 @@
-import { renderTable, type RenderTarget, type TableDef } from './ddl.js';
+import { onCluster, renderTable, type RenderTarget, type TableDef } from './ddl.js';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS, type MigrationStep } from './migrations.js';
 import type { AuditStore } from '../store/store.js';
 
@@ -20,7 +20,7 @@ export interface MigrationReport {
 /** Every statement the schema consists of, for a target (used by `migrate --print` and tests). */
 export function schemaStatements(target: RenderTarget): MigrationStep[] {
   return [
-    `CREATE DATABASE IF NOT EXISTS ${target.database}${target.cluster ? ` ON CLUSTER ${target.cluster}` : ''}`,
+    `CREATE DATABASE IF NOT EXISTS ${target.database}${onCluster(target)}`,
     ...renderTable(MIGRATIONS_TABLE, target),
     ...MIGRATIONS.flatMap((m) => m.steps(target)),
   ];
@@ -49,9 +49,7 @@ export async function migrate(
   options: { cluster?: string | undefined; onStep?: (done: number, total: number) => void } = {},
 ): Promise<MigrationReport> {
   const target: RenderTarget = { database: store.database, cluster: options.cluster };
-  await store.command(
-    `CREATE DATABASE IF NOT EXISTS ${target.database}${target.cluster ? ` ON CLUSTER ${target.cluster}` : ''}`,
-  );
+  await store.command(`CREATE DATABASE IF NOT EXISTS ${target.database}${onCluster(target)}`);
   for (const statement of renderTable(MIGRATIONS_TABLE, target)) await store.command(statement);
   const done = await appliedVersions(store);
   const pending = MIGRATIONS.filter((m) => !done.has(m.version));

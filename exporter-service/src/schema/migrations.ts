@@ -1,4 +1,4 @@
-import { renderTable, renderView, type RenderTarget, type TableDef } from './ddl.js';
+import { hasColumn, onCluster, renderTable, renderView, type RenderTarget } from './ddl.js';
 import {
   AUDIT_TABLE_DEFS,
   DEFAULT_RETENTION_POLICIES,
@@ -63,10 +63,6 @@ const TENANT_DAY_PROJECTION =
 export const EVENT_ID_PROJECTION =
   'p_event_id (SELECT tenant_id, event_id, event_time ORDER BY tenant_id, event_id)';
 
-function hasColumn(table: TableDef, column: string): boolean {
-  return new RegExp(`^\\s*${column} `, 'm').test(table.body);
-}
-
 /** The one migration history. Append new migrations; never edit a released one. */
 export const MIGRATIONS: Migration[] = [
   {
@@ -105,7 +101,7 @@ export const MIGRATIONS: Migration[] = [
     version: 3,
     name: 'retention tiers (online_days), checkpoint row digests and minimum retention',
     steps: (target) => {
-      const on = target.cluster ? ` ON CLUSTER ${target.cluster}` : '';
+      const on = onCluster(target);
       const names = (table: string): string[] => (target.cluster ? [`${table}_local`, table] : [table]);
       return [
         ...AUDIT_TABLE_DEFS.flatMap((table) =>
@@ -143,7 +139,7 @@ export const MIGRATIONS: Migration[] = [
     version: 4,
     name: 'column codecs and types for size; per tenant-day count projection',
     steps: (target) => {
-      const on = target.cluster ? ` ON CLUSTER ${target.cluster}` : '';
+      const on = onCluster(target);
       const local = (table: string): string =>
         `${target.database}.${target.cluster ? `${table}_local` : table}`;
       return AUDIT_TABLE_DEFS.flatMap((table) => {
@@ -175,7 +171,7 @@ export const MIGRATIONS: Migration[] = [
     version: 5,
     name: 'per tenant event-id projection for the idempotency check',
     steps: (target) => {
-      const on = target.cluster ? ` ON CLUSTER ${target.cluster}` : '';
+      const on = onCluster(target);
       return AUDIT_TABLE_DEFS.flatMap((table) => {
         const name = `${target.database}.${target.cluster ? `${table.name}_local` : table.name}${on}`;
         return [

@@ -51,7 +51,7 @@ describe('Overview page', () => {
     expect(await screen.findByText('Brute force per IP')).toBeInTheDocument();
     expect(screen.getByText('61 failed logins in 1h')).toBeInTheDocument();
     const link = screen.getByRole('link', { name: /Security/ });
-    expect(link.getAttribute('href')).toContain('/d/auditlens-security?var-tenant=acme');
+    expect(link.getAttribute('href')).toContain('/d/auditlens-security?var-datasource=AuditLens%3A+acme');
     expect(asked?.searchParams.get('tenant')).toBe('acme');
     expect(Number(asked?.searchParams.get('to')) - Number(asked?.searchParams.get('from'))).toBe(86_400_000);
   });

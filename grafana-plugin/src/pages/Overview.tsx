@@ -8,7 +8,7 @@ import { TrendChart } from '../components/Charts/TrendChart';
 import { AppPage } from '../components/Page/AppPage';
 import { ApiErrorView, QueryState } from '../components/QueryState/QueryState';
 import { formatCount, formatRate, StatCard, StatGrid } from '../components/Stat/StatCard';
-import { ACTIONS, DASHBOARDS } from '../constants';
+import { ACTIONS, DASHBOARDS, tenantDatasourceName } from '../constants';
 import { useFiringAlerts } from '../features/alert-rules/useAlerts';
 import { useStats } from '../features/stats/useStats';
 import { useScope } from '../features/tenant/TenantContext';
@@ -17,8 +17,9 @@ const SEVERITY = ['', 'low', 'medium', 'high', 'critical'];
 
 export function dashboardUrl(uid: string, tenant: string, range: { from: unknown; to: unknown }): string {
   const params = new URLSearchParams({
-    // The dashboards' tenant variable uses @system for system-level records, like the app.
-    'var-tenant': tenant,
+    // The dashboards' tenant is their data source: the tenant's, chosen by name (Grafana matches a
+    // data source variable's URL value by uid, then by name; without one, the organisation's first).
+    'var-datasource': tenantDatasourceName(tenant),
     from: String(range.from),
     to: String(range.to),
   });

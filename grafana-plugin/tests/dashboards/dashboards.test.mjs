@@ -1,7 +1,9 @@
 // Every panel query of every bundled dashboard, expanded as Grafana and the ClickHouse data source
 // would, run against ClickHouse filled by the real pipeline: an exporter on a temp dir (embedded
 // ClickHouse), records sent over OTLP/HTTP, queries through exporter.store.query. Each must
-// succeed, return the columns the panel expects, and return data.
+// succeed, return the columns the panel expects, and return data. The dashboards' SQL names no
+// tenant (the data source's ClickHouse user decides, see tenant-boundary.test.mjs) and splices
+// every variable in a form that cannot carry SQL.
 // Run: node --test grafana-plugin/tests/dashboards/ (after `npx tsc -b` at the root).
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -10,8 +12,8 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { startExporter } from '@auditlens/exporter';
 import { tempDir } from '@auditlens/exporter/testing';
-import { seed, TENANT, waitForRows } from '../support/seed.mjs';
-import { expandQuery } from './macros.mjs';
+import { seedAndWait } from '../support/seed.mjs';
+import { ALL, expandQuery, splicedVariables } from './macros.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const dashboardsDir = join(here, '..', '..', 'src', 'dashboards');
@@ -28,14 +30,7 @@ const context = {
   fromMs: now - 24 * 3_600_000,
   toMs: now + 60_000,
   intervalS: 300,
-  vars: {
-    tenant: TENANT,
-    service: { all: "'__all'" },
-    user: '',
-    db_table: { all: "'__all'" },
-    record: '',
-    slow_ms: '3000',
-  },
+  vars: { service: ALL, user: '', db_table: ALL, record: '', slow_ms: '3000' },
 };
 
 before(async () => {
@@ -43,19 +38,7 @@ before(async () => {
     { dataDir: dir.path, otlpPort: 0, otlpGrpcPort: 0, apiPort: 0, host: '127.0.0.1', logLevel: 'silent' },
     {},
   );
-  const sent = await seed(exporter.otlpUrl, now);
-  const db = exporter.store.database;
-  await waitForRows(
-    exporter.store,
-    `SELECT sum(events) FROM ${db}.audit_summary_minute WHERE tenant_id = '${TENANT}' AND kind != 'access'`,
-    sent,
-  );
-  // The built-in brute-force rule raises its security event as records stream in.
-  await waitForRows(
-    exporter.store,
-    `SELECT count() FROM ${db}.audit_security_log WHERE tenant_id = '${TENANT}' AND detection_method != ''`,
-    1,
-  );
+  await seedAndWait(exporter, now);
 });
 
 after(async () => {
@@ -63,7 +46,17 @@ after(async () => {
   dir.remove();
 });
 
-test('every dashboard file is valid, uses the data source variable and has expectations', () => {
+/** Every SQL text of a dashboard: panel queries and variable queries. */
+const sqlOf = (dashboard) => [
+  ...dashboard.templating.list
+    .filter((v) => v.type === 'query')
+    .map((v) => ({ where: `$${v.name}`, sql: v.query })),
+  ...dashboard.panels.flatMap((p) =>
+    (p.targets ?? []).filter((t) => t.rawSql).map((t) => ({ where: `"${p.title}"`, sql: t.rawSql })),
+  ),
+];
+
+test('every dashboard file is valid, takes its tenant from the data source variable and has expectations', () => {
   assert.deepEqual(
     files,
     Object.keys(expected)
@@ -74,15 +67,46 @@ test('every dashboard file is valid, uses the data source variable and has expec
     const dashboard = JSON.parse(readFileSync(join(dashboardsDir, file), 'utf8'));
     const ds = dashboard.templating.list.find((v) => v.name === 'datasource');
     assert.equal(ds?.query, CLICKHOUSE, `${file}: datasource variable`);
-    assert.equal(ds?.current?.value, 'auditlens-clickhouse', `${file}: default data source uid`);
-    for (const name of ['tenant', 'service', 'user']) {
+    assert.equal(ds?.regex, '/^AuditLens/', `${file}: offers the AuditLens data sources (one per reader)`);
+    assert.deepEqual(
+      ds?.current,
+      {},
+      `${file}: no fixed data source: the first AuditLens one of the organisation`,
+    );
+    for (const name of ['service', 'user']) {
       assert.ok(
         dashboard.templating.list.some((v) => v.name === name),
         `${file}: $${name} variable`,
       );
     }
+    // The $tenant variable only feeds links to the app: hidden, read from the data source.
+    const tenant = dashboard.templating.list.find((v) => v.name === 'tenant');
+    assert.equal(tenant?.hide, 2, `${file}: $tenant is hidden`);
+    assert.match(tenant?.query ?? '', /FROM audit\.audit_summary_hour/);
     assert.match(dashboard.uid, /^auditlens-/);
   }
+});
+
+test('no query names a tenant or splices a variable in a form that could carry SQL', () => {
+  const problems = [];
+  for (const file of files) {
+    const dashboard = JSON.parse(readFileSync(join(dashboardsDir, file), 'utf8'));
+    for (const { where, sql } of sqlOf(dashboard)) {
+      // Tenants only in the $tenant list itself and as `tenant_id = ''` (the system-level panel).
+      if (where !== '$tenant' && /tenant/i.test(sql.replace(/tenant_id = ''/g, ''))) {
+        problems.push(`${file} ${where}: names a tenant`);
+      }
+      for (const spliced of splicedVariables(sql)) {
+        if (
+          spliced.format !== 'percentencode' ||
+          spliced.context !== `decodeURLComponent('${spliced.text}')`
+        ) {
+          problems.push(`${file} ${where}: ${spliced.text} in "${spliced.context}"`);
+        }
+      }
+    }
+  }
+  assert.deepEqual(problems, []);
 });
 
 for (const file of files) {

@@ -1,6 +1,7 @@
 import { expect, test } from '@grafana/plugin-e2e';
 
-const tenant = process.env.AUDITLENS_E2E_TENANT ?? '@system';
+// The dashboards' tenant is their data source: "AuditLens: <tenant>" (npx auditlens tenants add).
+const datasource = process.env.AUDITLENS_E2E_DATASOURCE ?? 'AuditLens: all tenants';
 
 for (const uid of [
   'auditlens-overview',
@@ -14,7 +15,7 @@ for (const uid of [
     gotoDashboardPage,
     page,
   }) => {
-    await gotoDashboardPage({ uid, queryParams: new URLSearchParams({ 'var-tenant': tenant }) });
+    await gotoDashboardPage({ uid, queryParams: new URLSearchParams({ 'var-datasource': datasource }) });
     await expect(page.getByText(/AuditLens/).first()).toBeVisible();
     // Panel error indicators (a failed query) on ClickHouse panels; the Prometheus panels of the
     // pipeline dashboard are allowed to have no data source.

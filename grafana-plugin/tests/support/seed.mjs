@@ -18,19 +18,26 @@ function offHours(now) {
   return t.getTime();
 }
 
-function record(eventName, timeMs, attributes, { traceId = hex(16), spanId = hex(8), body = '' } = {}) {
+function auditRecord(
+  tenant,
+  eventName,
+  timeMs,
+  attributes,
+  { traceId = hex(16), spanId = hex(8), body = '' } = {},
+) {
   return {
     eventName,
     timeMs,
     traceId,
     spanId,
     body,
-    attributes: { 'log.record.uid': randomUUID(), 'audit.tenant_id': TENANT, ...attributes },
+    attributes: { 'log.record.uid': randomUUID(), 'audit.tenant_id': tenant, ...attributes },
   };
 }
 
-/** Batches of [resource attributes, records]; `now` anchors every timestamp. */
-export function seedBatches(now = Date.now()) {
+/** Batches of [resource attributes, records] of one tenant; `now` anchors every timestamp. */
+export function seedBatches(now = Date.now(), tenant = TENANT) {
+  const record = (...args) => auditRecord(tenant, ...args);
   const shop = [];
   const admin = [];
   const billing = [];
@@ -287,16 +294,39 @@ export function seedBatches(now = Date.now()) {
   ];
 }
 
-/** Sends the seed over OTLP/HTTP (JSON) and fails unless every batch is fully accepted. */
-export async function seed(otlpUrl, now = Date.now()) {
+/** Sends the seed of a tenant over OTLP/HTTP (JSON) and fails unless every batch is fully accepted. */
+export async function seed(otlpUrl, now = Date.now(), tenant = TENANT) {
   let sent = 0;
-  for (const [resource, records] of seedBatches(now)) {
+  for (const [resource, records] of seedBatches(now, tenant)) {
     const result = await post(`${otlpUrl}/v1/logs`, JSON.stringify(logsRequestJson(records, resource)));
     if (result.status !== 200 || result.json?.partialSuccess?.rejectedLogRecords) {
       throw new Error(`OTLP export refused: ${result.status} ${JSON.stringify(result.json)}`);
     }
     sent += records.length;
   }
+  return sent;
+}
+
+/**
+ * Sends a tenant's seed to a running exporter and waits until it is queryable: every record in the
+ * summary views, and the brute-force incident the built-in rule raises as the records stream in
+ * (its security event and its alert state).
+ */
+export async function seedAndWait(exporter, now = Date.now(), tenant = TENANT) {
+  const sent = await seed(exporter.otlpUrl, now, tenant);
+  const db = exporter.store.database;
+  const where = `tenant_id = '${tenant}'`;
+  await waitForRows(
+    exporter.store,
+    `SELECT sum(events) FROM ${db}.audit_summary_minute WHERE ${where} AND kind != 'access'`,
+    sent,
+  );
+  await waitForRows(
+    exporter.store,
+    `SELECT count() FROM ${db}.audit_security_log WHERE ${where} AND detection_method != ''`,
+    1,
+  );
+  await waitForRows(exporter.store, `SELECT count() FROM ${db}.audit_alert_state WHERE ${where}`, 1);
   return sent;
 }
 
