@@ -21,7 +21,7 @@ const grafana = compose.services.grafana;
 const grafanaEnv = grafana.environment;
 const plugin = JSON.parse(read('grafana-plugin/src/plugin.json'));
 /** `${NAME:-default}` → default (what compose uses with nothing set). */
-const withDefaults = (value) => String(value).replace(/\$\{[A-Z_]+:-([^}]*)\}/g, '$1');
+const withDefaults = (value) => String(value).replace(/\$\{[A-Z][A-Z0-9_]*:-([^}]*)\}/g, '$1');
 /** The Grafana lines the browser test models (tests/browser/pages.test.mjs). */
 const MODELLED = ['12.4.10', '13.2.3'];
 
@@ -56,7 +56,7 @@ test('the ClickHouse data source plugin is installed at a pinned version before 
 test("the Prometheus panels read a Prometheus that scrapes the exporter's /metrics", async () => {
   const datasource = parse(read('provisioning/grafana/datasources/auditlens-prometheus.yaml')).datasources[0];
   assert.equal(datasource.type, 'prometheus');
-  const variable = /^\$\{([A-Z_]+)\}$/.exec(datasource.url)?.[1];
+  const variable = /^\$\{([A-Z][A-Z0-9_]*)\}$/.exec(datasource.url)?.[1];
   assert.equal(grafanaEnv[variable], 'http://prometheus:9090');
   assert.ok(compose.services.prometheus, 'compose runs prometheus');
   const scrape = parse(read('provisioning/prometheus/prometheus.yml')).scrape_configs;
@@ -97,8 +97,8 @@ test('Grafana sends the signed-in user to the exporter, whose access log records
 });
 
 test('every variable compose and the Grafana provisioning use is set and documented in .env.example', () => {
-  const documented = new Set([...read('.env.example').matchAll(/^([A-Z_]+)=/gm)].map((m) => m[1]));
-  for (const [, name] of read('docker-compose.yml').matchAll(/\$\{([A-Z_]+)/g))
+  const documented = new Set([...read('.env.example').matchAll(/^([A-Z][A-Z0-9_]*)=/gm)].map((m) => m[1]));
+  for (const [, name] of read('docker-compose.yml').matchAll(/\$\{([A-Z][A-Z0-9_]*)/g))
     assert.ok(documented.has(name), `.env.example documents ${name}`);
   for (const folder of [
     'provisioning/grafana/datasources',
@@ -106,7 +106,7 @@ test('every variable compose and the Grafana provisioning use is set and documen
     'provisioning/alerting',
   ]) {
     for (const file of readdirSync(join(ROOT, folder))) {
-      for (const [, name] of read(`${folder}/${file}`).matchAll(/(?<!\$)\$\{([A-Z_]+)\}/g))
+      for (const [, name] of read(`${folder}/${file}`).matchAll(/(?<!\$)\$\{([A-Z][A-Z0-9_]*)\}/g))
         assert.ok(name in grafanaEnv, `${folder}/${file}: grafana sets ${name}`);
     }
   }
