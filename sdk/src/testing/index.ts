@@ -14,3 +14,10 @@ export {
   type RunningChild,
 } from './child-process.js';
 export { seededRandom } from './prng.js';
+export {
+  assertStoredExactlyOnce,
+  assertTrafficLinked,
+  steadyTraffic,
+  type AuditQuery,
+  type SteadyTraffic,
+} from './steady-traffic.js';
