@@ -12,6 +12,7 @@ import { join } from 'node:path';
 const NODE_ROOTS = [
   'sdk/dist',
   'exporter-service/dist',
+  'collector/dist',
   'examples/demo-app/dist',
   'grafana-plugin/tests/dashboards',
 ];
@@ -75,6 +76,11 @@ function counts(text) {
 const files = NODE_ROOTS.flatMap(testFiles).filter(
   (f) => only.length === 0 || only.some((o) => f.includes(o)),
 );
+if (files.length === 0) {
+  // node --test with no file would run every test it finds instead.
+  console.error(`no test file under ${NODE_ROOTS.join(', ')} matches ${only.join(' ')}`);
+  process.exit(1);
+}
 const suites = [
   [
     process.execPath,
