@@ -1,6 +1,6 @@
 import { freePort } from '@auditlens/exporter/testing';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { collectorBinary, REPOSITORY_ROOT } from './binary.js';
@@ -109,6 +109,7 @@ export class CollectorProcess {
         },
       },
     };
+    mkdirSync(options.dir, { recursive: true });
     const addressesFile = join(options.dir, `collector-addresses-${httpPort}.yaml`);
     writeFileSync(addressesFile, stringify(addresses));
     const configFiles = [join(REPOSITORY_ROOT, SHIPPED_CONFIGS[options.config]), addressesFile];
