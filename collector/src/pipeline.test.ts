@@ -13,6 +13,7 @@ import { AuditClient } from '@auditlens/sdk';
 import {
   assertStoredExactlyOnce,
   assertTrafficLinked,
+  countTrafficRows,
   makeTempDir,
   removeDir,
   steadyTraffic,
@@ -23,6 +24,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { CollectorProcess } from './testing/collector-process.js';
+import { sampleSum } from './testing/prometheus.js';
 
 const TOKEN_A = 'token-app-a';
 const TOKEN_B = 'token-app-b';
@@ -117,8 +119,7 @@ test('the SDK through the collector: steady traffic of two applications stored e
       ['collector-sdk-b', trafficB.ids],
     ] as const) {
       await waitUntil(
-        async () =>
-          (await rowsOf('audit_change_log', 'service = {service:String}', { service })) === ids.length / 3,
+        async () => (await countTrafficRows(query, service)) >= ids.length,
         30_000,
         `${service}'s records through the collector`,
       );
@@ -179,4 +180,56 @@ test('a token limits its tenants through the collector: A cannot write B, unknow
     30_000,
     'B’s own record',
   );
+});
+
+test('a record the exporter rejects (partial_success) is logged by the collector once, not retried, and counted as sent', async () => {
+  const exporterCount = async (name: string, labels: Record<string, string>) => {
+    const response = await fetch(`${exporter.apiUrl}/metrics`);
+    return sampleSum(await response.text(), name, labels);
+  };
+  // Everything the collector accepted so far has been answered by the exporter.
+  await waitUntil(
+    async () =>
+      (await collector.metric('otelcol_receiver_accepted_log_records')) ===
+      (await collector.metric('otelcol_exporter_sent_log_records')),
+    30_000,
+    'the collector sending what earlier tests sent',
+  );
+  const before = {
+    answered: await exporterCount('auditlens_otlp_requests_total', { signal: 'logs', status: '200' }),
+    rejected: await exporterCount('auditlens_records_rejected_total', {}),
+    sent: await collector.metric('otelcol_exporter_sent_log_records'),
+    warnings: collector.logs().filter((l) => l.msg === 'Partial success response').length,
+  };
+  const valid = securityRecord({ tenant: 'tenant_a' });
+  const invalid = securityRecord({ tenant: 'tenant_a', attributes: { 'audit.risk_level': 9 } });
+  assert.equal((await postLogs(collector.otlpUrl, [valid, invalid], TOKEN_A)).status, 200);
+  await waitUntil(
+    () => collector.logs().filter((l) => l.msg === 'Partial success response').length > before.warnings,
+    30_000,
+    'the collector logging the rejection',
+  );
+  // Longer than the collector's first retry interval (1 s, randomised by ±50%) and its batch
+  // timeout (200 ms): a retry of the request would have reached the exporter by now.
+  await sleep(3000);
+  const rejection = collector.logs().findLast((l) => l.msg === 'Partial success response');
+  assert.equal(rejection?.dropped_log_records, 1);
+  assert.match(String(rejection?.message), /risk/);
+  assert.deepEqual(
+    {
+      answered:
+        (await exporterCount('auditlens_otlp_requests_total', { signal: 'logs', status: '200' })) -
+        before.answered,
+      rejected: (await exporterCount('auditlens_records_rejected_total', {})) - before.rejected,
+      warnings: collector.logs().filter((l) => l.msg === 'Partial success response').length - before.warnings,
+      // The collector's own metrics count the rejected record as sent: only its log shows it.
+      sent: (await collector.metric('otelcol_exporter_sent_log_records')) - before.sent,
+      sendFailed: await collector.metric('otelcol_exporter_send_failed_log_records'),
+    },
+    { answered: 1, rejected: 1, warnings: 1, sent: 2, sendFailed: 0 },
+  );
+  const stored = await rowsOf('audit_security_log', 'toString(event_id) IN {ids:Array(String)}', {
+    ids: [valid, invalid].map((r) => String(r.attributes['log.record.uid'])),
+  });
+  assert.equal(stored, 1, 'the valid record is stored, the invalid one is not');
 });

@@ -17,6 +17,7 @@ export { seededRandom } from './prng.js';
 export {
   assertStoredExactlyOnce,
   assertTrafficLinked,
+  countTrafficRows,
   steadyTraffic,
   type AuditQuery,
   type SteadyTraffic,

@@ -42,6 +42,15 @@ export function steadyTraffic(client: AuditClient, service: string, intervalMill
 /** Runs a parameterised query against the audit database (either store). */
 export type AuditQuery = <T>(sql: string, params?: Record<string, unknown>) => Promise<T[]>;
 
+/** Rows steady traffic of `service` has in its tables (a plain count()). */
+export async function countTrafficRows(query: AuditQuery, service: string): Promise<number> {
+  const sum = TRAFFIC_TABLES.map(
+    (table) => `(SELECT count() FROM audit.${table} WHERE service = {service:String})`,
+  ).join(' + ');
+  const [row] = await query<{ n: string }>(`SELECT ${sum} AS n`, { service });
+  return Number(row?.n);
+}
+
 /**
  * Every emitted id is stored once: a plain count() (no FINAL, no DISTINCT) equals the number
  * emitted, and no id is missing.
@@ -51,15 +60,7 @@ export async function assertStoredExactlyOnce(
   service: string,
   ids: readonly string[],
 ): Promise<void> {
-  const counts = await Promise.all(
-    TRAFFIC_TABLES.map(async (table) => {
-      const [row] = await query<{ n: string }>(
-        `SELECT count() AS n FROM audit.${table} WHERE service = {service:String}`,
-        { service },
-      );
-      return Number(row?.n);
-    }),
-  );
+  const counted = await countTrafficRows(query, service);
   const stored = (
     await Promise.all(
       TRAFFIC_TABLES.map((table) =>
@@ -75,7 +76,7 @@ export async function assertStoredExactlyOnce(
   assert.deepEqual(
     {
       emitted: ids.length,
-      counted: counts.reduce((a, b) => a + b, 0),
+      counted,
       distinct: storedSet.size,
       missing: ids.filter((id) => !storedSet.has(id)).length,
     },
