@@ -1,4 +1,6 @@
 // Runs the repository's test suites and ends with one line: "N passed, N failed".
+//   0. when collector tests are among them, builds (or reuses) the collector distribution first
+//      (npm run collector:build), so that parallel test files do not build it at the same time;
 //   1. node's own test runner over every compiled workspace test (*.test.js under */dist) and the
 //      Grafana plugin's dashboard-SQL test (node:test, against ClickHouse filled over OTLP);
 //   2. the Grafana plugin's jest suite (Testing Library + msw);
@@ -95,6 +97,14 @@ if (only.length === 0) {
 let passed = 0;
 let failed = 0;
 let exitCode = 0;
+if (files.some((f) => f.startsWith('collector/'))) {
+  const build = await run(process.execPath, ['scripts/build-collector.mjs']);
+  if (build.code !== 0) {
+    // The collector tests fail on their own, each naming the missing binary.
+    failed += 1;
+    exitCode = 1;
+  }
+}
 for (const [command, args] of suites) {
   const result = await run(command, args);
   const suite = counts(result.text);
