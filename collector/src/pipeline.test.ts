@@ -233,3 +233,43 @@ test('a record the exporter rejects (partial_success) is logged by the collector
   });
   assert.equal(stored, 1, 'the valid record is stored, the invalid one is not');
 });
+
+test('the load-balancing configuration (OTLP/gRPC to the exporters): records stored once, tokens still bound to their tenants', async () => {
+  const balancer = await CollectorProcess.start({
+    config: 'loadBalancing',
+    exporter: { otlpUrl: exporter.otlpUrl, otlpGrpcPort: Number(exporter.otlpGrpcAddress.split(':').at(-1)) },
+    dir: path.join(dir, 'balancer'),
+    tokens: [TOKEN_A, TOKEN_B],
+  });
+  const app = client('collector-balanced', TOKEN_B, 'tenant_b');
+  try {
+    const traffic = steadyTraffic(app, 'collector-balanced');
+    const forged = securityRecord({ tenant: 'tenant_b' });
+    assert.equal((await postLogs(balancer.otlpUrl, [forged], TOKEN_A)).status, 200);
+    await sleep(1500);
+    traffic.stop();
+    await app.forceFlush();
+    await waitUntil(
+      async () => (await countTrafficRows(query, 'collector-balanced')) >= traffic.ids.length,
+      30_000,
+      'the records through the load-balancing collector',
+    );
+    await assertStoredExactlyOnce(query, 'collector-balanced', traffic.ids);
+    await assertTrafficLinked(query, 'collector-balanced');
+    await waitUntil(
+      () => balancer.logs().some((l) => l.msg === 'Partial success response'),
+      30_000,
+      'the load-balancing collector logging the rejection of A’s forged record',
+    );
+    assert.equal(
+      await rowsOf('audit_security_log', 'toString(event_id) = {id:String}', {
+        id: String(forged.attributes['log.record.uid']),
+      }),
+      0,
+      'A’s record for tenant_b is not stored',
+    );
+  } finally {
+    await app.shutdown();
+    await balancer.kill('SIGTERM');
+  }
+});
