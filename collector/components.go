@@ -20,10 +20,11 @@ import (
 	"go.opentelemetry.io/collector/service/telemetry/otelconftelemetry"
 )
 
-const (
-	coreModules    = " v0.158.0"
-	contribModules = "github.com/open-telemetry/opentelemetry-collector-contrib/"
-)
+const contrib = "github.com/open-telemetry/opentelemetry-collector-contrib/"
+
+// module names a component's Go module as `otelcol-auditlens components` reports it: every
+// component module of this distribution (core and contrib) is of the release in main.go.
+func module(path string) string { return path + " v" + release }
 
 // deprecatedAlias is implemented by factories whose type was renamed (otlphttp → otlp_http,
 // loadbalancing → load_balancing): the old name stays usable in configurations.
@@ -54,10 +55,10 @@ func components() (otelcol.Factories, error) {
 		return otelcol.Factories{}, err
 	}
 	factories.ExtensionModules = withAliases(factories.Extensions, map[component.Type]string{
-		bearertokenauthextension.NewFactory().Type(): contribModules + "extension/bearertokenauthextension" + coreModules,
-		filestorage.NewFactory().Type():              contribModules + "extension/storage/filestorage" + coreModules,
-		headerssetterextension.NewFactory().Type():   contribModules + "extension/headerssetterextension" + coreModules,
-		healthcheckextension.NewFactory().Type():     contribModules + "extension/healthcheckextension" + coreModules,
+		bearertokenauthextension.NewFactory().Type(): module(contrib + "extension/bearertokenauthextension"),
+		filestorage.NewFactory().Type():              module(contrib + "extension/storage/filestorage"),
+		headerssetterextension.NewFactory().Type():   module(contrib + "extension/headerssetterextension"),
+		healthcheckextension.NewFactory().Type():     module(contrib + "extension/healthcheckextension"),
 	})
 
 	factories.Receivers, err = otelcol.MakeFactoryMap[receiver.Factory](
@@ -67,7 +68,7 @@ func components() (otelcol.Factories, error) {
 		return otelcol.Factories{}, err
 	}
 	factories.ReceiverModules = withAliases(factories.Receivers, map[component.Type]string{
-		otlpreceiver.NewFactory().Type(): "go.opentelemetry.io/collector/receiver/otlpreceiver" + coreModules,
+		otlpreceiver.NewFactory().Type(): module("go.opentelemetry.io/collector/receiver/otlpreceiver"),
 	})
 
 	factories.Exporters, err = otelcol.MakeFactoryMap[exporter.Factory](
@@ -79,9 +80,9 @@ func components() (otelcol.Factories, error) {
 		return otelcol.Factories{}, err
 	}
 	factories.ExporterModules = withAliases(factories.Exporters, map[component.Type]string{
-		debugexporter.NewFactory().Type():         "go.opentelemetry.io/collector/exporter/debugexporter" + coreModules,
-		loadbalancingexporter.NewFactory().Type(): contribModules + "exporter/loadbalancingexporter" + coreModules,
-		otlphttpexporter.NewFactory().Type():      "go.opentelemetry.io/collector/exporter/otlphttpexporter" + coreModules,
+		debugexporter.NewFactory().Type():         module("go.opentelemetry.io/collector/exporter/debugexporter"),
+		loadbalancingexporter.NewFactory().Type(): module(contrib + "exporter/loadbalancingexporter"),
+		otlphttpexporter.NewFactory().Type():      module("go.opentelemetry.io/collector/exporter/otlphttpexporter"),
 	})
 
 	factories.Processors, err = otelcol.MakeFactoryMap[processor.Factory](
@@ -91,7 +92,7 @@ func components() (otelcol.Factories, error) {
 		return otelcol.Factories{}, err
 	}
 	factories.ProcessorModules = withAliases(factories.Processors, map[component.Type]string{
-		memorylimiterprocessor.NewFactory().Type(): "go.opentelemetry.io/collector/processor/memorylimiterprocessor" + coreModules,
+		memorylimiterprocessor.NewFactory().Type(): module("go.opentelemetry.io/collector/processor/memorylimiterprocessor"),
 	})
 
 	factories.Connectors, err = otelcol.MakeFactoryMap[connector.Factory]()

@@ -15,9 +15,13 @@ import (
 	"go.opentelemetry.io/collector/otelcol"
 )
 
-// release is the collector release every module in go.mod belongs to; docker-compose.yml runs
-// the contrib image of the same release (a deployment test checks both).
-const release = "0.158.0"
+// The collector release every collector module in go.mod belongs to: its v0 modules (and contrib's)
+// are at release, its stable v1 modules at stableRelease. docker-compose.yml runs the contrib image
+// of the same release (collector/src/configs.test.ts checks all of them).
+const (
+	release       = "0.158.0"
+	stableRelease = "1.64.0"
+)
 
 func main() {
 	info := component.BuildInfo{
@@ -39,9 +43,9 @@ func main() {
 			},
 		},
 		ProviderModules: map[string]string{
-			"env":  "go.opentelemetry.io/collector/confmap/provider/envprovider v1.64.0",
-			"file": "go.opentelemetry.io/collector/confmap/provider/fileprovider v1.64.0",
-			"yaml": "go.opentelemetry.io/collector/confmap/provider/yamlprovider v1.64.0",
+			"env":  "go.opentelemetry.io/collector/confmap/provider/envprovider v" + stableRelease,
+			"file": "go.opentelemetry.io/collector/confmap/provider/fileprovider v" + stableRelease,
+			"yaml": "go.opentelemetry.io/collector/confmap/provider/yamlprovider v" + stableRelease,
 		},
 	}
 

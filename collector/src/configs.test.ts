@@ -110,7 +110,16 @@ test('one collector release everywhere: every Go module, the binary, and the con
 });
 
 test('the distribution has the components the shipped configurations use, and no others', () => {
-  const listed = parse(run([collectorBinary(), 'components']).output) as Record<string, { name: string }[]>;
+  const listed = parse(run([collectorBinary(), 'components']).output) as Record<
+    string,
+    { name: string; module: string }[]
+  >;
+  // Each component reports the module go.mod requires, at the version it requires.
+  const modules = collectorModules();
+  for (const component of Object.values(listed).flatMap((list) => (Array.isArray(list) ? list : []))) {
+    const [path, version] = component.module.split(' ');
+    assert.equal(modules.get(path ?? ''), version, component.module);
+  }
   const names = (kind: string) => (listed[kind] ?? []).map((c) => c.name).sort();
   const used = {
     receivers: new Set<string>(),

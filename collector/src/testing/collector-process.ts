@@ -1,4 +1,4 @@
-import { freePort } from '@auditlens/exporter/testing';
+import { freePort, killAtExit, killChild } from '@auditlens/exporter/testing';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -38,12 +38,6 @@ export interface CollectorOptions {
 const READY_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 30_000;
 const KEPT_LOG_LINES = 20_000;
-
-const running = new Set<ChildProcess>();
-// A test that fails or times out still leaves no collector behind.
-process.once('exit', () => {
-  for (const child of running) child.kill('SIGKILL');
-});
 
 /** One line of the collector's JSON log. */
 export interface CollectorLogLine {
@@ -140,7 +134,7 @@ export class CollectorProcess {
       },
     );
     this.child = child;
-    running.add(child);
+    killAtExit(child);
     let partial = '';
     const keep = (chunk: Buffer): void => {
       const lines = (partial + chunk.toString()).split('\n');
@@ -152,7 +146,6 @@ export class CollectorProcess {
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
     child.once('exit', () => {
-      running.delete(child);
       if (this.child === child) this.child = undefined;
     });
     const deadline = Date.now() + READY_TIMEOUT_MS;
@@ -171,13 +164,7 @@ export class CollectorProcess {
 
   /** Sends a signal and waits for the process to exit (SIGKILL after a deadline). */
   async kill(signal: NodeJS.Signals): Promise<void> {
-    const child = this.child;
-    if (!child) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill(signal);
-    const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
-    await exited;
-    clearTimeout(timer);
+    if (this.child) await killChild(this.child, signal, STOP_TIMEOUT_MS);
   }
 
   /** The collector's log lines so far (JSON lines parsed; other lines as `msg`). */

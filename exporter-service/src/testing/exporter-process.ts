@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { killAtExit, killChild } from './child-processes.js';
 
 const AUDITLENS_BIN = fileURLToPath(new URL('../../bin/auditlens.js', import.meta.url));
 const READY_TIMEOUT_MS = 60_000;
@@ -17,12 +18,6 @@ export function freePort(): Promise<number> {
     });
   });
 }
-
-const running = new Set<ChildProcess>();
-// A test that fails or times out still leaves no exporter behind.
-process.once('exit', () => {
-  for (const child of running) child.kill('SIGKILL');
-});
 
 /**
  * The exporter as its own process (`auditlens serve`), so that a test can SIGKILL it and start
@@ -80,12 +75,11 @@ export class ExporterProcess {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     this.child = child;
-    running.add(child);
+    killAtExit(child);
     child.stderr?.on('data', (chunk: Buffer) => {
       this.stderr = (this.stderr + chunk.toString()).slice(-4000);
     });
     child.once('exit', () => {
-      running.delete(child);
       if (this.child === child) this.child = undefined;
     });
     const deadline = Date.now() + READY_TIMEOUT_MS;
@@ -107,13 +101,7 @@ export class ExporterProcess {
 
   /** Sends a signal and waits for the process to exit (SIGKILL after a deadline). */
   async kill(signal: NodeJS.Signals): Promise<void> {
-    const child = this.child;
-    if (!child) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill(signal);
-    const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
-    await exited;
-    clearTimeout(timer);
+    if (this.child) await killChild(this.child, signal, STOP_TIMEOUT_MS);
   }
 
   /** Graceful stop: SIGTERM commits every queued row before the process exits. */

@@ -4,3 +4,4 @@ export * from './otlp-payloads.js';
 export { tempDir } from './temp.js';
 export { startTestExporter } from './exporter.js';
 export { ExporterProcess, freePort } from './exporter-process.js';
+export { killAtExit, killChild } from './child-processes.js';
