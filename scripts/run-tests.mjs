@@ -1,4 +1,6 @@
 // Runs the repository's test suites and ends with one line: "N passed, N failed".
+//   0. when collector tests are among them, builds (or reuses) the collector distribution first
+//      (npm run collector:build), so that parallel test files do not build it at the same time;
 //   1. node's own test runner over every compiled workspace test (*.test.js under */dist) and the
 //      Grafana plugin's dashboard-SQL test (node:test, against ClickHouse filled over OTLP);
 //   2. the Grafana plugin's jest suite (Testing Library + msw);
@@ -14,6 +16,7 @@ import { join } from 'node:path';
 const NODE_ROOTS = [
   'sdk/dist',
   'exporter-service/dist',
+  'collector/dist',
   'examples/demo-app/dist',
   'grafana-plugin/tests/dashboards',
   'grafana-plugin/tests/deployment',
@@ -78,6 +81,11 @@ function counts(text) {
 const files = NODE_ROOTS.flatMap(testFiles).filter(
   (f) => only.length === 0 || only.some((o) => f.includes(o)),
 );
+if (files.length === 0) {
+  // node --test with no file would run every test it finds instead.
+  console.error(`no test file under ${NODE_ROOTS.join(', ')} matches ${only.join(' ')}`);
+  process.exit(1);
+}
 const suites = [
   [
     process.execPath,
@@ -92,6 +100,14 @@ if (only.length === 0) {
 let passed = 0;
 let failed = 0;
 let exitCode = 0;
+if (files.some((f) => f.startsWith('collector/'))) {
+  const build = await run(process.execPath, ['scripts/build-collector.mjs']);
+  if (build.code !== 0) {
+    // The collector tests fail on their own, each naming the missing binary.
+    failed += 1;
+    exitCode = 1;
+  }
+}
 for (const [command, args] of suites) {
   const result = await run(command, args);
   const suite = counts(result.text);

@@ -18,7 +18,11 @@ const run = (args) =>
   }).status ?? 1;
 
 const failures = [
-  run(['examples/demo-app/dist/e2e/faults.test.js', 'examples/demo-app/dist/e2e/sdk-outage.test.js']),
+  run([
+    'examples/demo-app/dist/e2e/faults.test.js',
+    'examples/demo-app/dist/e2e/sdk-outage.test.js',
+    'collector/dist/faults.test.js',
+  ]),
   run(['exporter-service/dist/http/otlp-fuzz.test.js']),
   run(['exporter-service/dist/soak/load.soak.js']),
 ].filter((status) => status !== 0).length;

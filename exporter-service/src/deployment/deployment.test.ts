@@ -134,59 +134,138 @@ test('ClickHouse users: the exporter may only insert and select; Grafana reads a
   assert.match(server, /<select_from_system_db_requires_grant>true</);
 });
 
-test('the collector never drops audit data and sends to the exporter’s ports with the collector token', () => {
-  const collector = parse(read('provisioning/otel-collector/config.yaml')) as {
-    exporters: Record<
-      string,
-      {
-        endpoint: string;
-        headers: Record<string, string>;
-        retry_on_failure: { max_elapsed_time: number };
-        sending_queue: { enabled: boolean; storage: string; block_on_overflow: boolean };
-      }
-    >;
-    extensions: Record<string, unknown>;
-    service: { extensions: string[]; pipelines: Record<string, { exporters: string[] }> };
+interface CollectorQueue {
+  enabled: boolean;
+  storage?: string;
+  block_on_overflow?: boolean;
+  batch?: { sizer: string; max_size: number; partition?: { metadata_keys: string[] } };
+}
+interface CollectorExporter {
+  endpoint?: string;
+  auth?: { authenticator: string };
+  retry_on_failure: { enabled: boolean; max_elapsed_time?: number };
+  sending_queue: CollectorQueue;
+  protocol?: { otlp: Omit<CollectorExporter, 'protocol' | 'resolver'> };
+  resolver?: { dns: { hostname: string; port: string } };
+}
+interface CollectorConfig {
+  extensions: Record<string, Record<string, unknown>>;
+  receivers: {
+    otlp: { protocols: Record<string, { include_metadata?: boolean; auth?: { authenticator: string } }> };
   };
-  const otlphttp = collector.exporters['otlphttp/auditlens'];
-  assert.ok(otlphttp);
-  const exporterEnv = service('exporter').environment ?? {};
-  assert.equal(otlphttp.endpoint, `http://exporter:${exporterEnv.AUDITLENS_OTLP_PORT}`);
-  assert.equal(otlphttp.sending_queue.enabled, true);
-  assert.equal(otlphttp.sending_queue.block_on_overflow, true);
-  assert.ok(
-    otlphttp.sending_queue.storage in collector.extensions,
-    'the queue is on a file_storage extension',
-  );
-  assert.ok(collector.service.extensions.includes(otlphttp.sending_queue.storage));
-  assert.equal(otlphttp.retry_on_failure.max_elapsed_time, 0, 'retries never give up');
-  assert.deepEqual(Object.keys(collector.service.pipelines).sort(), ['logs', 'traces']);
-  // Bearer token: the collector's variable, and the exporter accepts that token for every tenant.
-  assert.equal(otlphttp.headers.Authorization, 'Bearer ${env:AUDITLENS_COLLECTOR_TOKEN}');
-  const token = withDefaults(String(service('otel-collector').environment?.AUDITLENS_COLLECTOR_TOKEN));
-  const grant = loadConfig({
-    AUDITLENS_INGEST_TOKENS: withDefaults(String(exporterEnv.AUDITLENS_INGEST_TOKENS)),
-  }).ingestTokens.get(token);
-  assert.deepEqual([...(grant?.tenants ?? [])], ['*']);
+  exporters: Record<string, CollectorExporter>;
+  service: {
+    extensions: string[];
+    pipelines: Record<string, { receivers: string[]; processors?: string[]; exporters: string[] }>;
+  };
+}
+const COLLECTOR_CONFIGS = {
+  single: 'provisioning/otel-collector/config.yaml',
+  loadBalancing: 'provisioning/otel-collector/config.loadbalancing.yaml',
+};
+const collectorConfig = (path: string): CollectorConfig => parse(read(path)) as CollectorConfig;
+/** The one exporter both pipelines (logs, traces) of a collector configuration send to. */
+function pipelineExporter(config: CollectorConfig): CollectorExporter {
+  assert.deepEqual(Object.keys(config.service.pipelines).sort(), ['logs', 'traces']);
+  const names = new Set(Object.values(config.service.pipelines).flatMap((p) => p.exporters));
+  assert.equal(names.size, 1, 'logs and traces go to one exporter');
+  const exporter = config.exporters[[...names][0] ?? ''];
+  assert.ok(exporter);
+  return exporter;
+}
 
-  const balancing = parse(read('provisioning/otel-collector/config.loadbalancing.yaml')) as {
-    exporters: Record<
-      string,
-      {
-        routing_key: string;
-        resolver: { dns: { hostname: string; port: number } };
-        sending_queue: { block_on_overflow: boolean };
-      }
-    >;
-  };
-  const lb = balancing.exporters['loadbalancing/auditlens'];
-  assert.equal(lb?.routing_key, 'traceID');
-  assert.equal(
-    lb?.resolver.dns.port,
-    Number(exporterEnv.AUDITLENS_OTLP_GRPC_PORT),
-    'gRPC, the protocol it speaks',
+test('the collector configurations never drop audit data: persistent queue, blocking when full, endless retries', () => {
+  const exporterEnv = service('exporter').environment ?? {};
+  const maxBodyBytes = loadConfig({}).maxBodyBytes;
+  for (const path of Object.values(COLLECTOR_CONFIGS)) {
+    const config = collectorConfig(path);
+    const exporter = pipelineExporter(config);
+    const queue = exporter.sending_queue;
+    assert.equal(queue.enabled, true, path);
+    assert.equal(queue.block_on_overflow, true, `${path}: a full queue blocks the receivers`);
+    assert.ok(queue.storage && queue.storage.startsWith('file_storage/'), `${path}: the queue is on disk`);
+    assert.equal(config.extensions[queue.storage]?.fsync, true, `${path}: fsync after each write`);
+    assert.ok(config.service.extensions.includes(queue.storage));
+    assert.equal(exporter.retry_on_failure.enabled, true, path);
+    assert.equal(exporter.retry_on_failure.max_elapsed_time, 0, `${path}: retries never give up`);
+    // Batches are sized in bytes, under the largest body the exporter accepts.
+    assert.equal(queue.batch?.sizer, 'bytes');
+    assert.ok(
+      (queue.batch?.max_size ?? Infinity) <= maxBodyBytes / 2,
+      `${path}: batches under the body limit`,
+    );
+    // No batch processor: it acknowledges records before they are on disk.
+    for (const pipeline of Object.values(config.service.pipelines)) {
+      assert.ok(
+        !(pipeline.processors ?? []).some((p) => p.startsWith('batch')),
+        `${path}: no batch processor`,
+      );
+    }
+  }
+  const single = pipelineExporter(collectorConfig(COLLECTOR_CONFIGS.single));
+  assert.equal(single.endpoint, `http://exporter:${exporterEnv.AUDITLENS_OTLP_PORT}`);
+  const balancing = pipelineExporter(collectorConfig(COLLECTOR_CONFIGS.loadBalancing));
+  assert.deepEqual(
+    balancing.resolver?.dns,
+    { hostname: 'exporter', port: String(exporterEnv.AUDITLENS_OTLP_GRPC_PORT) },
+    'each exporter’s gRPC port, the protocol the load-balancing exporter speaks',
   );
-  assert.equal(lb?.sending_queue.block_on_overflow, true);
+  // Its per-exporter senders have no queue of their own (an in-memory one would acknowledge to
+  // the persistent queue before the exporter stored the records).
+  assert.equal(balancing.protocol?.otlp.sending_queue.enabled, false);
+});
+
+test('the collector keeps each application’s identity: its own token is checked and passed on, no `*` token', () => {
+  for (const path of Object.values(COLLECTOR_CONFIGS)) {
+    const config = collectorConfig(path);
+    // Receivers: every protocol authenticates with the application tokens and keeps the headers.
+    const protocols = Object.entries(config.receivers.otlp.protocols);
+    assert.deepEqual(protocols.map(([name]) => name).sort(), ['grpc', 'http']);
+    for (const [name, protocol] of protocols) {
+      assert.equal(protocol.include_metadata, true, `${path}: ${name} keeps the request headers`);
+      const authenticator = protocol.auth?.authenticator ?? '';
+      assert.ok(authenticator.startsWith('bearertokenauth/'), `${path}: ${name} checks the token`);
+      assert.deepEqual(config.extensions[authenticator], {
+        tokens: '${env:AUDITLENS_COLLECTOR_INGEST_TOKENS}',
+      });
+    }
+    // Exporter: the incoming Authorization header goes on unchanged; the queue's batches never
+    // mix two applications' tokens.
+    const exporter = pipelineExporter(config);
+    const client = exporter.protocol?.otlp ?? exporter;
+    const forwarder = client.auth?.authenticator ?? '';
+    assert.ok(
+      forwarder.startsWith('headers_setter/'),
+      `${path}: the exporter authenticates with headers_setter`,
+    );
+    assert.deepEqual(config.extensions[forwarder], {
+      headers: [{ key: 'Authorization', from_context: 'authorization', action: 'upsert' }],
+    });
+    assert.deepEqual(exporter.sending_queue.batch?.partition?.metadata_keys, ['authorization']);
+    assert.ok(!read(path).includes('AUDITLENS_COLLECTOR_TOKEN'), `${path}: no collector-wide token`);
+  }
+
+  // Compose: the demo sends with its own token; the collector accepts exactly the applications'
+  // tokens; the exporter binds each to tenants (never `*`), and the demo's covers what it writes.
+  const ingestTokens = loadConfig({
+    AUDITLENS_INGEST_TOKENS: withDefaults(String(service('exporter').environment?.AUDITLENS_INGEST_TOKENS)),
+  }).ingestTokens;
+  const accepted = parse(
+    withDefaults(String(service('otel-collector').environment?.AUDITLENS_COLLECTOR_INGEST_TOKENS)),
+  ) as string[];
+  assert.ok(accepted.length > 0);
+  for (const token of accepted) {
+    const tenants = [...(ingestTokens.get(token)?.tenants ?? [])];
+    assert.ok(tenants.length > 0 && !tenants.includes('*'), `${token} is bound to tenants, not *`);
+  }
+  const demoHeaders = withDefaults(String(service('demo-app').environment?.OTEL_EXPORTER_OTLP_HEADERS));
+  const demoToken = /^Authorization=Bearer%20(\S+)$/.exec(demoHeaders)?.[1] ?? '';
+  assert.ok(accepted.includes(demoToken), 'the collector accepts the demo’s token');
+  assert.deepEqual(
+    [...(ingestTokens.get(demoToken)?.tenants ?? [])].sort(),
+    ['@system', 'tenant_001', 'tenant_002'],
+    'the demo writes two tenants and system-level records',
+  );
 });
 
 test('the cluster profile matches the cluster DDL: names, nodes, macros', () => {

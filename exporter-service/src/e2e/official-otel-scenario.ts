@@ -16,21 +16,25 @@ import type { RunningExporter } from '../exporter.js';
 
 export type WireEncoding = 'protobuf' | 'json';
 
-function providers(exporter: RunningExporter, encoding: WireEncoding, tenant: string) {
+/** Where the official exporters send: the exporter itself, or a collector in front of it. */
+export interface OtlpTarget {
+  otlpUrl: string;
+  /** Sent with every export, e.g. an ingest token's Authorization header. */
+  headers?: Record<string, string>;
+}
+
+function providers(target: OtlpTarget, encoding: WireEncoding, tenant: string) {
   const resource = resourceFromAttributes({
     'service.name': `shop-${encoding}`,
     'service.version': '1.2.3',
     'deployment.environment.name': 'test',
     'audit.tenant_id': tenant,
   });
-  const logExporter =
-    encoding === 'protobuf'
-      ? new ProtoLogExporter({ url: `${exporter.otlpUrl}/v1/logs` })
-      : new JsonLogExporter({ url: `${exporter.otlpUrl}/v1/logs` });
+  const logs = { url: `${target.otlpUrl}/v1/logs`, headers: target.headers ?? {} };
+  const traces = { url: `${target.otlpUrl}/v1/traces`, headers: target.headers ?? {} };
+  const logExporter = encoding === 'protobuf' ? new ProtoLogExporter(logs) : new JsonLogExporter(logs);
   const traceExporter =
-    encoding === 'protobuf'
-      ? new ProtoTraceExporter({ url: `${exporter.otlpUrl}/v1/traces` })
-      : new JsonTraceExporter({ url: `${exporter.otlpUrl}/v1/traces` });
+    encoding === 'protobuf' ? new ProtoTraceExporter(traces) : new JsonTraceExporter(traces);
   const loggerProvider = new LoggerProvider({
     resource,
     processors: [new SimpleLogRecordProcessor({ exporter: logExporter })],
@@ -54,9 +58,9 @@ const common = (user: string): AnyValueMap => ({
 });
 
 /** Sends one of each kind inside one server span, flushes, and returns the ids to look for. */
-export async function sendEveryKind(exporter: RunningExporter, encoding: WireEncoding) {
+export async function sendEveryKind(target: OtlpTarget, encoding: WireEncoding) {
   const tenant = `tenant-${encoding}`;
-  const { loggerProvider, tracerProvider } = providers(exporter, encoding, tenant);
+  const { loggerProvider, tracerProvider } = providers(target, encoding, tenant);
   const logger = loggerProvider.getLogger('official-otel-test');
   const tracer = tracerProvider.getTracer('official-otel-test');
   const dbEventId = randomUUID();

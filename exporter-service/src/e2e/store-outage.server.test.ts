@@ -77,6 +77,15 @@ test('over the queue bound → 429 with Retry-After; the queued request still co
   assert.equal(await count(exporter, tenant), 3);
 });
 
+test('a request larger than the whole queue bound is admitted when nothing else is queued', async () => {
+  // Refused, it would be refused on every retry: a sender that never gives up would be stuck.
+  const exporter = await exporterWith({ batch: { maxRows: 1000, maxDelayMs: 50, maxQueuedRows: 4 } });
+  const tenant = 'oversized';
+  const records = Array.from({ length: 6 }, () => securityRecord({ tenant }));
+  assert.equal((await postLogs(exporter.otlpUrl, records)).status, 200);
+  assert.equal(await count(exporter, tenant), 6);
+});
+
 test('graceful shutdown commits every queued row before the store closes', async () => {
   const exporter = await exporterWith({ batch: { maxRows: 1000, maxDelayMs: 60_000, maxQueuedRows: 1000 } });
   const tenant = 'shutdown';

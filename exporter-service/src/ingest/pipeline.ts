@@ -33,7 +33,8 @@ export interface CommitHooks {
 
 /**
  * Routes rows to their table's writer and resolves when every row is committed (or known to be
- * stored already). Memory is bounded: past maxQueuedRows new work is refused, not queued.
+ * stored already). Memory is bounded: past maxQueuedRows new work is refused, not queued (a
+ * single request over the bound only when nothing else is queued).
  */
 export class IngestPipeline {
   private readonly writers = new Map<string, TableWriter>();
@@ -115,7 +116,10 @@ export class IngestPipeline {
   async ingest(rows: readonly AuditRow[], options: { urgent?: boolean } = {}): Promise<IngestResult> {
     if (this.closed) throw new StoreUnavailableError('exporter is shutting down');
     if (rows.length === 0) return { stored: 0, duplicates: 0, rejected: [] };
-    if (this.queuedRows + rows.length > this.options.maxQueuedRows) {
+    // A request larger than the whole bound is admitted when nothing else waits: refusing it
+    // would refuse it forever, and a sender that retries without end (the OpenTelemetry
+    // Collector's queue) would retry it forever. Memory stays bounded by the body size limit.
+    if (this.queuedRows > 0 && this.queuedRows + rows.length > this.options.maxQueuedRows) {
       throw new QueueFullError(`ingest queue is full (${this.queuedRows} rows waiting)`);
     }
     const byTable = new Map<string, AuditRow[]>();

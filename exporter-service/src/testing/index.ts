@@ -3,3 +3,5 @@ export { startClickHouseHttp, type ClickHouseHttpFixture } from './clickhouse-ht
 export * from './otlp-payloads.js';
 export { tempDir } from './temp.js';
 export { startTestExporter } from './exporter.js';
+export { ExporterProcess, freePort } from './exporter-process.js';
+export { killAtExit, killChild } from './child-processes.js';

@@ -14,3 +14,11 @@ export {
   type RunningChild,
 } from './child-process.js';
 export { seededRandom } from './prng.js';
+export {
+  assertStoredExactlyOnce,
+  assertTrafficLinked,
+  countTrafficRows,
+  steadyTraffic,
+  type AuditQuery,
+  type SteadyTraffic,
+} from './steady-traffic.js';
