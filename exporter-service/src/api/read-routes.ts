@@ -3,8 +3,18 @@ import { z } from 'zod';
 import { KINDS, type AuditKind } from '../mapping/kinds.js';
 import type { AuditStore } from '../store/store.js';
 import type { AccessLog } from './access-log.js';
-import { auditStats, readRecord, searchAudit, traceChain } from './audit-queries.js';
+import {
+  auditStats,
+  readRecord,
+  searchAudit,
+  searchQuery,
+  traceChain,
+  trendQuery,
+  trendStepMs,
+  zeroFilledTrend,
+} from './audit-queries.js';
 import { ApiError } from './errors.js';
+import { grafanaSql } from './grafana-sql.js';
 import { singleValues, timeValue } from './params.js';
 import { authorizedTenant, principalOf } from './principal.js';
 
@@ -77,6 +87,30 @@ export function createReadRouter(store: AuditStore, accessLog: AccessLog): expre
     response.json(page);
   });
 
+  // The equivalent ClickHouse SQL of a search and of the trend, for Grafana Explore (DESIGN §8).
+  // They read no audit data, so they leave no access record.
+  router.get('/search/sql', (request: Request, response: Response) => {
+    const query = searchSchema.parse(singleValues(request.query));
+    const tenantId = authorizedTenant(principalOf(response), query.tenant);
+    const { sql, params } = searchQuery(store, {
+      ...query,
+      traceId: query.trace,
+      tenantId,
+      fromMs: 0,
+      toMs: 0,
+      kinds: query.kinds ?? KIND_NAMES,
+      cursor: undefined,
+    });
+    response.json({ sql: grafanaSql(sql, params), format: 'table' });
+  });
+
+  router.get('/stats/sql', (request: Request, response: Response) => {
+    const query = rangeSchema.parse(singleValues(request.query));
+    const tenantId = authorizedTenant(principalOf(response), query.tenant);
+    const { sql, params } = trendQuery(store.database, tenantId);
+    response.json({ sql: grafanaSql(sql, params), format: 'timeseries' });
+  });
+
   router.get('/records/:kind/:eventId', async (request: Request, response: Response) => {
     const principal = principalOf(response);
     const params = z.object({ kind: z.enum(KIND_NAMES), eventId: z.uuid() }).parse(request.params);
@@ -123,7 +157,14 @@ export function createReadRouter(store: AuditStore, accessLog: AccessLog): expre
       filter: { from: fromMs, to: toMs },
       rows: stats.total,
     });
-    response.json({ from: new Date(fromMs).toISOString(), to: new Date(toMs).toISOString(), ...stats });
+    const stepMs = trendStepMs(toMs - fromMs);
+    response.json({
+      from: new Date(fromMs).toISOString(),
+      to: new Date(toMs).toISOString(),
+      ...stats,
+      trend: zeroFilledTrend(stats.trend, fromMs, toMs, stepMs),
+      trendStepMs: stepMs,
+    });
   });
 
   return router;
