@@ -19,12 +19,16 @@ export class ApiError extends Error {
   }
 }
 
-/** Turns thrown errors into JSON answers: 4xx name what was wrong; 5xx never leak internals. */
+/**
+ * Turns thrown errors into JSON answers: 4xx name what was wrong (a refusal also its `reason`, so
+ * that a client can say what to do); 5xx never leak internals.
+ */
 export function apiErrorHandler(logger: Logger) {
   return (error: unknown, _request: Request, response: Response, _next: NextFunction): void => {
     if (error instanceof ApiError) {
       if (error.deniedReason) response.locals.deniedReason = error.deniedReason;
-      response.status(error.status).json({ error: error.message });
+      const reason = error.deniedReason ? { reason: error.deniedReason } : {};
+      response.status(error.status).json({ error: error.message, ...reason });
     } else if (error instanceof ZodError) {
       const problems = error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`);
       response.status(400).json({ error: problems.join('; ') });

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import { SYSTEM_TENANT, type ApiRole, type ApiToken } from '../config.js';
 import { TokenTable } from '../http/auth.js';
-import { ApiError } from './errors.js';
+import { ApiError, type DeniedReason } from './errors.js';
 
 /** Who is calling the API, as recorded in access audit records. */
 export interface Principal {
@@ -37,12 +37,13 @@ export function authenticate(tokens: ReadonlyMap<string, ApiToken>) {
     if (!token) {
       // What the denied-access record says: a digest of a wrong token, so that repeated tries
       // with one token can be told apart from a scan, without storing the token.
-      response.locals.deniedReason = bearer ? 'unknown-token' : 'missing-token';
+      const reason: DeniedReason = bearer ? 'unknown-token' : 'missing-token';
+      response.locals.deniedReason = reason;
       if (bearer) response.locals.deniedSubject = subject;
       response
         .status(401)
         .set('WWW-Authenticate', 'Bearer')
-        .json({ error: 'missing or unknown bearer token' });
+        .json({ error: 'missing or unknown bearer token', reason });
       return;
     }
     const principal: Principal = {
@@ -62,7 +63,7 @@ export function authenticate(tokens: ReadonlyMap<string, ApiToken>) {
 export function requireAdmin(_request: Request, response: Response, next: NextFunction): void {
   if (principalOf(response).role !== 'admin') {
     response.locals.deniedReason = 'admin-required';
-    response.status(403).json({ error: 'this call needs an admin token' });
+    response.status(403).json({ error: 'this call needs an admin token', reason: 'admin-required' });
     return;
   }
   next();
