@@ -183,3 +183,44 @@ export const statusChangeSchema = z.looseObject({
   status: z.string(),
   history: z.array(statusEntrySchema),
 });
+
+/** GET /alerts/incidents: the firing instances of each rule as one incident, newest first. */
+export const incidentsSchema = z.looseObject({
+  incidents: z.array(
+    z.looseObject({
+      tenant: z.string(),
+      ruleId: z.string(),
+      ruleName: z.string(),
+      severity: num,
+      firing: num,
+      matches: num,
+      newestFiredAt: time,
+      oldestFiredAt: time,
+      mitreTactic: z.string().optional(),
+      mitreTechnique: z.string().optional(),
+      newestGroupKeys: z.array(z.string()),
+    }),
+  ),
+});
+export type Incident = z.infer<typeof incidentsSchema>['incidents'][number];
+
+/** GET /security-events/queue: security events grouped by type and raising rule, open ones first. */
+export const securityQueueSchema = z.looseObject({
+  groups: z.array(
+    z.looseObject({
+      eventType: z.string(),
+      ruleId: z.string(),
+      ruleName: z.string(),
+      events: num,
+      open: num,
+      maxRisk: num,
+      newest: z.string(),
+      oldest: z.string(),
+      users: num,
+      ips: num,
+      mitreTactic: z.string().optional(),
+      mitreTechnique: z.string().optional(),
+    }),
+  ),
+});
+export type SecurityQueueGroup = z.infer<typeof securityQueueSchema>['groups'][number];

@@ -74,9 +74,11 @@ export const statsSchema = z.object({
   byKind: z.record(z.string(), z.number()),
   byResult: z.record(z.string(), z.number()),
   topActions: z.array(z.object({ action: z.string(), events: z.number() })),
+  /** Every bucket of the period, quiet ones as zeros; buckets are trendStepMs wide. */
   trend: z.array(
     z.object({ bucket: z.string(), events: z.number(), failed: z.number(), highRisk: z.number() }),
   ),
+  trendStepMs: z.number(),
 });
 export type Stats = z.infer<typeof statsSchema>;
 
@@ -86,3 +88,7 @@ export const readySchema = z.object({
   storeReachable: z.boolean().optional(),
   schemaCurrent: z.boolean().optional(),
 });
+
+/** GET /search/sql, /stats/sql, /security-events/sql: the equivalent ClickHouse query for Grafana Explore. */
+export const grafanaSqlSchema = z.object({ sql: z.string(), format: z.enum(['table', 'timeseries']) });
+export type GrafanaSql = z.infer<typeof grafanaSqlSchema>;
