@@ -33,7 +33,10 @@ const SERIES = [
   { key: 'highRisk', name: 'High risk', color: 'orange', style: DrawStyle.Line },
 ] as const;
 
-/** The exporter's trend (every bucket, quiet ones as zeros) as a Grafana time series frame. */
+/**
+ * The exporter's trend (every bucket, quiet ones as zeros) as a Grafana time series frame. Each
+ * series carries its own colour and style in its field config, which Grafana's panels honour.
+ */
 export function trendFrame(trend: Stats['trend'], stepMs: number): DataFrame {
   return createDataFrame({
     name: 'Audit records over time',
@@ -49,33 +52,22 @@ export function trendFrame(trend: Stats['trend'], stepMs: number): DataFrame {
         name: series.name,
         type: FieldType.number,
         values: trend.map((point) => point[series.key]),
-        config: {},
+        config: {
+          color: { mode: FieldColorModeId.Fixed, fixedColor: series.color },
+          custom: {
+            drawStyle: series.style,
+            fillOpacity: series.style === DrawStyle.Bars ? 60 : 0,
+            lineWidth: series.style === DrawStyle.Bars ? 1 : 2,
+            barAlignment: BarAlignment.After,
+            showPoints: 'never',
+          },
+        },
       })),
     ],
   });
 }
 
-const FIELD_CONFIG: FieldConfigSource = {
-  defaults: {
-    min: 0,
-    decimals: 0,
-    custom: {
-      lineWidth: 2,
-      fillOpacity: 60,
-      barAlignment: BarAlignment.After,
-      showPoints: 'never',
-      spanNulls: false,
-    },
-  },
-  overrides: SERIES.map((series) => ({
-    matcher: { id: 'byName', options: series.name },
-    properties: [
-      { id: 'color', value: { mode: FieldColorModeId.Fixed, fixedColor: series.color } },
-      { id: 'custom.drawStyle', value: series.style },
-      ...(series.style === DrawStyle.Line ? [{ id: 'custom.fillOpacity', value: 0 }] : []),
-    ],
-  })),
-};
+const FIELD_CONFIG: FieldConfigSource = { defaults: { min: 0, decimals: 0 }, overrides: [] };
 
 const OPTIONS = {
   legend: { showLegend: true, displayMode: LegendDisplayMode.List, placement: 'bottom', calcs: ['sum'] },

@@ -2,6 +2,7 @@ import { css } from '@emotion/css';
 import {
   applyFieldOverrides,
   createDataFrame,
+  FieldColorModeId,
   FieldType,
   type DataFrame,
   type FieldConfig,
@@ -59,7 +60,8 @@ function fieldConfig<Row>(column: Column<Row>, cell: CellComponent | undefined):
   } else if (column.gauge) {
     custom.cellOptions = { type: TableCellDisplayMode.Gauge, mode: 'basic' };
   }
-  return { custom, unit: column.unit, ...(column.gauge ? { min: 0 } : {}) };
+  const gauge = column.gauge ? { min: 0, color: { mode: FieldColorModeId.Fixed, fixedColor: 'blue' } } : {};
+  return { custom, unit: column.unit, ...gauge };
 }
 
 /**
