@@ -1,4 +1,4 @@
-/* global fetch */
+/* global fetch, location, document, getComputedStyle -- the last three in page.evaluate (the browser) */
 // Real-browser test of the BUILT plugin (dist/) inside a model of Grafana 12 and of Grafana 13
 // (tests/grafana-host): Debian's chromium, driven by playwright-core, opens the Grafana host page,
 // which loads dist/module.js with SystemJS against that Grafana line's shared modules; the app's
