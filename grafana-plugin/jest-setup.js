@@ -1,4 +1,4 @@
-/* global beforeAll, afterEach, afterAll, global, jest */
+/* global beforeAll, afterEach, afterAll, global, jest, queueMicrotask */
 // Per-test setup on top of .config/jest-setup.js: msw intercepts every HTTP request the pages make.
 import './.config/jest-setup';
 // A 2D canvas context (Grafana's tables measure text with one), as Grafana's own tests set up.

@@ -1,7 +1,7 @@
 import { css } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
 import { Alert, Badge, Button, ConfirmButton, Stack, Switch, Text, TextLink, useStyles2 } from '@grafana/ui';
-import React, { useMemo, useState } from 'react';
+import React, { useCallback, useMemo, useState } from 'react';
 
 import type { RuleView } from '../api/alertSchemas';
 import { AppPage } from '../components/Page/AppPage';
@@ -47,17 +47,30 @@ function AlertRulesBody() {
   const [syncing, setSyncing] = useState<string | undefined>();
   // The rule being edited is part of the URL (`edit=<id>`, `edit=new`), like every open drawer.
   const editing = params.get('edit');
-  const setEditing = (id: string | undefined) => update({ edit: id });
+  const setEditing = useCallback((id: string | undefined) => update({ edit: id }), [update]);
 
-  const act = async (work: () => Promise<unknown>) => {
-    setActionError(undefined);
-    try {
-      await work();
-      await changed();
-    } catch (error) {
-      setActionError(error);
-    }
-  };
+  const act = useCallback(
+    async (work: () => Promise<unknown>) => {
+      setActionError(undefined);
+      try {
+        await work();
+        await changed();
+      } catch (error) {
+        setActionError(error);
+      }
+    },
+    [changed],
+  );
+
+  const syncCell = useCallback(
+    (ruleId: string) => {
+      if (sync.error) return <Text color="secondary">—</Text>;
+      const state = sync.data?.states.get(ruleId);
+      if (!state) return <Text color="secondary">{sync.isLoading ? '…' : 'not managed'}</Text>;
+      return <Badge color={SYNC_COLORS[state.state]} text={state.state} />;
+    },
+    [sync.data, sync.error, sync.isLoading],
+  );
 
   const columns = useMemo<Array<Column<RuleView>>>(
     () => [
@@ -142,16 +155,8 @@ function AlertRulesBody() {
         width: 170,
       },
     ],
-    // eslint-disable-next-line react-hooks/exhaustive-deps -- act and syncCell read the latest state
-    [canWrite, highlighted, params, sync.data, sync.error, sync.isLoading, styles],
+    [canWrite, highlighted, params, styles, act, setEditing, syncCell, sync.data],
   );
-
-  function syncCell(ruleId: string) {
-    if (sync.error) return <Text color="secondary">—</Text>;
-    const state = sync.data?.states.get(ruleId);
-    if (!state) return <Text color="secondary">{sync.isLoading ? '…' : 'not managed'}</Text>;
-    return <Badge color={SYNC_COLORS[state.state]} text={state.state} />;
-  }
 
   const editedRule = rules.data?.find((v) => v.rule.id === editing);
   return (

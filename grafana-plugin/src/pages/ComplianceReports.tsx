@@ -2,7 +2,7 @@ import { css } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
 import { config } from '@grafana/runtime';
 import { Badge, Button, Drawer, Field, LinkButton, Select, Stack, Text, useStyles2 } from '@grafana/ui';
-import React, { useMemo, useState } from 'react';
+import React, { useCallback, useMemo, useState } from 'react';
 
 import { FRAMEWORKS, PERIODS, type ReportContent, type ReportListItem } from '../api/complianceSchemas';
 import { AppPage } from '../components/Page/AppPage';
@@ -81,11 +81,14 @@ function ComplianceBody() {
   const framework = params.get('framework') ?? 'mlps3';
   const period = params.get('period') ?? 'daily';
   const open = params.get('report') ?? undefined;
-  const setOpen = (id: string | undefined) => update({ report: id });
+  const setOpen = useCallback((id: string | undefined) => update({ report: id }), [update]);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>();
-  const file = (id: string, format: 'pdf' | 'csv', lang?: 'zh-CN') =>
-    `${config.appSubUrl ?? ''}/${reportFileUrl(tenant, id, format, lang)}`;
+  const file = useCallback(
+    (id: string, format: 'pdf' | 'csv', lang?: 'zh-CN') =>
+      `${config.appSubUrl ?? ''}/${reportFileUrl(tenant, id, format, lang)}`,
+    [tenant],
+  );
 
   const generate = async () => {
     setBusy(true);
@@ -140,8 +143,7 @@ function ComplianceBody() {
         width: 330,
       },
     ],
-    // eslint-disable-next-line react-hooks/exhaustive-deps -- file and setOpen read the current tenant and URL
-    [tenant, params],
+    [file, setOpen],
   );
 
   return (

@@ -107,8 +107,8 @@ export function DataTable<Row>({
     [columns.length],
   );
   const frame = useMemo<DataFrame | undefined>(() => {
+    // No frame name: Grafana would show it as the header of a column named "Value".
     const raw = createDataFrame({
-      name: ariaLabel,
       fields: columns.map((column, index) => ({
         name: column.name,
         type: FIELD_TYPES[column.type ?? 'string'],
@@ -123,7 +123,7 @@ export function DataTable<Row>({
       theme,
       timeZone,
     })[0];
-  }, [ariaLabel, columns, rows, cells, theme, timeZone]);
+  }, [columns, rows, cells, theme, timeZone]);
   const height = Math.min(maxHeight, HEADER_HEIGHT + Math.max(rows.length, 1) * ROW_HEIGHT + 2);
   return (
     <div ref={container} className={styles.container} style={{ height }} data-testid={`table-${ariaLabel}`}>
