@@ -7,6 +7,7 @@ import type { RunningExporter } from '../exporter.js';
 import { postLogs, securityRecord, type TestRecord } from '../testing/otlp-payloads.js';
 import { tempDir } from '../testing/temp.js';
 import { startTestExporter } from '../testing/exporter.js';
+import { sqlLiteral } from './grafana-sql.js';
 
 const ADMIN = 'api-admin-token-1';
 const ACME_READER = 'api-acme-reader-2';
@@ -254,6 +255,14 @@ test('the Grafana Explore SQL of a search and of the trend: literals, time macro
   );
   assert.equal((await api('/search/sql?tenant=globex', ACME_READER)).status, 403);
   assert.equal((await api('/stats/sql?tenant=globex', ACME_READER)).status, 403);
+});
+
+test('ClickHouse reads every literal of the Grafana SQL back as exactly the value', async () => {
+  const values = ["o'brien\\'); DROP TABLE x; --", '${__from}', '[[tenant]]', 'tab\tline\n审计', 'alice', ''];
+  for (const value of values) {
+    const [row] = await exporter.store.query<{ v: string }>(`SELECT ${sqlLiteral(value)} AS v`);
+    assert.equal(row?.v, value);
+  }
 });
 
 test('tenant isolation and authentication: a reader of acme cannot read globex; no token, no data', async () => {

@@ -4,6 +4,7 @@ import { Navigate } from 'react-router-dom';
 
 import type { AuditRow } from '../api/schemas';
 import { AppPage } from '../components/Page/AppPage';
+import { PagedListFooter } from '../components/QueryState/PagedListFooter';
 import { ApiErrorView } from '../components/QueryState/QueryState';
 import { DataTable, type Column } from '../components/Table/DataTable';
 import { ACTIONS, PLUGIN_BASE_URL, TRACE_PATH } from '../constants';
@@ -142,19 +143,11 @@ function ExploreBody() {
           onSortByChange={onSortByChange}
         />
       )}
-      {!search.loading && search.error === undefined && search.rows.length === 0 && (
-        <Text color="secondary" element="p">
-          No audit records match. Widen the time range or remove filters.
-        </Text>
-      )}
-      <Stack justifyContent="center">
-        {search.loading && <Text color="secondary">Loading audit records…</Text>}
-        {search.hasMore && !search.loading && (
-          <Button variant="secondary" onClick={search.loadMore}>
-            Load more
-          </Button>
-        )}
-      </Stack>
+      <PagedListFooter
+        pages={search}
+        what="audit records"
+        empty="No audit records match. Widen the time range or remove filters."
+      />
       {opened && (
         <RecordDetail
           tenant={tenant}

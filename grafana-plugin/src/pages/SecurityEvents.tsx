@@ -6,6 +6,7 @@ import { Navigate } from 'react-router-dom';
 
 import { SECURITY_EVENT_STATUSES, type SecurityEvent, type SecurityQueueGroup } from '../api/alertSchemas';
 import { AppPage } from '../components/Page/AppPage';
+import { PagedListFooter } from '../components/QueryState/PagedListFooter';
 import { ApiErrorView, QueryState } from '../components/QueryState/QueryState';
 import { DataTable, type Column } from '../components/Table/DataTable';
 import { ACTIONS, PLUGIN_BASE_URL, ROUTES } from '../constants';
@@ -270,19 +271,11 @@ function SecurityEventsBody() {
         {events.rows.length > 0 && (
           <DataTable ariaLabel="Security events" rows={events.rows} columns={columns} maxHeight={560} />
         )}
-        {!events.loading && events.error === undefined && events.rows.length === 0 && (
-          <Text color="secondary" element="p">
-            No security events match in this period.
-          </Text>
-        )}
-        <Stack justifyContent="center">
-          {events.loading && <Text color="secondary">Loading security events…</Text>}
-          {events.hasMore && !events.loading && (
-            <Button variant="secondary" onClick={events.loadMore}>
-              Load more
-            </Button>
-          )}
-        </Stack>
+        <PagedListFooter
+          pages={events}
+          what="security events"
+          empty="No security events match in this period."
+        />
       </section>
     </>
   );
