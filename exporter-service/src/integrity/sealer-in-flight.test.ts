@@ -94,7 +94,11 @@ test('a batch whose insert failed is recovered by the retry once the insert is o
     // The insert reported an error, but the rows did reach the table.
     await insert(rows);
     sealer.afterInsert(TABLE, rows);
-    await sleep(100);
+    // The retry timer fires every 10 ms, but under load its recovery may take longer: wait for the
+    // rows to be sealed (bounded), then check they were sealed exactly once.
+    const deadline = Date.now() + 10_000;
+    while (sealer.unsealedEventIds().size > 0 && Date.now() < deadline) await sleep(20);
+    await sleep(100); // and a few more retries, which must not seal them again
     assert.deepEqual(await sealing('failed'), { timesSealed: [1, 1, 1], sequences: [1] });
     assert.equal(sealer.unsealedEventIds().size, 0);
   } finally {
