@@ -2,9 +2,8 @@
 // and neither loses nor duplicates an incident; two engines over one store report one incident.
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import type { RunningExporter } from '../exporter.js';
+import { defaultModules, type RunningExporter } from '../exporter.js';
 import type { ExporterModule } from '../modules.js';
-import { defaultModules } from '../modules.js';
 import { postLogs, securityRecord } from '../testing/otlp-payloads.js';
 import { tempDir } from '../testing/temp.js';
 import { alertingModule } from './module.js';

@@ -11,7 +11,7 @@ import { authorizeRuleTenant, iso, recordTenant, ruleVisible, tenantScope } from
 import { BUILTIN_IDS } from './builtin.js';
 import { dryRun } from './dry-run.js';
 import { fieldNames, fieldSpec, type RuleSource } from './fields.js';
-import type { AlertingRuntime } from './module.js';
+import type { AlertingRuntime } from './runtime.js';
 import { instanceFromState, STATE_COLUMNS, parseTime, type StateRow } from './persistence.js';
 import { parseRule, RULE_ID, type AlertRule } from './rule-model.js';
 import { VersionConflictError, type StoredRule } from './rule-store.js';

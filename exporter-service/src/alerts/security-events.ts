@@ -6,7 +6,7 @@ import { formatTime } from '../mapping/fields.js';
 import { recordAdminOperation } from './admin-audit.js';
 import { decodeCursor, encodeCursor } from '../api/cursor.js';
 import { singleValues, timeValue } from '../api/params.js';
-import type { AlertingRuntime } from './module.js';
+import type { AlertingRuntime } from './runtime.js';
 import { RULE_ID } from './rule-model.js';
 
 /** Workflow states of a security event (DESIGN §4): appended to audit_security_event_status. */

@@ -2,7 +2,7 @@ import { attributesToMap, bytesToHex, millisBetween, nanosToMillis, valueToText 
 import { SPAN_KIND_SERVER, STATUS_CODE_ERROR, type TracesRequest } from '../otlp/schema.js';
 import { deriveRequestRisk, deriveResult } from './derive.js';
 import { derivedUuid } from './ids.js';
-import type { MappedBatch, TenantContext } from './log-records.js';
+import type { MappedBatch, TenantContext } from './mapped-batch.js';
 import { buildRow, type RowLimits } from './row.js';
 import { recordTenant, resourceOrReject } from './resource.js';
 

@@ -1,7 +1,8 @@
 import type { Logger } from '../logger.js';
 import type { ExporterMetrics } from '../metrics.js';
 import { IngestPipeline, QueueFullError } from '../ingest/pipeline.js';
-import { mapLogsRequest, type MappedBatch, type Rejection } from '../mapping/log-records.js';
+import { mapLogsRequest } from '../mapping/log-records.js';
+import type { MappedBatch, Rejection } from '../mapping/mapped-batch.js';
 import { mapTracesRequest } from '../mapping/http-spans.js';
 import type { RowLimits } from '../mapping/row.js';
 import { StoreUnavailableError } from '../store/store.js';
