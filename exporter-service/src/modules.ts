@@ -4,7 +4,7 @@ import type { Logger } from './logger.js';
 import type { ExporterMetrics } from './metrics.js';
 import type { IngestPipeline } from './ingest/pipeline.js';
 import type { AccessLog } from './api/access-log.js';
-import type { InternalRecorder } from './internal-records.js';
+import type { InternalRecorder } from './ingest/internal-records.js';
 import type { AuditStore } from './store/store.js';
 
 /** What a feature module gets when the exporter starts (store migrated, pipeline running). */

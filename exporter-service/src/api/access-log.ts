@@ -1,4 +1,4 @@
-import type { InternalRecorder } from '../internal-records.js';
+import type { InternalRecorder } from '../ingest/internal-records.js';
 import type { ACCESS_TYPES } from '../mapping/kinds.js';
 import { normalizeIp } from '../mapping/fields.js';
 import type { DeniedReason } from './errors.js';

@@ -9,7 +9,7 @@ import { after, before, test } from 'node:test';
 import type express from 'express';
 import { defaultModules, type RunningExporter } from '../exporter.js';
 import type { ModuleContext } from '../modules.js';
-import { InternalRecorder } from '../internal-records.js';
+import { InternalRecorder } from '../ingest/internal-records.js';
 import { AccessLog } from './access-log.js';
 import { tempDir } from '../testing/temp.js';
 import { createReadRouter } from './read-routes.js';

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { RunningExporter } from '../exporter.js';
-import { InternalRecorder } from '../internal-records.js';
+import { InternalRecorder } from '../ingest/internal-records.js';
 import { startTestExporter } from '../testing/exporter.js';
 import { tempDir } from '../testing/temp.js';
 import { AccessLog, type DeniedAttempt } from './access-log.js';

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { after, test } from 'node:test';
 import { loadConfig } from '../config.js';
 import type { RunningExporter } from '../exporter.js';
-import { complianceModule } from '../reports/module.js';
+import { complianceModule } from '../compliance/module.js';
 import { archiveDue, moveToArchive } from '../retention/storage.js';
 import { archivedColumn, auditSource } from '../store/audit-source.js';
 import { startTestExporter } from '../testing/exporter.js';

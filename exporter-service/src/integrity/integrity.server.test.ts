@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { loadConfig } from '../config.js';
 import type { RunningExporter } from '../exporter.js';
-import { complianceModule } from '../reports/module.js';
+import { complianceModule } from '../compliance/module.js';
 import { archiveVolumeStatements, isPermissionError } from '../retention/storage.js';
 import { startClickHouseHttp, type ClickHouseHttpFixture } from '../testing/clickhouse-http.js';
 import { postLogs, securityRecord } from '../testing/otlp-payloads.js';

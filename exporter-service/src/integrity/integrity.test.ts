@@ -14,7 +14,7 @@ import type { RunningExporter } from '../exporter.js';
 import { securityAuditRow } from '../testing/rows.js';
 import { AUDIT_TABLES } from '../mapping/kinds.js';
 import { formatTime } from '../mapping/fields.js';
-import { complianceModule } from '../reports/module.js';
+import { complianceModule } from '../compliance/module.js';
 import { selfAuditModule } from '../self-audit/self-audit.js';
 import { EmbeddedStore } from '../store/embedded.js';
 import { postLogs, requestRecord, securityRecord } from '../testing/otlp-payloads.js';

@@ -6,7 +6,7 @@ import { authorizedTenant, principalOf } from '../api/principal.js';
 import { formatTime } from '../mapping/fields.js';
 import { AUDIT_TABLES } from '../mapping/kinds.js';
 import { singleValues, timeValue } from '../api/params.js';
-import type { ComplianceRuntime } from '../reports/runtime.js';
+import type { ComplianceRuntime } from '../compliance/runtime.js';
 
 const rangeSchema = z.object({
   tenant: z.string().optional(),

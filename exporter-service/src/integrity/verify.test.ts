@@ -8,7 +8,7 @@ import { loadConfig } from '../config.js';
 import type { RunningExporter } from '../exporter.js';
 import { formatTime } from '../mapping/fields.js';
 import { AUDIT_TABLES } from '../mapping/kinds.js';
-import { complianceModule } from '../reports/module.js';
+import { complianceModule } from '../compliance/module.js';
 import { StoreRejectedError, StoreUnavailableError } from '../store/store.js';
 import { startTestExporter } from '../testing/exporter.js';
 import { postLogs, requestRecord, securityRecord } from '../testing/otlp-payloads.js';

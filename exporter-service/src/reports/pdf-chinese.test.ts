@@ -14,7 +14,7 @@ import type { RunningExporter } from '../exporter.js';
 import { startTestExporter } from '../testing/exporter.js';
 import { postLogs, requestRecord } from '../testing/otlp-payloads.js';
 import { tempDir } from '../testing/temp.js';
-import { complianceModule } from './module.js';
+import { complianceModule } from '../compliance/module.js';
 
 const OUT = fileURLToPath(new URL('../../../test-output/reports/', import.meta.url));
 const TOKEN = 'pdf-chinese-admin';

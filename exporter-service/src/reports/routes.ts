@@ -11,7 +11,7 @@ import { fieldError } from './params.js';
 import { PERIOD_TYPES, resolvePeriod } from './periods.js';
 import { REPORT_LANGUAGES } from './locale.js';
 import { renderPdf } from './pdf.js';
-import type { ComplianceRuntime } from './runtime.js';
+import type { ComplianceRuntime } from '../compliance/runtime.js';
 
 const createSchema = z.strictObject({
   tenant: z.string(),

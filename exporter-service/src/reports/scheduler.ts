@@ -5,7 +5,7 @@ import type { Logger } from '../logger.js';
 import { formatTime } from '../mapping/fields.js';
 import { reportExists } from './generate.js';
 import { periodContaining, previousPeriod, type Period } from './periods.js';
-import type { ComplianceRuntime } from './runtime.js';
+import type { ComplianceRuntime } from '../compliance/runtime.js';
 
 export interface ScheduleOptions {
   /** `HH:MM` in the reporting time zone. */

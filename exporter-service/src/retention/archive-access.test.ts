@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import { loadConfig } from '../config.js';
 import type { RunningExporter } from '../exporter.js';
 import type { ReportContent } from '../reports/generate.js';
-import { complianceModule } from '../reports/module.js';
+import { complianceModule } from '../compliance/module.js';
 import { startTestExporter } from '../testing/exporter.js';
 import { postLogs, requestRecord, type TestRecord } from '../testing/otlp-payloads.js';
 import { tempDir } from '../testing/temp.js';

@@ -6,7 +6,7 @@ import { authorizedTenant, principalOf, requireAdmin } from '../api/principal.js
 import { AUDIT_TABLES } from '../mapping/kinds.js';
 import { singleValues } from '../api/params.js';
 import { fieldError } from '../reports/params.js';
-import type { ComplianceRuntime } from '../reports/runtime.js';
+import type { ComplianceRuntime } from '../compliance/runtime.js';
 import { actorOf, type AdminRequest } from './admin-record.js';
 import {
   deleteDays,

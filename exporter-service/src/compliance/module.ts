@@ -5,9 +5,9 @@ import { ScheduledVerification } from '../integrity/scheduled-verification.js';
 import { createRetentionRouter } from '../retention/routes.js';
 import type { Actor } from '../retention/admin-record.js';
 import { applyArchiveVolume, isPermissionError } from '../retention/storage.js';
-import { createReportsRouter } from './routes.js';
+import { createReportsRouter } from '../reports/routes.js';
 import { ComplianceRuntime } from './runtime.js';
-import { ReportScheduler } from './scheduler.js';
+import { ReportScheduler } from '../reports/scheduler.js';
 
 export interface ComplianceModuleOptions {
   /** How often the retention policies are re-read (changes made by other exporters). */

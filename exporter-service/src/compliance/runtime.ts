@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import type { ExporterConfig } from '../config.js';
 import type { IngestPipeline } from '../ingest/pipeline.js';
-import type { InternalRecorder } from '../internal-records.js';
+import type { InternalRecorder } from '../ingest/internal-records.js';
 import type { Logger } from '../logger.js';
 import { AUDIT_TABLES } from '../mapping/kinds.js';
 import type { AuditStore } from '../store/store.js';
@@ -39,7 +39,7 @@ import {
   type GeneratedReport,
   type ReportDeps,
   type ReportRequest,
-} from './generate.js';
+} from '../reports/generate.js';
 
 interface ComplianceMetrics {
   checkpoints: Counter<'table'>;

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { IngestPipeline } from './ingest/pipeline.js';
-import type { AuditKind } from './mapping/kinds.js';
-import { buildRow } from './mapping/row.js';
-import type { AttributeValue } from './otlp/values.js';
+import type { IngestPipeline } from './pipeline.js';
+import type { AuditKind } from '../mapping/kinds.js';
+import { buildRow } from '../mapping/row.js';
+import type { AttributeValue } from '../otlp/values.js';
 
 export interface InternalRecord {
   kind: AuditKind;

@@ -1,14 +1,14 @@
 import type { Logger } from '../logger.js';
 import type { ExporterMetrics } from '../metrics.js';
-import { IngestPipeline, QueueFullError } from '../ingest/pipeline.js';
+import { IngestPipeline, QueueFullError } from './pipeline.js';
 import { mapLogsRequest } from '../mapping/log-records.js';
 import type { MappedBatch, Rejection } from '../mapping/mapped-batch.js';
 import { mapTracesRequest } from '../mapping/http-spans.js';
 import type { RowLimits } from '../mapping/row.js';
 import { StoreUnavailableError } from '../store/store.js';
-import { mayWrite, type IngestGrant } from '../http/auth.js';
-import { decodeLogsRequest, decodeTracesRequest, DecodeError, type Encoding } from './decode.js';
-import type { PartialSuccess, Signal } from './response.js';
+import { mayWrite, type IngestGrant } from './grants.js';
+import { decodeLogsRequest, decodeTracesRequest, DecodeError, type Encoding } from '../otlp/decode.js';
+import type { PartialSuccess, Signal } from '../otlp/response.js';
 
 /** What became of one export request, independent of the transport (HTTP or gRPC). */
 export type ExportOutcome =
