@@ -1,6 +1,6 @@
 // OTLP/protobuf ExportLogsServiceRequest bodies for bench records, encoded with the exporter's own
 // schema: one ResourceLogs per service (as each service's SDK would send), EventName = kind.
-import { ExportLogsServiceRequest } from '@auditlens/exporter/internal/otlp/schema.js';
+import { ExportLogsServiceRequest } from '@auditlens/exporter/otlp';
 import type { AttrValue, BenchRecord, Kind } from './dataset.js';
 
 const EVENT_NAMES: Record<Kind, string> = {

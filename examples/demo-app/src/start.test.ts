@@ -1,7 +1,7 @@
 // `npm start` on a fresh data directory: within 60 s all five audit tables have rows and the
 // request → db operation → field change chain is linked. Runs dist/start.js as a child process.
 import { EmbeddedStore } from '@auditlens/exporter/embedded';
-import { makeTempDir, removeDir } from '@auditlens/sdk/testing';
+import { tempDir } from '@auditlens/test-support';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import net from 'node:net';
@@ -30,12 +30,12 @@ test(
   'npm start: within 60 s every audit table has rows and the request → db → field change chain is linked',
   { timeout: 120_000 },
   async () => {
-    const dataDir = makeTempDir('demo-start');
+    const dataDir = tempDir('demo-start');
     const startedAt = Date.now();
     const child = spawn(process.execPath, [START], {
       env: {
         ...process.env,
-        AUDITLENS_DATA_DIR: dataDir,
+        AUDITLENS_DATA_DIR: dataDir.path,
         AUDITLENS_OTLP_PORT: String(await freePort()),
         AUDITLENS_API_PORT: String(await freePort()),
         AUDITLENS_OTLP_GRPC_PORT: String(await freePort()),
@@ -79,7 +79,7 @@ test(
     }
 
     // Independently of the demo's own report, read the store it left behind.
-    const store = EmbeddedStore.inDataDir(dataDir, 'audit');
+    const store = EmbeddedStore.inDataDir(dataDir.path, 'audit');
     const deadline = startedAt + 60_000;
     try {
       for (const table of TABLES) {
@@ -124,7 +124,7 @@ test(
       assert.ok(Number(created?.n) > 0, 'an administrator created a user');
     } finally {
       await store.close();
-      removeDir(dataDir);
+      dataDir.remove();
     }
   },
 );

@@ -4,10 +4,8 @@ import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { defaultModules, type RunningExporter } from '../exporter.js';
 import type { ExporterModule } from '../modules.js';
-import { postLogs, securityRecord } from '../testing/otlp-payloads.js';
-import { tempDir } from '../testing/temp.js';
+import { postLogs, securityRecord, tempDir, startTestExporter } from '@auditlens/test-support';
 import { alertingModule } from './module.js';
-import { startTestExporter } from '../testing/exporter.js';
 
 const dir = tempDir('alerts-restart');
 let running: RunningExporter | undefined;

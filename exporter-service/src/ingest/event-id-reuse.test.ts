@@ -11,9 +11,13 @@ import type { RunningExporter } from '../exporter.js';
 import { complianceModule } from '../compliance/module.js';
 import { archiveDue, moveToArchive } from '../retention/storage.js';
 import { archivedColumn, auditSource } from '../store/audit-source.js';
-import { startTestExporter } from '../testing/exporter.js';
-import { postLogs, requestRecord, type PostResult } from '../testing/otlp-payloads.js';
-import { tempDir } from '../testing/temp.js';
+import {
+  startTestExporter,
+  postLogs,
+  requestRecord,
+  type PostResult,
+  tempDir,
+} from '@auditlens/test-support';
 import type { VerifyResult } from '../integrity/verify.js';
 
 const dir = tempDir('event-id-reuse');

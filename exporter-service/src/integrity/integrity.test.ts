@@ -17,13 +17,11 @@ import { formatTime } from '../mapping/fields.js';
 import { complianceModule } from '../compliance/module.js';
 import { selfAuditModule } from '../self-audit/self-audit.js';
 import { EmbeddedStore } from '../store/embedded.js';
-import { postLogs, requestRecord, securityRecord } from '../testing/otlp-payloads.js';
-import { tempDir } from '../testing/temp.js';
+import { postLogs, requestRecord, securityRecord, tempDir, startTestExporter } from '@auditlens/test-support';
 import { CanonicalSchema } from './canonical.js';
 import { batchDigest, chainDigest, checkpointFromStore, signedMessage } from './checkpoint.js';
 import { keyIdOf } from './keys.js';
 import type { VerifyResult } from './verify.js';
-import { startTestExporter } from '../testing/exporter.js';
 
 const BIN = fileURLToPath(new URL('../../bin/auditlens.js', import.meta.url));
 const ADMIN = 'integrity-admin-token';

@@ -13,7 +13,7 @@ import type { AuditRow } from '../mapping/row.js';
 import { migrate } from '../schema/migrate.js';
 import { EmbeddedStore } from '../store/embedded.js';
 import { securityAuditRow } from '../testing/rows.js';
-import { tempDir } from '../testing/temp.js';
+import { tempDir } from '@auditlens/test-support';
 import { CanonicalSchema } from './canonical.js';
 import { loadSigningKey } from './keys.js';
 import { IntegritySealer } from './sealer.js';

@@ -9,7 +9,7 @@ import {
 import type { LogsRequest } from '../otlp/schema.js';
 import { deriveResult } from './derive.js';
 import { convertField } from './fields.js';
-import { buildRow, type AuditRow, type RowLimits } from './row.js';
+import { buildRow, type RowLimits } from './row.js';
 import { recordTenant, resourceOrReject } from './resource.js';
 import { derivedUuid } from './ids.js';
 import { kindOfEventName } from './kinds.js';

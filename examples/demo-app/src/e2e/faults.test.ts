@@ -4,17 +4,18 @@
 // test fixture). Afterwards every event id emitted is stored exactly once and a plain count()
 // equals the number sent. FAULT_KILLS and STORE_OUTAGE_SECONDS lengthen the runs (npm run soak).
 import { EmbeddedStore } from '@auditlens/exporter/embedded';
-import { ExporterProcess, startClickHouseHttp, startTestExporter } from '@auditlens/exporter/testing';
-import { AuditClient } from '@auditlens/sdk';
 import {
+  ExporterProcess,
+  startClickHouseHttp,
+  startTestExporter,
   assertStoredExactlyOnce,
   assertTrafficLinked,
-  makeTempDir,
-  removeDir,
+  tempDir,
   steadyTraffic,
   waitUntil,
   type AuditQuery,
-} from '@auditlens/sdk/testing';
+} from '@auditlens/test-support';
+import { AuditClient } from '@auditlens/sdk';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -27,13 +28,13 @@ test(
   `exporter SIGKILLed and restarted ${KILLS} times mid-stream: every record stored exactly once`,
   { timeout: (KILLS * 8 + 120) * 1000 },
   async () => {
-    const dir = makeTempDir('faults-kill');
-    const dataDir = path.join(dir, 'data');
+    const dir = tempDir('faults-kill');
+    const dataDir = path.join(dir.path, 'data');
     const exporter = await ExporterProcess.start({ AUDITLENS_DATA_DIR: dataDir });
     const client = new AuditClient({
       serviceName: 'faults-kill',
       endpoint: exporter.otlpUrl,
-      spoolDir: path.join(dir, 'spool'),
+      spoolDir: path.join(dir.path, 'spool'),
       handleSignals: false,
       tenant: 'tenant_faults',
       spool: { fsync: false },
@@ -71,7 +72,7 @@ test(
     } finally {
       await client.shutdown();
       await exporter.kill('SIGKILL');
-      removeDir(dir);
+      dir.remove();
     }
   },
 );
@@ -80,13 +81,13 @@ test(
   `ClickHouse unreachable for ${STORE_OUTAGE_SECONDS} s mid-stream: every record stored exactly once`,
   { timeout: (STORE_OUTAGE_SECONDS + 120) * 1000 },
   async () => {
-    const dir = makeTempDir('faults-store');
-    const clickhouse = await startClickHouseHttp({ dataDir: path.join(dir, 'clickhouse') });
-    const exporter = await startTestExporter(dir, { clickhouse: { url: clickhouse.url } });
+    const dir = tempDir('faults-store');
+    const clickhouse = await startClickHouseHttp({ dataDir: path.join(dir.path, 'clickhouse') });
+    const exporter = await startTestExporter(dir.path, { clickhouse: { url: clickhouse.url } });
     const client = new AuditClient({
       serviceName: 'faults-store',
       endpoint: exporter.otlpUrl,
-      spoolDir: path.join(dir, 'spool'),
+      spoolDir: path.join(dir.path, 'spool'),
       handleSignals: false,
       tenant: 'tenant_faults',
       spool: { fsync: false },
@@ -114,7 +115,7 @@ test(
       await client.shutdown();
       await exporter.close();
       await clickhouse.close();
-      removeDir(dir);
+      dir.remove();
     }
   },
 );

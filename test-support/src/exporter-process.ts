@@ -3,7 +3,10 @@ import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { killAtExit, killChild } from './child-processes.js';
 
-const AUDITLENS_BIN = fileURLToPath(new URL('../../bin/auditlens.js', import.meta.url));
+/** The `auditlens` command of the exporter package (bin/auditlens.js beside its dist/). */
+const AUDITLENS_BIN = fileURLToPath(
+  new URL('../bin/auditlens.js', import.meta.resolve('@auditlens/exporter')),
+);
 const READY_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 45_000;
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { AuditClient } from '../audit-client.js';
+import type { AuditClient } from '@auditlens/sdk';
 
 /** The audit tables steady traffic writes to. */
 const TRAFFIC_TABLES = ['audit_request_log', 'audit_database_log', 'audit_change_log'] as const;

@@ -1,12 +1,12 @@
 /**
- * Test support: a process using the SDK, for tests that kill or signal it. Configured by env:
+ * A process using the SDK, for tests that kill or signal it. Configured by env:
  *   AUDIT_CHILD_MODE      spool | sigterm | drain | script
  *   AUDIT_CHILD_ENDPOINT  OTLP base URL
  *   AUDIT_CHILD_SPOOL     spool directory
  *   AUDIT_CHILD_RECORDS   how many records to emit (spool, sigterm)
  * Prints one JSON line per milestone on stdout: {"event":"spooled"|"ready"|"drained", ...}.
  */
-import { initAudit } from '../audit-client.js';
+import { initAudit } from '@auditlens/sdk';
 
 const mode = process.env.AUDIT_CHILD_MODE ?? 'spool';
 const count = Number(process.env.AUDIT_CHILD_RECORDS ?? '0');

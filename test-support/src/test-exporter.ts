@@ -1,4 +1,4 @@
-import { startExporter, type ExporterOverrides, type RunningExporter } from '../exporter.js';
+import { startExporter, type ExporterOverrides, type RunningExporter } from '@auditlens/exporter';
 
 /**
  * An exporter for tests: ephemeral ports on loopback, quiet, configured by the overrides alone

@@ -1,5 +1,5 @@
 /**
- * `npm run bench -w sdk`: what recording costs. Prints nanoseconds per record for each kind next to
+ * `npm run sdk-overhead -w bench`: what recording costs. Prints nanoseconds per record for each kind next to
  * the plain OTel `logger.emit` measured in the same run (same attribute count), and the
  * middleware's cost per request against a bare Express app. Absolute numbers depend on the machine;
  * the ratios are the point.
@@ -30,10 +30,7 @@ import express from 'express';
 import { writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { AuditClient } from '../audit-client.js';
-import { runAs } from '../audit-context.js';
-import { auditMiddleware } from '../express.js';
-import type { LogBatchTransport } from '../export/otlp-http-transport.js';
+import { AuditClient, auditMiddleware, runAs, type LogBatchTransport } from '@auditlens/sdk';
 
 const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 50_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);

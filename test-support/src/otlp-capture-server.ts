@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
-import { decodeLogsJson, decodeLogsProtobuf, type WireLogRecord } from './otlp-logs-decoder.js';
+import { decodeWireLogs, type WireLogRecord } from './wire-logs.js';
 
 /** One request as the server received it; `body` is decompressed. */
 export interface CapturedRequest {
@@ -19,7 +19,7 @@ export interface Reply {
 }
 
 /**
- * Test support: a local OTLP/HTTP receiver that records every request and answers as the test
+ * A local OTLP/HTTP receiver that records every request and answers as the test
  * says (`reply`), e.g. 503 with Retry-After while "down". Only requests answered 2xx count as
  * delivered in `deliveredLogs()`.
  */
@@ -97,7 +97,8 @@ export class OtlpCaptureServer {
 
 /** The log records of one captured logs request. */
 export function decodeLogs(request: CapturedRequest): WireLogRecord[] {
-  return request.headers['content-type'] === 'application/json'
-    ? decodeLogsJson(request.body)
-    : decodeLogsProtobuf(request.body);
+  return decodeWireLogs(
+    request.body,
+    request.headers['content-type'] === 'application/json' ? 'json' : 'protobuf',
+  );
 }

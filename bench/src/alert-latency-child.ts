@@ -2,11 +2,9 @@
 // being stored (DESIGN §7: "detection within a second of ingest"), and from the OTLP request to the
 // instance being visible in GET /api/v1/alerts. Embedded store (chdb), default batching.
 //
-//   npx tsc -b exporter-service && node exporter-service/dist/alerts/bench/alert-latency.js [incidents]
-import { postLogs, securityRecord } from '../../testing/otlp-payloads.js';
-import { tempDir } from '../../testing/temp.js';
-import { alertingModule } from '../module.js';
-import { startTestExporter } from '../../testing/exporter.js';
+//   npm run build && node bench/dist/alert-latency-child.js [incidents]   (npm run bench -- --only=alerts runs it)
+import { postLogs, securityRecord, tempDir, startTestExporter } from '@auditlens/test-support';
+import { alertingModule } from '@auditlens/exporter';
 
 const incidents = Number(process.argv[2] ?? 200);
 const commitToState: number[] = [];

@@ -1,6 +1,6 @@
 // Builders for OTLP request bodies in tests (OTLP/JSON objects, and protobuf through the schema).
 import { randomBytes, randomUUID } from 'node:crypto';
-import { ExportLogsServiceRequest } from '../otlp/schema.js';
+import { ExportLogsServiceRequest } from '@auditlens/exporter/otlp';
 
 export type JsonAnyValue =
   | { stringValue: string }

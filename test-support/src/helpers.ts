@@ -1,22 +1,10 @@
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 
 /** Element `index` of a list, failing the test when there is none. */
 export function at<T>(list: readonly T[], index: number): T {
   const value = list[index];
   assert.ok(value !== undefined, `no element ${index} (length ${list.length})`);
   return value;
-}
-
-/** A fresh temporary directory; remove it with `removeDir`. */
-export function makeTempDir(prefix: string): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), `auditlens-${prefix}-`));
-}
-
-export function removeDir(dir: string): void {
-  fs.rmSync(dir, { recursive: true, force: true });
 }
 
 /** Polls until `predicate` holds; rejects after `timeoutMillis` naming `what`. */
