@@ -12,5 +12,4 @@ export { createStore, type AuditStore, StoreUnavailableError } from './store/ind
 export { ServerStore } from './store/server.js';
 export { KINDS, AUDIT_TABLES, type AuditKind } from './mapping/kinds.js';
 export { mapLogsRequest } from './mapping/log-records.js';
-export { RECORDED_BY_SDK } from './mapping/http-spans.js';
 export { READER_TABLES, readerUsersXml, tenantReader } from './tenants/reader.js';

@@ -55,7 +55,7 @@ export {
 } from './export/otlp-http-transport.js';
 export { RetryPolicy, type RetryPolicyOptions } from './export/retry-policy.js';
 export type { DeliveryStats, DeliveryError, DeliveryErrorHandler } from './export/delivery-telemetry.js';
-export { AuditEventName } from './semconv.js';
-export * as AuditAttributes from './semconv.js';
+export { AuditEventName } from '@auditlens/contract';
+export * as AuditAttributes from '@auditlens/contract/attributes';
 export type * from './types.js';
 export { RiskLevel } from './types.js';

@@ -11,7 +11,7 @@ import {
   actionOf,
   type RiskRule,
 } from './request-rules.js';
-import * as A from './semconv.js';
+import { AuditEventName, type AuditAttributeName } from '@auditlens/contract';
 import type {
   ApprovalInfo,
   AuditAttributeValue,
@@ -201,7 +201,7 @@ export class AuditRecorder {
     const description =
       fields.description ??
       `${fields.method} ${fields.route ?? fields.path}${statusCode === undefined ? '' : ` → ${statusCode}`}`;
-    return this.emit(A.AuditEventName.request, description, draft, ctx);
+    return this.emit(AuditEventName.request, description, draft, ctx);
   }
 
   /**
@@ -264,7 +264,7 @@ export class AuditRecorder {
     }
     this.setError(attributes, fields.error);
     const description = fields.description ?? `${dbOperation} ${fields.table}${recordSuffix(fields)}`;
-    this.emit(A.AuditEventName.dbOperation, description, draft);
+    this.emit(AuditEventName.dbOperation, description, draft);
 
     const changes: DbOperationEvent['changes'] = [];
     if (diffs.length > 0) {
@@ -302,7 +302,7 @@ export class AuditRecorder {
         if (isSensitive) change['audit.change.encrypted'] = this.encryptionKey !== undefined;
         this.setApproval(change, fields.approval);
         const { eventId } = this.emit(
-          A.AuditEventName.fieldChange,
+          AuditEventName.fieldChange,
           `${diff.changeType} ${fields.table}.${diff.field} of ${recordId}`,
           changeDraft,
         );
@@ -395,7 +395,7 @@ export class AuditRecorder {
     if (present(fields.rule)) attributes['audit.security.rule'] = fields.rule;
     if (present(fields.targetResource)) attributes['audit.security.target_resource'] = fields.targetResource;
     if (fields.relatedEvents?.length) attributes['audit.security.related_events'] = fields.relatedEvents;
-    return this.emit(A.AuditEventName.security, fields.description ?? fields.eventType, draft);
+    return this.emit(AuditEventName.security, fields.description ?? fields.eventType, draft);
   }
 
   /** An administrative operation; carries the request it was made in (when there is one). */
@@ -440,14 +440,14 @@ export class AuditRecorder {
     this.setApproval(attributes, fields.approval);
     this.setError(attributes, fields.error);
     const targetText = target ? ` ${[target.type, target.name ?? target.id].filter(Boolean).join(' ')}` : '';
-    return this.emit(A.AuditEventName.admin, fields.description ?? `${fields.operation}${targetText}`, draft);
+    return this.emit(AuditEventName.admin, fields.description ?? `${fields.operation}${targetText}`, draft);
   }
 
   /**
    * A record of any kind with custom metadata (e.g. an LLM API call with model, provider, tokens
    * and cost). The caller supplies the kind's own attributes in `fields.attributes`.
    */
-  record(eventName: A.AuditEventName, fields: CommonRecordFields): RecordedEvent {
+  record(eventName: AuditEventName, fields: CommonRecordFields): RecordedEvent {
     const draft = this.common(fields, currentScope(), { result: 'success', riskLevel: 1 });
     return this.emit(eventName, fields.description ?? eventName, draft);
   }
@@ -613,17 +613,14 @@ export class AuditRecorder {
 
 /**
  * The attributes of a record being built. Its own attributes are written by literal name
- * (`attributes['user.id'] = …`), never through a variable (`attributes[A.ATTR_USER_ID]`): V8 keeps
+ * (`attributes['user.id'] = …`), never through a variable (`attributes[ATTR_USER_ID]`): V8 keeps
  * an object whose keys are added by name in fast mode, while more than a dozen keys added through a
  * variable turn it into a hash table, slower to build (~100 ns a key) and to iterate when the
- * batch is serialised. The type admits only the names of semconv.ts (and the login helpers' few
- * extras), so a misspelt name does not compile.
+ * batch is serialised. The type admits only the contract's attribute names (and the login helpers'
+ * few extras), so a misspelt name does not compile.
  */
 type AttributeName =
-  | Extract<(typeof A)[keyof typeof A], string>
-  | 'audit.security.auth_method'
-  | 'audit.security.reason'
-  | 'audit.security.permission';
+  AuditAttributeName | 'audit.security.auth_method' | 'audit.security.reason' | 'audit.security.permission';
 type RecordAttributes = { [K in AttributeName]?: AnyValue };
 
 /** Extra attributes of the login and permission helpers. */

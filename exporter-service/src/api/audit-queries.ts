@@ -1,3 +1,4 @@
+import { AUDIT_KINDS } from '@auditlens/contract';
 import { normalizeIp, formatTime } from '../mapping/fields.js';
 import { KINDS, type AuditKind } from '../mapping/kinds.js';
 import { archivedColumn, auditSource } from '../store/audit-source.js';
@@ -158,15 +159,13 @@ export interface TraceChain {
 
 /** Everything one trace recorded, as a chain: request → db operations → field changes, plus security and admin rows. */
 export async function traceChain(store: AuditStore, tenantId: string, traceId: string): Promise<TraceChain> {
-  const parts = (Object.keys(KINDS) as AuditKind[])
-    .filter((kind) => kind !== 'access')
-    .map(
-      (kind) =>
-        `(SELECT '${kind}' AS kind, ${listColumns(store)}, ${SUMMARY_SQL[kind]} AS summary, parent_span_id,
+  const parts = AUDIT_KINDS.filter((kind) => kind !== 'access').map(
+    (kind) =>
+      `(SELECT '${kind}' AS kind, ${listColumns(store)}, ${SUMMARY_SQL[kind]} AS summary, parent_span_id,
           ${kind === 'field_change' ? 'toString(db_event_id)' : "''"} AS db_event_id
           FROM ${auditSource(store, KINDS[kind].table)}
           WHERE tenant_id = {tenant:String} AND trace_id = {trace:String})`,
-    );
+  );
   const rows = await store.query<AuditListRow & { parent_span_id: string; db_event_id: string }>(
     `SELECT * FROM (${parts.join(' UNION ALL ')}) ORDER BY event_time, event_id`,
     { tenant: tenantId, trace: traceId },

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IngestPipeline } from './pipeline.js';
-import type { AuditKind } from '../mapping/kinds.js';
+import type { AuditAttributeName, AuditKind } from '@auditlens/contract';
 import { buildRow } from '../mapping/row.js';
 import type { AttributeValue } from '../otlp/values.js';
 
@@ -9,8 +9,13 @@ export interface InternalRecord {
   /** '' for system-level records. */
   tenantId: string;
   description: string;
-  /** DESIGN §3 attribute names, as an SDK would send them. */
-  attributes: Record<string, AttributeValue>;
+  /**
+   * DESIGN §3 attribute names (the contract's, so a misspelt one does not compile), as an SDK
+   * would send them, and the exporter's own details under `auditlens.*` (kept in the attributes map).
+   */
+  attributes: { [name in AuditAttributeName]?: AttributeValue } & {
+    [detail: `auditlens.${string}`]: AttributeValue;
+  };
 }
 
 const EXPORTER_RESOURCE = new Map<string, AttributeValue>([['service.name', 'auditlens-exporter']]);

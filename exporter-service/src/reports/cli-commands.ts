@@ -4,7 +4,15 @@ import { Presets, SingleBar } from 'cli-progress';
 import { Option, type Command } from 'commander';
 import type { AccessLog } from '../api/access-log.js';
 import { cliPrincipal, openSession, type CliSession } from '../cli-session.js';
-import { ConfigError, loadConfig, REPORT_FRAMEWORKS, type ReportFramework } from '../config.js';
+import {
+  PERIOD_TYPES,
+  REPORT_FRAMEWORK_IDS,
+  REPORT_LANGUAGES,
+  type PeriodType,
+  type ReportFramework,
+  type ReportLanguage,
+} from '@auditlens/contract/rest';
+import { ConfigError, loadConfig } from '../config.js';
 import { AUDIT_TABLES } from '../mapping/kinds.js';
 import { createStore } from '../store/index.js';
 import { CanonicalSchema } from '../integrity/canonical.js';
@@ -20,8 +28,8 @@ import {
 import { policyView } from '../retention/routes.js';
 import { applyArchiveVolume } from '../retention/storage.js';
 import { renderCsv } from './csv.js';
-import { PERIOD_TYPES, resolvePeriod, type PeriodType } from './periods.js';
-import { controlTitle, REPORT_LANGUAGES, type ReportLanguage } from './locale.js';
+import { resolvePeriod } from './periods.js';
+import { controlTitle } from './locale.js';
 import { renderPdf } from './pdf.js';
 
 /**
@@ -221,8 +229,8 @@ async function runReport(options: {
   lang?: string;
   config?: string;
 }): Promise<number> {
-  if (!(REPORT_FRAMEWORKS as readonly string[]).includes(options.framework)) {
-    throw new CliUsageError(`--framework: one of ${REPORT_FRAMEWORKS.join(', ')}`);
+  if (!(REPORT_FRAMEWORK_IDS as readonly string[]).includes(options.framework)) {
+    throw new CliUsageError(`--framework: one of ${REPORT_FRAMEWORK_IDS.join(', ')}`);
   }
   if (!(PERIOD_TYPES as readonly string[]).includes(options.period)) {
     throw new CliUsageError(`--period: one of ${PERIOD_TYPES.join(', ')}`);
@@ -367,7 +375,7 @@ export function registerComplianceCommands(
     .command('report')
     .description('generate a compliance report, store it, and optionally write it as PDF, CSV or JSON')
     .requiredOption('--tenant <tenant>', 'tenant id (@system for system-level records)')
-    .requiredOption('--framework <framework>', REPORT_FRAMEWORKS.join(' | '))
+    .requiredOption('--framework <framework>', REPORT_FRAMEWORK_IDS.join(' | '))
     .requiredOption('--period <period>', PERIOD_TYPES.join(' | '))
     .option('--at <time>', 'a time inside the period (default: the last complete period)')
     .option('--from <time>', 'custom period start')

@@ -1,4 +1,6 @@
-import type { ApiToken, ReportFramework } from '../config.js';
+import { AUDIT_KINDS } from '@auditlens/contract';
+import type { ReportFramework } from '@auditlens/contract/rest';
+import type { ApiToken } from '../config.js';
 import { formatTime } from '../mapping/fields.js';
 import { AUDIT_TABLES, KINDS, type AuditKind } from '../mapping/kinds.js';
 import { auditSource } from '../store/audit-source.js';
@@ -128,7 +130,7 @@ export class Evidence {
         ).join(' UNION ALL '),
         this.params,
       );
-      const counts = Object.fromEntries(Object.keys(KINDS).map((k) => [k, 0])) as Record<AuditKind, number>;
+      const counts = Object.fromEntries(AUDIT_KINDS.map((k) => [k, 0])) as Record<AuditKind, number>;
       for (const row of rows) counts[row.kind] = Number(row.n);
       return counts;
     });
@@ -428,16 +430,14 @@ export class Evidence {
       access: "resource != ''",
     };
     const rows = await this.ctx.store.query<Record<string, string>>(
-      (Object.keys(KINDS) as AuditKind[])
-        .map(
-          (kind) =>
-            `SELECT '${kind}' AS kind, count() AS n, countIf(event_time > toDateTime64(0, 3)) AS time,
+      AUDIT_KINDS.map(
+        (kind) =>
+          `SELECT '${kind}' AS kind, count() AS n, countIf(event_time > toDateTime64(0, 3)) AS time,
                countIf(user_id != '' OR username != '') AS user, countIf(${type[kind]}) AS type,
                countIf(result != '') AS result, countIf(ip_address != toIPv6('::')) AS origin,
                countIf(${resource[kind]}) AS resource
              FROM ${this.from(KINDS[kind].table)} WHERE ${this.scope}`,
-        )
-        .join(' UNION ALL '),
+      ).join(' UNION ALL '),
       this.params,
     );
     const total = rows.reduce((n, r) => n + Number(r.n), 0);

@@ -1,4 +1,4 @@
-import type { ReportFramework } from '../config.js';
+import type { ReportFramework } from '@auditlens/contract/rest';
 
 /**
  * The controls each framework's report covers, and the checks (reports/evidence.ts) whose

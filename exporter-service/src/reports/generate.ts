@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { STATUTORY_RETENTION_DAYS, type ApiToken, type ReportFramework } from '../config.js';
+import type { PeriodType, ReportFramework } from '@auditlens/contract/rest';
+import { STATUTORY_RETENTION_DAYS, type ApiToken } from '../config.js';
 import { auditStats, type AuditStats } from '../api/audit-queries.js';
 import { formatTime } from '../mapping/fields.js';
 import type { AuditStore } from '../store/store.js';
@@ -7,7 +8,7 @@ import type { VerifyResult } from '../integrity/verify.js';
 import type { RetentionPolicies } from '../retention/policies.js';
 import { Evidence, type Anomalies, type CheckResult, type Status } from './evidence.js';
 import { FRAMEWORKS } from './frameworks.js';
-import { offsetText, type Period, type PeriodType } from './periods.js';
+import { offsetText, type Period } from './periods.js';
 
 /** 2: retentionFloor, the §6.1.2 consistency anomalies, Chinese check texts (issue 17). */
 export const REPORT_FORMAT_VERSION = 2;

@@ -1,3 +1,4 @@
+import type { ReportLanguage } from '@auditlens/contract/rest';
 import { createRequire } from 'node:module';
 import PDFDocument from 'pdfkit';
 import { ANOMALIES, type Status } from './evidence.js';
@@ -9,7 +10,6 @@ import {
   LABELS,
   requirementText,
   type ReportLabels,
-  type ReportLanguage,
 } from './locale.js';
 
 const MARGIN = 50;

@@ -1,6 +1,6 @@
 import type { AccessLog } from '../api/access-log.js';
 import type { Principal } from '../api/principal.js';
-import type { ReportFramework } from '../config.js';
+import type { ReportFramework } from '@auditlens/contract/rest';
 import type { Logger } from '../logger.js';
 import { formatTime } from '../mapping/fields.js';
 import { reportExists } from './generate.js';

@@ -46,8 +46,9 @@ function builtFiles(workspace: Workspace): Set<string> {
 
 const published = workspaces().filter((workspace) => !workspace.private);
 
-test('the published packages are the SDK and the exporter', () => {
+test('the published packages are the contract, the SDK and the exporter', () => {
   assert.deepEqual(published.map((workspace) => workspace.name).sort(), [
+    '@auditlens/contract',
     '@auditlens/exporter',
     '@auditlens/sdk',
   ]);

@@ -1,17 +1,19 @@
 /**
- * The names records carry on the wire (DESIGN §3). OpenTelemetry semantic-convention names where
- * one exists, `audit.*` for the rest. The exporter maps exactly these names to table columns, so
- * they are spelled out here once instead of being imported from the incubating semconv entry
- * point (whose names may still move).
+ * The attribute names audit records carry on the wire (DESIGN §3): OpenTelemetry
+ * semantic-convention names where one exists, `audit.*` for the rest. The SDK sends exactly these
+ * names and the exporter maps exactly these names to table columns, so they are spelled out here
+ * once instead of being imported from the incubating semconv entry point (whose names may still
+ * move). Published to applications as the SDK's `AuditAttributes`.
  */
+import { EVENT_NAMES } from './records.js';
 
-/** EventName of each record kind. */
+/** EventName of each record kind an application sends (`audit.access` is the exporter's own). */
 export const AuditEventName = {
-  request: 'audit.request',
-  dbOperation: 'audit.db_operation',
-  fieldChange: 'audit.field_change',
-  security: 'audit.security',
-  admin: 'audit.admin',
+  request: EVENT_NAMES.request,
+  dbOperation: EVENT_NAMES.db_operation,
+  fieldChange: EVENT_NAMES.field_change,
+  security: EVENT_NAMES.security,
+  admin: EVENT_NAMES.admin,
 } as const;
 export type AuditEventName = (typeof AuditEventName)[keyof typeof AuditEventName];
 
@@ -90,6 +92,12 @@ export const ATTR_SECURITY_RELATED_EVENTS = 'audit.security.related_events';
 export const ATTR_ADMIN_TARGET_TYPE = 'audit.admin.target_type';
 export const ATTR_ADMIN_TARGET_ID = 'audit.admin.target_id';
 export const ATTR_ADMIN_TARGET_NAME = 'audit.admin.target_name';
+
+// Access to audit data (written by the exporter itself).
+export const ATTR_ACCESS_TYPE = 'audit.access.type';
+export const ATTR_ACCESS_RESOURCE = 'audit.access.resource';
+export const ATTR_ACCESS_FILTER = 'audit.access.filter';
+export const ATTR_ACCESS_ROWS = 'audit.access.rows';
 
 /**
  * Set on the SDK's own HTTP server spans: the exporter turns HTTP server spans of apps without
