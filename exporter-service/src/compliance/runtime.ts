@@ -17,7 +17,8 @@ import {
   type SigningKey,
 } from '../integrity/keys.js';
 import { IntegritySealer } from '../integrity/sealer.js';
-import { verifyIntegrity, type VerifyResult } from '../integrity/verify.js';
+import { verifyIntegrity } from '../integrity/verify.js';
+import type { VerifyResult } from '../integrity/verify-result.js';
 import {
   adminRecord,
   policyAdminChange,

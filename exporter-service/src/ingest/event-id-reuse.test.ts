@@ -18,7 +18,7 @@ import {
   type PostResult,
   tempDir,
 } from '@auditlens/test-support';
-import type { VerifyResult } from '../integrity/verify.js';
+import type { VerifyResult } from '../integrity/verify-result.js';
 
 const dir = tempDir('event-id-reuse');
 const TOKEN = 'reuse-admin';

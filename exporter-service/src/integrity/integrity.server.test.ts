@@ -15,7 +15,7 @@ import {
   tempDir,
   startTestExporter,
 } from '@auditlens/test-support';
-import type { VerifyResult } from './verify.js';
+import type { VerifyResult } from './verify-result.js';
 
 const ADMIN = 'server-admin';
 const dir = tempDir('integrity-server');

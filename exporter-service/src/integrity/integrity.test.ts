@@ -21,7 +21,7 @@ import { postLogs, requestRecord, securityRecord, tempDir, startTestExporter } f
 import { CanonicalSchema } from './canonical.js';
 import { batchDigest, chainDigest, checkpointFromStore, signedMessage } from './checkpoint.js';
 import { keyIdOf } from './keys.js';
-import type { VerifyResult } from './verify.js';
+import type { VerifyResult } from './verify-result.js';
 
 const BIN = fileURLToPath(new URL('../../bin/auditlens.js', import.meta.url));
 const ADMIN = 'integrity-admin-token';

@@ -13,7 +13,10 @@ import { StoreRejectedError, StoreUnavailableError } from '../store/store.js';
 import { startTestExporter, postLogs, requestRecord, securityRecord, tempDir } from '@auditlens/test-support';
 import { CanonicalSchema } from './canonical.js';
 import { defaultKeyPath, loadSigningKey } from './keys.js';
-import { packWindows, verifyIntegrity, type VerifyOptions, type VerifyResult } from './verify.js';
+import { verifyIntegrity } from './verify.js';
+import { packWindows } from './verify-plan.js';
+import type { VerifyResult } from './verify-result.js';
+import type { VerifyOptions } from './verify-run.js';
 
 const dir = tempDir('verify-chunks');
 let exporter: RunningExporter;

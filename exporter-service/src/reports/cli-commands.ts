@@ -17,7 +17,8 @@ import { AUDIT_TABLES } from '../mapping/kinds.js';
 import { createStore } from '../store/index.js';
 import { CanonicalSchema } from '../integrity/canonical.js';
 import { defaultKeyPath, loadPublicKeys, loadSigningKey } from '../integrity/keys.js';
-import { DEFAULT_CHUNK_ROWS, verifyIntegrity, type VerifyResult } from '../integrity/verify.js';
+import { DEFAULT_CHUNK_ROWS, verifyIntegrity } from '../integrity/verify.js';
+import type { VerifyResult } from '../integrity/verify-result.js';
 import type { AdminRequest } from '../retention/admin-record.js';
 import {
   policyInputSchema,

@@ -5,7 +5,7 @@ import { formatTime } from '../mapping/fields.js';
 import { AUDIT_TABLES, KINDS, type AuditKind } from '../mapping/kinds.js';
 import { auditSource } from '../store/audit-source.js';
 import type { AuditStore } from '../store/store.js';
-import type { VerifyResult } from '../integrity/verify.js';
+import type { VerifyResult } from '../integrity/verify-result.js';
 import { SELF_AUDIT_EVENTS } from '../self-audit/self-audit.js';
 import { INTEGRITY_VIOLATION } from '../alerts/builtin.js';
 import type { AlertRule } from '../alerts/rule-model.js';

@@ -4,7 +4,7 @@ import { STATUTORY_RETENTION_DAYS, type ApiToken } from '../config.js';
 import { auditStats, type AuditStats } from '../api/audit-queries.js';
 import { formatTime } from '../mapping/fields.js';
 import type { AuditStore } from '../store/store.js';
-import type { VerifyResult } from '../integrity/verify.js';
+import type { VerifyResult } from '../integrity/verify-result.js';
 import type { RetentionPolicies } from '../retention/policies.js';
 import { Evidence, type Anomalies, type CheckResult, type Status } from './evidence.js';
 import { FRAMEWORKS } from './frameworks.js';

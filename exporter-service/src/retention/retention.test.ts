@@ -6,7 +6,7 @@ import { loadConfig } from '../config.js';
 import type { RunningExporter } from '../exporter.js';
 import { complianceModule } from '../compliance/module.js';
 import { postLogs, securityRecord, tempDir, startTestExporter } from '@auditlens/test-support';
-import type { VerifyResult } from '../integrity/verify.js';
+import type { VerifyResult } from '../integrity/verify-result.js';
 import {
   FOREVER_DAYS,
   PolicyError,
