@@ -6,7 +6,9 @@ import { formatTime } from '../mapping/fields.js';
 import type { AuditStore } from '../store/store.js';
 import type { VerifyResult } from '../integrity/verify-result.js';
 import type { RetentionPolicies } from '../retention/policies.js';
-import { Evidence, type Anomalies, type CheckResult, type Status } from './evidence.js';
+import { findAnomalies, type Anomalies } from './anomalies.js';
+import { runCheck } from './checks.js';
+import { Evidence, type CheckResult, type Status } from './evidence.js';
 import { FRAMEWORKS } from './frameworks.js';
 import { offsetText, type Period } from './periods.js';
 
@@ -113,8 +115,8 @@ export async function generateReport(deps: ReportDeps, request: ReportRequest): 
   const checkIds = [...new Set(def.controls.flatMap((c) => c.checks))];
   const [stats, anomalies, ...results] = await Promise.all([
     auditStats(deps.store, tenantId, period.startMs, period.endMs),
-    evidence.anomalies(),
-    ...checkIds.map((id) => evidence.run(id)),
+    findAnomalies(evidence),
+    ...checkIds.map((id) => runCheck(evidence, id)),
   ]);
   const checks = Object.fromEntries(results.map((r) => [r.id, r]));
   const controls: ControlResult[] = def.controls.map((control) => {

@@ -1,7 +1,8 @@
 import type { ReportLanguage } from '@auditlens/contract/rest';
 import { createRequire } from 'node:module';
 import PDFDocument from 'pdfkit';
-import { ANOMALIES, type Status } from './evidence.js';
+import { ANOMALIES } from './anomalies.js';
+import type { Status } from './evidence.js';
 import type { ReportContent } from './generate.js';
 import {
   checkText,
