@@ -1,16 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { hostname, userInfo } from 'node:os';
-import { AccessLog } from './api/access-log.js';
-import type { Principal } from './api/principal.js';
-import { loadConfig, type ExporterConfig } from './config.js';
-import { IngestPipeline } from './ingest/pipeline.js';
-import { InternalRecorder } from './ingest/internal-records.js';
-import { createLogger } from './logger.js';
-import { ExporterMetrics } from './metrics.js';
-import { ComplianceRuntime } from './compliance/runtime.js';
-import type { Actor } from './retention/admin-record.js';
-import { migrate } from './schema/migrate.js';
-import { createStore, type AuditStore } from './store/index.js';
+import { EXIT } from './command.js';
+import { AccessLog } from '../api/access-log.js';
+import type { Principal } from '../api/principal.js';
+import { loadConfig, type ExporterConfig } from '../config.js';
+import { IngestPipeline } from '../ingest/pipeline.js';
+import { InternalRecorder } from '../ingest/internal-records.js';
+import { createLogger } from '../logger.js';
+import { ExporterMetrics } from '../metrics.js';
+import { ComplianceRuntime } from '../compliance/runtime.js';
+import type { Actor, AdminRequest } from '../retention/admin-record.js';
+import { migrate } from '../schema/migrate.js';
+import { createStore, type AuditStore } from '../store/index.js';
 
 // What a CLI command that writes audit records (changes, reads of audit data) runs in.
 
@@ -94,5 +95,40 @@ export async function openSession(
   } catch (error) {
     await store.close();
     throw error;
+  }
+}
+
+/** Runs `work` in a session (schema migrated first), closing it afterwards; exit 0 when it succeeds. */
+export async function withSession(
+  configFile: string | undefined,
+  work: (session: CliSession) => Promise<void>,
+): Promise<number> {
+  const session = await openSession(configFile, { migrate: true });
+  try {
+    await work(session);
+    return EXIT.ok;
+  } finally {
+    await session.close();
+  }
+}
+
+/** How a CLI command asked for a change, for its audit.admin record. */
+export const cliRequest = (command: string): AdminRequest => ({ method: 'CLI', path: command });
+
+/** Records the CLI's read of audit data; warns when it cannot (no signing key, read-only store). */
+export async function recordCliAccess(
+  configFile: string | undefined,
+  event: Parameters<AccessLog['record']>[1],
+): Promise<void> {
+  let session: CliSession | undefined;
+  try {
+    session = await openSession(configFile, { migrate: false });
+    await session.accessLog.record(cliPrincipal(session.actor), event);
+  } catch (error) {
+    process.stderr.write(
+      `auditlens: warning: this access was not recorded in audit_access_log (${(error as Error).message})\n`,
+    );
+  } finally {
+    await session?.close();
   }
 }
