@@ -11,15 +11,17 @@ export {
   DEFAULT_PAYLOAD_LIMITS,
   type AuditRecorderOptions,
   type PayloadLimits,
-  type RequestRecordFields,
-  type DbOperationFields,
-  type DbOperationEvent,
-  type SecurityEventFields,
-  type LoginFields,
-  type LoginFailedFields,
-  type PermissionDeniedFields,
-  type AdminOperationFields,
 } from './recorder.js';
+export type {
+  RequestRecordFields,
+  DbOperationFields,
+  DbOperationEvent,
+  SecurityEventFields,
+  LoginFields,
+  LoginFailedFields,
+  PermissionDeniedFields,
+  AdminOperationFields,
+} from './record-fields.js';
 export {
   runAs,
   setAuditIdentity,
