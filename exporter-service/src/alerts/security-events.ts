@@ -12,7 +12,7 @@ import { ApiError } from '../api/errors.js';
 import { authorizedTenant, principalOf, requireAdmin } from '../api/principal.js';
 import { formatTime } from '../mapping/fields.js';
 import { recordAdminOperation } from './admin-audit.js';
-import { decodeCursor, encodeCursor } from '../api/cursor.js';
+import { afterCursor, nextCursor } from '../api/cursor.js';
 import { singleValues } from '../api/params.js';
 import type { AlertingRuntime } from './runtime.js';
 
@@ -106,15 +106,7 @@ export function createSecurityEventRoutes(runtime: AlertingRuntime): express.Rou
         query.status,
       );
     }
-    if (query.cursor) {
-      const cursor = decodeCursor(query.cursor);
-      add(
-        "(event_time, event_id) < ({cursorTime:DateTime64(3, 'UTC')}, {cursorId:UUID})",
-        'cursorTime',
-        cursor.time,
-      );
-      params.cursorId = cursor.id;
-    }
+    if (query.cursor) conditions.push(afterCursor(query.cursor, params));
     const rows = await store.query<EventRow>(
       `SELECT ${EVENT_COLUMNS} FROM ${db}.audit_security_log WHERE ${conditions.join(' AND ')}
        ORDER BY event_time DESC, event_id DESC LIMIT 1 BY event_id LIMIT {limit:UInt32}`,
@@ -141,10 +133,9 @@ export function createSecurityEventRoutes(runtime: AlertingRuntime): express.Rou
       filter,
       rows: rows.length,
     });
-    const last = rows.at(-1);
     response.json({
       rows: rows.map((row) => ({ ...row, ...statusView(statuses.get(row.event_id)) })),
-      nextCursor: rows.length === query.limit && last ? encodeCursor(last) : null,
+      nextCursor: nextCursor(rows, query.limit),
     } satisfies Answer<typeof securityEventPageSchema>);
   });
 

@@ -41,20 +41,7 @@ export interface ReportContent {
   status: 'met' | 'gap';
   statusCounts: Record<Status, number>;
   /** The source's figures (000_… generate_daily_compliance_report), from auditStats. */
-  summary: {
-    total: number;
-    failed: number;
-    highRisk: number;
-    sensitive: number;
-    uniqueUsers: number;
-    uniqueIps: number;
-    errorRate: number;
-    riskRate: number;
-    byKind: Record<string, number>;
-    byResult: Record<string, number>;
-    byAction: { action: string; events: number }[];
-    trend: AuditStats['trend'];
-  };
+  summary: Omit<AuditStats, 'topActions'> & { byAction: AuditStats['topActions'] };
   controls: ControlResult[];
   checks: Record<string, CheckResult>;
   /** The source's data-quality checks (001_… §6.1.2 consistency, §6.2 anomalies). */

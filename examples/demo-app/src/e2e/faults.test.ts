@@ -24,6 +24,19 @@ const KILLS = Number(process.env.FAULT_KILLS ?? '3');
 const STORE_OUTAGE_SECONDS = Number(process.env.STORE_OUTAGE_SECONDS ?? '10');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** The application under fault: its spool in `dir`, quick retries, no signal handlers of its own. */
+function steadySender(service: string, endpoint: string, dir: string): AuditClient {
+  return new AuditClient({
+    serviceName: service,
+    endpoint,
+    spoolDir: path.join(dir, 'spool'),
+    handleSignals: false,
+    tenant: 'tenant_faults',
+    spool: { fsync: false },
+    delivery: { retry: { initialBackoffMs: 100, maxBackoffMs: 1000 } },
+  });
+}
+
 test(
   `exporter SIGKILLed and restarted ${KILLS} times mid-stream: every record stored exactly once`,
   { timeout: (KILLS * 8 + 120) * 1000 },
@@ -31,15 +44,7 @@ test(
     const dir = tempDir('faults-kill');
     const dataDir = path.join(dir.path, 'data');
     const exporter = await ExporterProcess.start({ AUDITLENS_DATA_DIR: dataDir });
-    const client = new AuditClient({
-      serviceName: 'faults-kill',
-      endpoint: exporter.otlpUrl,
-      spoolDir: path.join(dir.path, 'spool'),
-      handleSignals: false,
-      tenant: 'tenant_faults',
-      spool: { fsync: false },
-      delivery: { retry: { initialBackoffMs: 100, maxBackoffMs: 1000 } },
-    });
+    const client = steadySender('faults-kill', exporter.otlpUrl, dir.path);
     try {
       const traffic = steadyTraffic(client, 'faults-kill');
       for (let kill = 0; kill < KILLS; kill++) {
@@ -84,15 +89,7 @@ test(
     const dir = tempDir('faults-store');
     const clickhouse = await startClickHouseHttp({ dataDir: path.join(dir.path, 'clickhouse') });
     const exporter = await startTestExporter(dir.path, { clickhouse: { url: clickhouse.url } });
-    const client = new AuditClient({
-      serviceName: 'faults-store',
-      endpoint: exporter.otlpUrl,
-      spoolDir: path.join(dir.path, 'spool'),
-      handleSignals: false,
-      tenant: 'tenant_faults',
-      spool: { fsync: false },
-      delivery: { retry: { initialBackoffMs: 100, maxBackoffMs: 1000 } },
-    });
+    const client = steadySender('faults-store', exporter.otlpUrl, dir.path);
     try {
       const traffic = steadyTraffic(client, 'faults-store');
       await sleep(1500);
