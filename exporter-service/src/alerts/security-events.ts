@@ -1,23 +1,20 @@
 import express, { type Request, type Response } from 'express';
+import {
+  securityEventDetailSchema,
+  securityEventPageSchema,
+  securityEventsQuerySchema,
+  statusChangeRequestSchema,
+  type Answer,
+  type statusChangeSchema,
+} from '@auditlens/contract/rest';
 import { z } from 'zod';
 import { ApiError } from '../api/errors.js';
 import { authorizedTenant, principalOf, requireAdmin } from '../api/principal.js';
 import { formatTime } from '../mapping/fields.js';
 import { recordAdminOperation } from './admin-audit.js';
-import { decodeCursor, encodeCursor } from '../api/cursor.js';
-import { singleValues, timeValue } from '../api/params.js';
-import type { AlertingRuntime } from './module.js';
-import { RULE_ID } from './rule-model.js';
-
-/** Workflow states of a security event (DESIGN §4): appended to audit_security_event_status. */
-export const SECURITY_EVENT_STATUSES = [
-  'PENDING',
-  'INVESTIGATING',
-  'HANDLED',
-  'ESCALATED',
-  'FALSE_POSITIVE',
-  'IGNORED',
-] as const;
+import { afterCursor, nextCursor } from '../api/cursor.js';
+import { singleValues } from '../api/params.js';
+import type { AlertingRuntime } from './runtime.js';
 
 const DAY = 86_400_000;
 
@@ -41,31 +38,6 @@ interface StatusRow {
   changed_at: string;
   changed_by: string;
 }
-
-const listQuery = z.object({
-  tenant: z.string().optional(),
-  from: timeValue.optional(),
-  to: timeValue.optional(),
-  status: z.enum(SECURITY_EVENT_STATUSES).optional(),
-  eventType: z
-    .string()
-    .regex(/^[A-Za-z0-9_]{1,64}$/, 'an event type like LOGIN_FAILED expected')
-    .optional(),
-  minRisk: z.coerce.number().int().min(1).max(4).optional(),
-  rule: z.string().regex(RULE_ID, 'a rule id expected').optional(),
-  detected: z.enum(['true', 'false']).optional(),
-  user: z.string().max(256).optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
-  cursor: z.string().max(512).optional(),
-});
-
-const statusBody = z.strictObject({
-  status: z.enum(SECURITY_EVENT_STATUSES),
-  handler: z.string().trim().max(256).optional(),
-  handlerId: z.string().trim().max(256).optional(),
-  result: z.string().max(10_000).default(''),
-  falsePositive: z.boolean().optional(),
-});
 
 function statusView(row: StatusRow | undefined) {
   return {
@@ -97,7 +69,7 @@ export function createSecurityEventRoutes(runtime: AlertingRuntime): express.Rou
 
   router.get('/security-events', async (request: Request, response: Response) => {
     const principal = principalOf(response);
-    const query = listQuery.parse(singleValues(request.query));
+    const query = securityEventsQuerySchema.parse(singleValues(request.query));
     const tenantId = authorizedTenant(principal, query.tenant);
     const toMs = query.to ?? Date.now() + 1000;
     const fromMs = query.from ?? toMs - 7 * DAY;
@@ -134,15 +106,7 @@ export function createSecurityEventRoutes(runtime: AlertingRuntime): express.Rou
         query.status,
       );
     }
-    if (query.cursor) {
-      const cursor = decodeCursor(query.cursor);
-      add(
-        "(event_time, event_id) < ({cursorTime:DateTime64(3, 'UTC')}, {cursorId:UUID})",
-        'cursorTime',
-        cursor.time,
-      );
-      params.cursorId = cursor.id;
-    }
+    if (query.cursor) conditions.push(afterCursor(query.cursor, params));
     const rows = await store.query<EventRow>(
       `SELECT ${EVENT_COLUMNS} FROM ${db}.audit_security_log WHERE ${conditions.join(' AND ')}
        ORDER BY event_time DESC, event_id DESC LIMIT 1 BY event_id LIMIT {limit:UInt32}`,
@@ -169,11 +133,10 @@ export function createSecurityEventRoutes(runtime: AlertingRuntime): express.Rou
       filter,
       rows: rows.length,
     });
-    const last = rows.at(-1);
     response.json({
       rows: rows.map((row) => ({ ...row, ...statusView(statuses.get(row.event_id)) })),
-      nextCursor: rows.length === query.limit && last ? encodeCursor(last) : null,
-    });
+      nextCursor: nextCursor(rows, query.limit),
+    } satisfies Answer<typeof securityEventPageSchema>);
   });
 
   async function eventWithHistory(tenantId: string, eventId: string) {
@@ -205,7 +168,11 @@ export function createSecurityEventRoutes(runtime: AlertingRuntime): express.Rou
       rows: found ? 1 : 0,
     });
     if (!found) throw new ApiError(404, `no security event ${eventId} for this tenant`);
-    response.json({ ...found.event, ...found.current, history: found.history });
+    response.json({
+      ...found.event,
+      ...found.current,
+      history: found.history,
+    } satisfies Answer<typeof securityEventDetailSchema>);
   });
 
   router.post(
@@ -215,7 +182,7 @@ export function createSecurityEventRoutes(runtime: AlertingRuntime): express.Rou
       const principal = principalOf(response);
       const { eventId } = z.object({ eventId: z.uuid() }).parse(request.params);
       const tenantId = authorizedTenant(principal, singleValues(request.query).tenant);
-      const body = statusBody.parse(request.body ?? {});
+      const body = statusChangeRequestSchema.parse(request.body ?? {});
       const [exists] = await store.query<{ n: string }>(
         `SELECT count() AS n FROM ${db}.audit_security_log WHERE tenant_id = {tenant:String} AND event_id = {id:UUID}`,
         { tenant: tenantId, id: eventId },
@@ -251,7 +218,12 @@ export function createSecurityEventRoutes(runtime: AlertingRuntime): express.Rou
         }),
       );
       const found = await eventWithHistory(tenantId, eventId);
-      response.status(201).json({ eventId, ...found?.current, history: found?.history ?? [] });
+      response.status(201).json({
+        eventId,
+        status: body.status,
+        ...found?.current,
+        history: found?.history ?? [],
+      } satisfies Answer<typeof statusChangeSchema>);
     },
   );
 

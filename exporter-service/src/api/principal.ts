@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import { SYSTEM_TENANT, type ApiRole, type ApiToken } from '../config.js';
-import { TokenTable } from '../http/auth.js';
+import { TokenTable } from '../bearer-tokens.js';
 import { ApiError } from './errors.js';
 
 /** Who is calling the API, as recorded in access audit records. */

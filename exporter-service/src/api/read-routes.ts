@@ -1,50 +1,31 @@
 import express, { type Request, type Response } from 'express';
-import { z } from 'zod';
-import { KINDS, type AuditKind } from '../mapping/kinds.js';
+import { AUDIT_KINDS } from '@auditlens/contract';
+import {
+  rangeQuerySchema,
+  recordPathSchema,
+  searchQuerySchema,
+  tracePathSchema,
+  type Answer,
+  type searchPageSchema,
+  type statsSchema,
+  type traceChainSchema,
+} from '@auditlens/contract/rest';
+import type { z } from 'zod';
 import type { AuditStore } from '../store/store.js';
 import type { AccessLog } from './access-log.js';
 import { auditStats, readRecord, searchAudit, traceChain } from './audit-queries.js';
 import { ApiError } from './errors.js';
-import { singleValues, timeValue } from './params.js';
+import { singleValues } from './params.js';
 import { authorizedTenant, principalOf } from './principal.js';
 
-const KIND_NAMES = Object.keys(KINDS) as [AuditKind, ...AuditKind[]];
 const DAY_MS = 86_400_000;
 
-const rangeSchema = z.object({
-  tenant: z.string().optional(),
-  from: timeValue.optional(),
-  to: timeValue.optional(),
-});
-
-function timeRange(query: z.infer<typeof rangeSchema>): { fromMs: number; toMs: number } {
+function timeRange(query: z.output<typeof rangeQuerySchema>): { fromMs: number; toMs: number } {
   const toMs = query.to ?? Date.now() + 1000;
   const fromMs = query.from ?? toMs - DAY_MS;
   if (fromMs >= toMs) throw new ApiError(400, 'from: must be before to');
   return { fromMs, toMs };
 }
-
-const searchSchema = rangeSchema.extend({
-  kinds: z
-    .string()
-    .transform((v) => v.split(',').filter(Boolean))
-    .pipe(z.array(z.enum(KIND_NAMES)).min(1))
-    .optional(),
-  user: z.string().max(256).optional(),
-  ip: z.string().max(64).optional(),
-  trace: z
-    .string()
-    .regex(/^[0-9a-fA-F]{32}$/, 'a 32-character hex trace id expected')
-    .optional(),
-  action: z.string().max(256).optional(),
-  result: z.enum(['success', 'failure', 'partial', 'denied']).optional(),
-  minRisk: z.coerce.number().int().min(1).max(4).optional(),
-  module: z.string().max(256).optional(),
-  service: z.string().max(256).optional(),
-  text: z.string().max(256).optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
-  cursor: z.string().max(512).optional(),
-});
 
 /**
  * Read endpoints for the Grafana app: search, one record, a trace chain, statistics. Each one
@@ -55,7 +36,7 @@ export function createReadRouter(store: AuditStore, accessLog: AccessLog): expre
 
   router.get('/search', async (request: Request, response: Response) => {
     const principal = principalOf(response);
-    const query = searchSchema.parse(singleValues(request.query));
+    const query = searchQuerySchema.parse(singleValues(request.query));
     const tenantId = authorizedTenant(principal, query.tenant);
     const { fromMs, toMs } = timeRange(query);
     const page = await searchAudit(store, {
@@ -64,7 +45,7 @@ export function createReadRouter(store: AuditStore, accessLog: AccessLog): expre
       tenantId,
       fromMs,
       toMs,
-      kinds: query.kinds ?? KIND_NAMES,
+      kinds: query.kinds ?? [...AUDIT_KINDS],
     });
     const { tenant: _tenant, cursor: _cursor, ...filter } = request.query;
     await accessLog.record(principal, {
@@ -74,12 +55,12 @@ export function createReadRouter(store: AuditStore, accessLog: AccessLog): expre
       filter,
       rows: page.rows.length,
     });
-    response.json(page);
+    response.json(page satisfies Answer<typeof searchPageSchema>);
   });
 
   router.get('/records/:kind/:eventId', async (request: Request, response: Response) => {
     const principal = principalOf(response);
-    const params = z.object({ kind: z.enum(KIND_NAMES), eventId: z.uuid() }).parse(request.params);
+    const params = recordPathSchema.parse(request.params);
     const tenantId = authorizedTenant(principal, singleValues(request.query).tenant);
     const record = await readRecord(store, tenantId, params.kind, params.eventId);
     await accessLog.record(principal, {
@@ -95,9 +76,7 @@ export function createReadRouter(store: AuditStore, accessLog: AccessLog): expre
 
   router.get('/traces/:traceId', async (request: Request, response: Response) => {
     const principal = principalOf(response);
-    const { traceId } = z
-      .object({ traceId: z.string().regex(/^[0-9a-fA-F]{32}$/, 'a 32-character hex trace id expected') })
-      .parse(request.params);
+    const { traceId } = tracePathSchema.parse(request.params);
     const tenantId = authorizedTenant(principal, singleValues(request.query).tenant);
     const chain = await traceChain(store, tenantId, traceId.toLowerCase());
     await accessLog.record(principal, {
@@ -107,12 +86,12 @@ export function createReadRouter(store: AuditStore, accessLog: AccessLog): expre
       filter: { traceId },
       rows: chain.rows,
     });
-    response.json(chain);
+    response.json(chain satisfies Answer<typeof traceChainSchema>);
   });
 
   router.get('/stats', async (request: Request, response: Response) => {
     const principal = principalOf(response);
-    const query = rangeSchema.parse(singleValues(request.query));
+    const query = rangeQuerySchema.parse(singleValues(request.query));
     const tenantId = authorizedTenant(principal, query.tenant);
     const { fromMs, toMs } = timeRange(query);
     const stats = await auditStats(store, tenantId, fromMs, toMs);
@@ -123,7 +102,11 @@ export function createReadRouter(store: AuditStore, accessLog: AccessLog): expre
       filter: { from: fromMs, to: toMs },
       rows: stats.total,
     });
-    response.json({ from: new Date(fromMs).toISOString(), to: new Date(toMs).toISOString(), ...stats });
+    response.json({
+      from: new Date(fromMs).toISOString(),
+      to: new Date(toMs).toISOString(),
+      ...stats,
+    } satisfies Answer<typeof statsSchema>);
   });
 
   return router;
