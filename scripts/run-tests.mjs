@@ -16,6 +16,7 @@ import { join } from 'node:path';
 const NODE_ROOTS = [
   'sdk/dist',
   'exporter-service/dist',
+  'test-support/dist',
   'collector/dist',
   'examples/demo-app/dist',
   'grafana-plugin/tests/dashboards',

@@ -1,8 +1,7 @@
-// 5. Alerts: drives the alert module's own latency bench (exporter-service/src/alerts/bench):
+// 5. Alerts: runs the alert latency bench in its own process (alert-latency-child.ts):
 // from the commit of the records that complete an incident to its alert state being stored, and
 // from the OTLP request to the instance being visible in the API (the batch delay is the baseline).
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { fmt, log, type BenchConfig, type Results } from './context.js';
 
@@ -12,13 +11,7 @@ export async function benchAlerts(config: BenchConfig, results: Results): Promis
   results.section(
     `## 5. Alerts: commit → alert state (the alert module's bench, ${config.alertIncidents} incidents)`,
   );
-  const script = fileURLToPath(
-    new URL('../../exporter-service/dist/alerts/bench/alert-latency.js', import.meta.url),
-  );
-  if (!existsSync(script)) {
-    results.note('alerts: exporter-service/src/alerts/bench has not landed; no alert latency measured');
-    return;
-  }
+  const script = fileURLToPath(new URL('./alert-latency-child.js', import.meta.url));
   const lines: string[] = [];
   const code = await new Promise<number | null>((resolve) => {
     const child = spawn(process.execPath, [script, String(config.alertIncidents)], {

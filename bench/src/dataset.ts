@@ -4,9 +4,11 @@
 // Records come in "flows" the way an instrumented application produces them: one request, the
 // data operations it caused, one field change per changed field, a security event for logins and
 // attacks, an admin record for administrative operations; all of a flow share its trace id.
-import { seededRandom } from '@auditlens/sdk/testing';
+import type { AuditKind } from '@auditlens/contract';
+import { seededRandom } from '@auditlens/test-support';
 
-export type Kind = 'request' | 'db_operation' | 'field_change' | 'security' | 'admin';
+/** The kinds an application sends (not the exporter's own `access`). */
+export type Kind = Exclude<AuditKind, 'access'>;
 export const KINDS: readonly Kind[] = ['request', 'db_operation', 'field_change', 'security', 'admin'];
 
 export type AttrValue = string | number | boolean | string[];

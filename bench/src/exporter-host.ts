@@ -3,12 +3,17 @@
 // (the same rows, pre-serialised, inserted straight into an identical schema), timed queries and
 // storage sizes, all in the same ClickHouse session as the exporter.
 import { createHash } from 'node:crypto';
-import { createStore, loadConfig, startExporter, migrate, type AuditStore } from '@auditlens/exporter';
-import { decodeLogsRequest } from '@auditlens/exporter/internal/otlp/decode.js';
-import { mapLogsRequest } from '@auditlens/exporter/internal/mapping/log-records.js';
+import {
+  createStore,
+  loadConfig,
+  startExporter,
+  migrate,
+  type AuditStore,
+  mapLogsRequest,
+} from '@auditlens/exporter';
+import { decodeLogsRequest, type LogsRequest } from '@auditlens/exporter/otlp';
 import { Dataset, type DatasetOptions } from './dataset.js';
 import { encodeLogsRequest, logsRequestMessage } from './otlp.js';
-import type { LogsRequest } from '@auditlens/exporter/internal/otlp/schema.js';
 import type { HostRequest, HostResponse, QueryTiming, TableSize } from './host-protocol.js';
 
 const dataDir = process.env.BENCH_DATA_DIR ?? '';

@@ -1,15 +1,8 @@
 // OTLP/protobuf ExportLogsServiceRequest bodies for bench records, encoded with the exporter's own
 // schema: one ResourceLogs per service (as each service's SDK would send), EventName = kind.
-import { ExportLogsServiceRequest } from '@auditlens/exporter/internal/otlp/schema.js';
-import type { AttrValue, BenchRecord, Kind } from './dataset.js';
-
-const EVENT_NAMES: Record<Kind, string> = {
-  request: 'audit.request',
-  db_operation: 'audit.db_operation',
-  field_change: 'audit.field_change',
-  security: 'audit.security',
-  admin: 'audit.admin',
-};
+import { ExportLogsServiceRequest } from '@auditlens/exporter/otlp';
+import { EVENT_NAMES } from '@auditlens/contract';
+import type { AttrValue, BenchRecord } from './dataset.js';
 
 type AnyValue =
   | { stringValue: string }

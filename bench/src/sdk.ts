@@ -1,4 +1,4 @@
-// 2. SDK: drives the SDK's own benchmark (sdk/src/bench, `npm run bench -w sdk`), which measures
+// 2. SDK: runs the SDK overhead benchmark (sdk-child.ts, `npm run sdk-overhead -w bench`), which measures
 // each kind next to a plain OTel logger.emit and the middleware against a bare Express app in the
 // same process; here its figures are weighted by the record mix of the dataset.
 import { spawn } from 'node:child_process';
@@ -36,7 +36,7 @@ export async function benchSdk(config: BenchConfig, results: Results): Promise<v
   results.section(
     `## 2. SDK: ns per record per kind vs a plain OTel logger.emit; middleware vs a bare Express app`,
   );
-  const script = fileURLToPath(new URL('../../sdk/dist/bench/audit-bench.js', import.meta.url));
+  const script = fileURLToPath(new URL('./sdk-child.js', import.meta.url));
   const out = join(config.workDir, 'sdk-bench.json');
   const code = await new Promise<number | null>((resolve) => {
     const child = spawn(process.execPath, ['--expose-gc', script], {

@@ -1,7 +1,7 @@
 // An OTLP/HTTP sender with a fixed number of requests in flight (many SDKs / collectors at once).
 // Retries 429 and 503 after Retry-After, as the SDK and the Collector do.
 import http from 'node:http';
-import { ExportLogsServiceResponse } from '@auditlens/exporter/internal/otlp/schema.js';
+import { ExportLogsServiceResponse } from '@auditlens/exporter/otlp';
 
 export interface SendStats {
   requests: number;

@@ -1,7 +1,7 @@
 // Every collector configuration AuditLens ships is validated by the AuditLens collector
 // distribution (`otelcol-auditlens validate`), and the distribution, its Go modules and the
 // contrib image docker-compose.yml runs are one collector release.
-import { makeTempDir, removeDir } from '@auditlens/sdk/testing';
+import { tempDir } from '@auditlens/test-support';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -41,7 +41,7 @@ test('every collector configuration we ship passes `otelcol-auditlens validate`'
 });
 
 test('validate refuses what the collector would refuse at start (a mistyped key, the dns port as a number)', () => {
-  const dir = makeTempDir('collector-validate');
+  const dir = tempDir('collector-validate');
   try {
     const shipped = readFileSync(join(CONFIG_DIR, 'config.loadbalancing.yaml'), 'utf8');
     for (const [mistake, broken, complaint] of [
@@ -53,14 +53,14 @@ test('validate refuses what the collector would refuse at start (a mistyped key,
       ['mistyped key', shipped.replace('block_on_overflow:', 'block_on_overflows:'), /block_on_overflows/],
     ] as const) {
       assert.notEqual(broken, shipped, mistake);
-      const file = join(dir, 'broken.yaml');
+      const file = join(dir.path, 'broken.yaml');
       writeFileSync(file, broken);
       const result = validate(file);
       assert.notEqual(result.status, 0, mistake);
       assert.match(result.output, complaint, mistake);
     }
   } finally {
-    removeDir(dir);
+    dir.remove();
   }
 });
 

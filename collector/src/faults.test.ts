@@ -10,18 +10,16 @@ import {
   securityRecord,
   startClickHouseHttp,
   type ClickHouseHttpFixture,
-} from '@auditlens/exporter/testing';
-import { AuditClient } from '@auditlens/sdk';
-import {
   assertStoredExactlyOnce,
   assertTrafficLinked,
   countTrafficRows,
-  makeTempDir,
-  removeDir,
+  tempDir,
+  type TempDir,
   steadyTraffic,
   waitUntil,
   type AuditQuery,
-} from '@auditlens/sdk/testing';
+} from '@auditlens/test-support';
+import { AuditClient } from '@auditlens/sdk';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -36,11 +34,11 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A test's parts, stopped in reverse order whatever happened. */
 class Rig {
-  readonly dir: string;
+  readonly dir: TempDir;
   private readonly stops: (() => Promise<void>)[] = [];
 
   constructor(name: string) {
-    this.dir = makeTempDir(name);
+    this.dir = tempDir(name);
   }
 
   async add<T>(part: Promise<T>, stop: (value: T) => Promise<void>): Promise<T> {
@@ -51,7 +49,7 @@ class Rig {
 
   async close(): Promise<void> {
     for (const stop of this.stops.reverse()) await stop().catch(() => undefined);
-    removeDir(this.dir);
+    this.dir.remove();
   }
 
   /** ClickHouse (the chdb-backed HTTP fixture) and an exporter process in server mode on it. */
@@ -61,13 +59,13 @@ class Rig {
     query: AuditQuery;
   }> {
     const clickhouse = await this.add(
-      startClickHouseHttp({ dataDir: path.join(this.dir, 'clickhouse') }),
+      startClickHouseHttp({ dataDir: path.join(this.dir.path, 'clickhouse') }),
       (fixture) => fixture.close(),
     );
     const exporter = await this.add(
       ExporterProcess.start({
         AUDITLENS_CLICKHOUSE_URL: clickhouse.url,
-        AUDITLENS_DATA_DIR: path.join(this.dir, 'exporter'),
+        AUDITLENS_DATA_DIR: path.join(this.dir.path, 'exporter'),
         AUDITLENS_INGEST_TOKENS: `${TOKEN}:${TENANT}`,
         ...extraEnv,
       }),
@@ -83,7 +81,7 @@ class Rig {
       CollectorProcess.start({
         config: 'single',
         exporter,
-        dir: path.join(this.dir, name),
+        dir: path.join(this.dir.path, name),
         tokens: [TOKEN],
         ...(tuning ? { tuning } : {}),
       }),
@@ -98,7 +96,7 @@ class Rig {
           serviceName: service,
           endpoint: collector.otlpUrl,
           headers: { authorization: `Bearer ${TOKEN}` },
-          spoolDir: path.join(this.dir, `spool-${service}`),
+          spoolDir: path.join(this.dir.path, `spool-${service}`),
           handleSignals: false,
           tenant: TENANT,
           spool: { fsync: false },

@@ -7,19 +7,19 @@ import type { RunningExporter } from '@auditlens/exporter';
 import {
   assertEveryKindStored,
   sendEveryKind,
-} from '@auditlens/exporter/internal/e2e/official-otel-scenario.js';
-import { postLogs, requestRecord, securityRecord, startTestExporter } from '@auditlens/exporter/testing';
-import { AuditClient } from '@auditlens/sdk';
-import {
+  postLogs,
+  requestRecord,
+  securityRecord,
+  startTestExporter,
   assertStoredExactlyOnce,
   assertTrafficLinked,
   countTrafficRows,
-  makeTempDir,
-  removeDir,
+  tempDir,
   steadyTraffic,
   waitUntil,
   type AuditQuery,
-} from '@auditlens/sdk/testing';
+} from '@auditlens/test-support';
+import { AuditClient } from '@auditlens/sdk';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -31,13 +31,13 @@ const TOKEN_B = 'token-app-b';
 const TOKEN_OTEL = 'token-official-exporters';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-const dir = makeTempDir('collector-pipeline');
+const dir = tempDir('collector-pipeline');
 let exporter: RunningExporter;
 let collector: CollectorProcess;
 let query: AuditQuery;
 
 before(async () => {
-  exporter = await startTestExporter(path.join(dir, 'exporter'), {
+  exporter = await startTestExporter(path.join(dir.path, 'exporter'), {
     ingestTokens: new Map([
       [TOKEN_A, { tenants: new Set(['tenant_a']) }],
       [TOKEN_B, { tenants: new Set(['tenant_b']) }],
@@ -48,7 +48,7 @@ before(async () => {
   collector = await CollectorProcess.start({
     config: 'single',
     exporter: { otlpUrl: exporter.otlpUrl, otlpGrpcPort: 0 },
-    dir,
+    dir: dir.path,
     tokens: [TOKEN_A, TOKEN_B, TOKEN_OTEL],
   });
 });
@@ -56,7 +56,7 @@ before(async () => {
 after(async () => {
   await collector?.kill('SIGTERM');
   await exporter?.close();
-  removeDir(dir);
+  dir.remove();
 });
 
 const client = (service: string, token: string | undefined, tenant: string): AuditClient =>
@@ -64,7 +64,7 @@ const client = (service: string, token: string | undefined, tenant: string): Aud
     serviceName: service,
     endpoint: collector.otlpUrl,
     headers: token ? { authorization: `Bearer ${token}` } : {},
-    spoolDir: path.join(dir, `spool-${service}`),
+    spoolDir: path.join(dir.path, `spool-${service}`),
     handleSignals: false,
     tenant,
     spool: { fsync: false },
@@ -238,7 +238,7 @@ test('the load-balancing configuration (OTLP/gRPC to the exporters): records sto
   const balancer = await CollectorProcess.start({
     config: 'loadBalancing',
     exporter: { otlpUrl: exporter.otlpUrl, otlpGrpcPort: Number(exporter.otlpGrpcAddress.split(':').at(-1)) },
-    dir: path.join(dir, 'balancer'),
+    dir: path.join(dir.path, 'balancer'),
     tokens: [TOKEN_A, TOKEN_B],
   });
   const app = client('collector-balanced', TOKEN_B, 'tenant_b');

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { tempDir } from './testing/temp.js';
+import { tempDir } from '@auditlens/test-support';
 
 const BIN = fileURLToPath(new URL('../bin/auditlens.js', import.meta.url));
 

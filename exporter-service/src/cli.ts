@@ -4,19 +4,14 @@ import { startExporter } from './exporter.js';
 import { migrate, schemaStatements } from './schema/migrate.js';
 import { createStore } from './store/index.js';
 import { registerAlertingCommands } from './alerts/cli-commands.js';
-import { registerComplianceCommands } from './reports/cli-commands.js';
+import { progressBar } from './cli/progress.js';
+import { registerIntegrityCommands } from './integrity/cli-commands.js';
+import { registerReportCommands } from './reports/cli-commands.js';
+import { registerRetentionCommands } from './retention/cli-commands.js';
 import { registerTenantCommands } from './tenants/cli-commands.js';
 
 /** Shutdown deadline: queued rows get this long to commit after SIGTERM/SIGINT. */
 const SHUTDOWN_DEADLINE_MS = 30_000;
-
-function progressLine(done: number, total: number): void {
-  if (!process.stderr.isTTY) return;
-  const width = 30;
-  const filled = Math.round((done / Math.max(total, 1)) * width);
-  process.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}`);
-  if (done === total) process.stderr.write('\n');
-}
 
 async function serve(options: { config?: string }): Promise<number> {
   const exporter = await startExporter(
@@ -56,8 +51,10 @@ async function runMigrate(options: { print?: boolean; cluster?: string; config?:
     return 0;
   }
   const store = await createStore(config);
+  const bar = progressBar('migrate', 'statements');
   try {
-    const report = await migrate(store, { cluster, onStep: progressLine });
+    const report = await migrate(store, { cluster, onStep: bar.update });
+    bar.stop();
     process.stdout.write(
       report.applied.length > 0
         ? `applied migrations ${report.applied.join(', ')}; schema version ${report.current}\n`
@@ -65,6 +62,7 @@ async function runMigrate(options: { print?: boolean; cluster?: string; config?:
     );
     return 0;
   } finally {
+    bar.stop();
     await store.close();
   }
 }
@@ -95,15 +93,14 @@ export async function main(argv: string[]): Promise<number> {
     .action((options: { print?: boolean; cluster?: string; config?: string }) => {
       action = runMigrate(options);
     });
-  registerAlertingCommands(program, (work) => {
+  const start = (work: () => Promise<number>): void => {
     action = work();
-  });
-  registerComplianceCommands(program, (work) => {
-    action = work();
-  });
-  registerTenantCommands(program, (work) => {
-    action = work();
-  });
+  };
+  registerAlertingCommands(program, start);
+  registerIntegrityCommands(program, start);
+  registerReportCommands(program, start);
+  registerRetentionCommands(program, start);
+  registerTenantCommands(program, start);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return await action;

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, loadConfig, parseApiTokens, parseIngestTokens } from './config.js';
-import { tempDir } from './testing/temp.js';
+import { tempDir } from '@auditlens/test-support';
 
 test('defaults follow DESIGN §5: embedded store, ports 4318/8080, database audit, open dev mode', () => {
   const config = loadConfig({});

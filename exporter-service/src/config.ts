@@ -1,3 +1,4 @@
+import { REPORT_FRAMEWORK_IDS, type ReportFramework } from '@auditlens/contract/rest';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
@@ -85,9 +86,6 @@ export interface ExporterConfig {
   /** Retention floor, integrity signing, scheduled reports and archiving (docs/compliance.md). */
   compliance: ComplianceConfig;
 }
-
-export const REPORT_FRAMEWORKS = ['mlps3', 'pci-dss-4', 'soc2', 'iso27001'] as const;
-export type ReportFramework = (typeof REPORT_FRAMEWORKS)[number];
 
 /** Network logs are kept no less than six months (China Cybersecurity Law art. 23(3)). */
 export const STATUTORY_RETENTION_DAYS = 180;
@@ -204,8 +202,8 @@ const envSchema = z.object({
         .map((f) => f.trim())
         .filter(Boolean),
     )
-    .pipe(z.array(z.enum(REPORT_FRAMEWORKS)).min(1))
-    .default([...REPORT_FRAMEWORKS]),
+    .pipe(z.array(z.enum(REPORT_FRAMEWORK_IDS)).min(1))
+    .default([...REPORT_FRAMEWORK_IDS]),
   AUDITLENS_REPORT_UTC_OFFSET: z
     .string()
     .regex(/^[+-](0\d|1[0-4]):[0-5]\d$/, 'an offset like +08:00 or -05:00')

@@ -7,15 +7,18 @@ import { ExporterMetrics } from './metrics.js';
 import { IngestPipeline } from './ingest/pipeline.js';
 import { createOtlpReceiver } from './http/otlp-receiver.js';
 import { closeGrpc, createOtlpGrpcServer, listenGrpc } from './grpc/otlp-grpc.js';
-import { OtlpExportHandler } from './otlp/export-handler.js';
+import { OtlpExportHandler } from './ingest/export-handler.js';
 import { createOpsRouter } from './http/ops.js';
 import { createApiRouter } from './api/router.js';
 import { migrate, schemaIsCurrent } from './schema/migrate.js';
 import { createStore, type AuditStore } from './store/index.js';
 import { AccessLog } from './api/access-log.js';
 import { DeniedAccessLog } from './api/denied-access.js';
-import { InternalRecorder } from './internal-records.js';
-import { defaultModules, type ExporterModule, type ModuleContext } from './modules.js';
+import { InternalRecorder } from './ingest/internal-records.js';
+import type { ExporterModule, ModuleContext } from './modules.js';
+import { alertingModule } from './alerts/module.js';
+import { complianceModule } from './compliance/module.js';
+import { selfAuditModule } from './self-audit/self-audit.js';
 
 export interface RunningExporter {
   config: ExporterConfig;
@@ -42,6 +45,12 @@ export type ExporterOverrides = Partial<Omit<ExporterConfig, 'clickhouse' | 'bat
   /** Feature modules to run instead of the default set. */
   modules?: ExporterModule[];
 };
+
+/** The modules every exporter runs, in start order. */
+export function defaultModules(): ExporterModule[] {
+  // Compliance first: its integrity hooks must seal every record the other modules write.
+  return [complianceModule(), selfAuditModule(), alertingModule()];
+}
 
 function listen(server: Server, port: number, host: string): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -4,11 +4,8 @@ import type { Logger } from './logger.js';
 import type { ExporterMetrics } from './metrics.js';
 import type { IngestPipeline } from './ingest/pipeline.js';
 import type { AccessLog } from './api/access-log.js';
-import type { InternalRecorder } from './internal-records.js';
-import { selfAuditModule } from './self-audit/self-audit.js';
-import { complianceModule } from './reports/module.js';
+import type { InternalRecorder } from './ingest/internal-records.js';
 import type { AuditStore } from './store/store.js';
-import { alertingModule } from './alerts/module.js';
 
 /** What a feature module gets when the exporter starts (store migrated, pipeline running). */
 export interface ModuleContext {
@@ -32,10 +29,4 @@ export interface ExporterModule {
   /** Routes under /api/v1; authentication has run (see api/principal.ts). */
   routes?(context: ModuleContext): express.Router;
   stop?(): Promise<void> | void;
-}
-
-/** The modules every exporter runs, in start order. */
-export function defaultModules(): ExporterModule[] {
-  // Compliance first: its integrity hooks must seal every record the other modules write.
-  return [complianceModule(), selfAuditModule(), alertingModule()];
 }

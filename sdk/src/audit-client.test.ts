@@ -4,9 +4,7 @@ import { after, afterEach, before, test } from 'node:test';
 import { AuditClient, type AuditOptions } from './audit-client.js';
 import { annotateRequest, runAs, setAuditIdentity } from './audit-context.js';
 import { decryptFieldValue } from './field-protection.js';
-import { at } from './testing/helpers.js';
-import { OtlpCaptureServer } from './testing/otlp-capture-server.js';
-import type { WireLogRecord } from './testing/otlp-logs-decoder.js';
+import { at, OtlpCaptureServer, type WireLogRecord } from '@auditlens/test-support';
 import { uuidv7Timestamp } from './uuidv7.js';
 
 let server: OtlpCaptureServer;

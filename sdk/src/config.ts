@@ -1,8 +1,15 @@
 import path from 'node:path';
+import { diag } from '@opentelemetry/api';
+import { getStringFromEnv, parseKeyPairsIntoRecord } from '@opentelemetry/core';
+import { getSharedConfigurationFromEnvironment } from '@opentelemetry/otlp-exporter-base/node-http';
+import { envDetector } from '@opentelemetry/resources';
 
 /**
  * Where records go and how, from explicit options first, then the standard OTEL_* environment
- * variables (so an app configured for any OTel exporter works unchanged), then defaults.
+ * variables (so an app configured for any OTel exporter works unchanged), then defaults. The
+ * variables are read with OpenTelemetry's own helpers (@opentelemetry/core, the OTLP exporter
+ * base, the resource env detector): a bad value is ignored with a warning on OpenTelemetry's
+ * diagnostic logger (`diag`), as every OpenTelemetry exporter does.
  */
 export interface EndpointOptions {
   serviceName?: string;
@@ -28,83 +35,82 @@ export interface ResolvedEndpoint {
   spoolDir: string | undefined;
 }
 
-type Env = Readonly<Record<string, string | undefined>>;
-
 const DEFAULT_ENDPOINT = 'http://localhost:4318';
-
-function nonEmpty(value: string | undefined): string | undefined {
-  return value === undefined || value.trim() === '' ? undefined : value.trim();
-}
+const DEFAULT_TIMEOUT_MILLIS = 10_000;
 
 function signalUrl(base: string, signal: 'logs' | 'traces'): string {
   return `${base.replace(/\/+$/, '')}/v1/${signal}`;
 }
 
-/** `k1=v1,k2=v2` with percent-encoded values (OTEL_EXPORTER_OTLP_HEADERS). */
-export function parseHeaderList(value: string | undefined): Record<string, string> {
-  const headers: Record<string, string> = {};
-  for (const pair of (value ?? '').split(',')) {
-    const eq = pair.indexOf('=');
-    if (eq <= 0) continue;
-    const key = pair.slice(0, eq).trim();
-    let text = pair.slice(eq + 1).trim();
-    try {
-      text = decodeURIComponent(text);
-    } catch {
-      // keep it raw
-    }
-    if (key) headers[key] = text;
-  }
-  return headers;
+/** An http(s) URL from the environment; anything else (`collector:4318`, no scheme) is ignored with a warning. */
+function urlFromEnv(name: string): string | undefined {
+  const value = getStringFromEnv(name)?.trim();
+  if (value === undefined) return undefined;
+  if (URL.canParse(value) && /^https?:$/.test(new URL(value).protocol)) return value;
+  diag.warn(`Configuration: ${name} is not an http(s) URL (actual: '${value}'); it is ignored`);
+  return undefined;
 }
 
-export function resolveEndpoint(options: EndpointOptions, env: Env = process.env): ResolvedEndpoint {
-  const base = nonEmpty(options.endpoint) ?? nonEmpty(env.OTEL_EXPORTER_OTLP_ENDPOINT) ?? DEFAULT_ENDPOINT;
-  const logsUrl = options.endpoint
+/** OTLP over HTTP as protobuf or JSON (the SDK speaks no gRPC); another protocol is ignored with a warning. */
+function encodingFromEnv(): 'protobuf' | 'json' | undefined {
+  for (const name of ['OTEL_EXPORTER_OTLP_LOGS_PROTOCOL', 'OTEL_EXPORTER_OTLP_PROTOCOL']) {
+    const protocol = getStringFromEnv(name)?.trim();
+    if (protocol === 'http/json') return 'json';
+    if (protocol === 'http/protobuf') return 'protobuf';
+    if (protocol !== undefined) {
+      diag.warn(
+        `Configuration: ${name} is invalid for the AuditLens SDK, expected 'http/protobuf' or 'http/json' (actual: '${protocol}'); using http/protobuf`,
+      );
+    }
+  }
+  return undefined;
+}
+
+/** service.name as OpenTelemetry's env detector reads it (OTEL_SERVICE_NAME, else OTEL_RESOURCE_ATTRIBUTES). */
+function serviceNameFromEnv(): string | undefined {
+  const name = envDetector.detect().attributes?.['service.name'];
+  return typeof name === 'string' && name.trim() !== '' ? name.trim() : undefined;
+}
+
+export function resolveEndpoint(options: EndpointOptions): ResolvedEndpoint {
+  const endpoint = options.endpoint?.trim() || undefined;
+  const base = endpoint ?? urlFromEnv('OTEL_EXPORTER_OTLP_ENDPOINT') ?? DEFAULT_ENDPOINT;
+  const logsUrl = endpoint
     ? signalUrl(base, 'logs')
-    : (nonEmpty(env.OTEL_EXPORTER_OTLP_LOGS_ENDPOINT) ?? signalUrl(base, 'logs'));
-  const tracesUrl = options.endpoint
+    : (urlFromEnv('OTEL_EXPORTER_OTLP_LOGS_ENDPOINT') ?? signalUrl(base, 'logs'));
+  const tracesUrl = endpoint
     ? signalUrl(base, 'traces')
-    : (nonEmpty(env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) ?? signalUrl(base, 'traces'));
+    : (urlFromEnv('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT') ?? signalUrl(base, 'traces'));
   const headers = {
-    ...parseHeaderList(env.OTEL_EXPORTER_OTLP_HEADERS),
-    ...parseHeaderList(env.OTEL_EXPORTER_OTLP_LOGS_HEADERS),
+    ...parseKeyPairsIntoRecord(getStringFromEnv('OTEL_EXPORTER_OTLP_HEADERS')),
+    ...parseKeyPairsIntoRecord(getStringFromEnv('OTEL_EXPORTER_OTLP_LOGS_HEADERS')),
     ...options.headers,
   };
-  const protocol =
-    nonEmpty(env.OTEL_EXPORTER_OTLP_LOGS_PROTOCOL) ?? nonEmpty(env.OTEL_EXPORTER_OTLP_PROTOCOL);
-  const encoding = options.encoding ?? (protocol === 'http/json' ? 'json' : 'protobuf');
-  const compressionEnv =
-    nonEmpty(env.OTEL_EXPORTER_OTLP_LOGS_COMPRESSION) ?? nonEmpty(env.OTEL_EXPORTER_OTLP_COMPRESSION);
-  const compression = options.compression ?? (compressionEnv === 'none' ? 'none' : 'gzip');
-  const timeoutEnv = Number(
-    nonEmpty(env.OTEL_EXPORTER_OTLP_LOGS_TIMEOUT) ?? nonEmpty(env.OTEL_EXPORTER_OTLP_TIMEOUT),
-  );
-  const timeoutMillis =
-    options.timeoutMillis ?? (Number.isFinite(timeoutEnv) && timeoutEnv > 0 ? timeoutEnv : 10_000);
-  const serviceName =
-    nonEmpty(options.serviceName) ?? nonEmpty(env.OTEL_SERVICE_NAME) ?? serviceNameFromResourceEnv(env);
+  // OTEL_EXPORTER_OTLP_[LOGS_]TIMEOUT and _COMPRESSION, validated by the OTLP exporter base.
+  const shared = getSharedConfigurationFromEnvironment('LOGS');
+  const serviceName = options.serviceName?.trim() || serviceNameFromEnv();
 
   let spoolDir: string | undefined;
   if (options.spoolDir !== false) {
     spoolDir =
-      nonEmpty(options.spoolDir || undefined) ??
-      nonEmpty(env.AUDITLENS_SPOOL_DIR) ??
+      (options.spoolDir || undefined)?.trim() ||
+      getStringFromEnv('AUDITLENS_SPOOL_DIR')?.trim() ||
       path.join(
-        nonEmpty(env.AUDITLENS_DATA_DIR) ?? '.auditlens-data',
+        getStringFromEnv('AUDITLENS_DATA_DIR')?.trim() ?? '.auditlens-data',
         'spool',
         safeName(serviceName ?? 'unknown_service'),
       );
   }
-  return { serviceName, logsUrl, tracesUrl, headers, encoding, compression, timeoutMillis, spoolDir };
-}
-
-function serviceNameFromResourceEnv(env: Env): string | undefined {
-  for (const pair of (env.OTEL_RESOURCE_ATTRIBUTES ?? '').split(',')) {
-    const [key, value] = pair.split('=');
-    if (key?.trim() === 'service.name' && value) return decodeURIComponent(value.trim());
-  }
-  return undefined;
+  return {
+    serviceName,
+    logsUrl,
+    tracesUrl,
+    headers,
+    encoding: options.encoding ?? encodingFromEnv() ?? 'protobuf',
+    compression: options.compression ?? shared.compression ?? 'gzip',
+    timeoutMillis: options.timeoutMillis ?? shared.timeoutMillis ?? DEFAULT_TIMEOUT_MILLIS,
+    spoolDir,
+  };
 }
 
 function safeName(name: string): string {

@@ -8,9 +8,7 @@ import { AuditClient } from './audit-client.js';
 import { annotateRequest, setAuditIdentity } from './audit-context.js';
 import { auditErrorHandler, auditMiddleware, type AuditMiddlewareOptions } from './express.js';
 import { riskForPathKeywords } from './request-rules.js';
-import { at, waitUntil } from './testing/helpers.js';
-import { OtlpCaptureServer } from './testing/otlp-capture-server.js';
-import type { WireLogRecord } from './testing/otlp-logs-decoder.js';
+import { at, waitUntil, OtlpCaptureServer, type WireLogRecord } from '@auditlens/test-support';
 
 let collector: OtlpCaptureServer;
 let audit: AuditClient;

@@ -11,7 +11,7 @@ import {
   ATTR_HTTP_STATUS,
   ATTR_RECORDED_BY_SDK,
   ATTR_URL_PATH,
-} from './semconv.js';
+} from '@auditlens/contract';
 import type { AuditIdentity } from './types.js';
 
 export interface AuditMiddlewareOptions {

@@ -11,15 +11,17 @@ export {
   DEFAULT_PAYLOAD_LIMITS,
   type AuditRecorderOptions,
   type PayloadLimits,
-  type RequestRecordFields,
-  type DbOperationFields,
-  type DbOperationEvent,
-  type SecurityEventFields,
-  type LoginFields,
-  type LoginFailedFields,
-  type PermissionDeniedFields,
-  type AdminOperationFields,
 } from './recorder.js';
+export type {
+  RequestRecordFields,
+  DbOperationFields,
+  DbOperationEvent,
+  SecurityEventFields,
+  LoginFields,
+  LoginFailedFields,
+  PermissionDeniedFields,
+  AdminOperationFields,
+} from './record-fields.js';
 export {
   runAs,
   setAuditIdentity,
@@ -55,7 +57,7 @@ export {
 } from './export/otlp-http-transport.js';
 export { RetryPolicy, type RetryPolicyOptions } from './export/retry-policy.js';
 export type { DeliveryStats, DeliveryError, DeliveryErrorHandler } from './export/delivery-telemetry.js';
-export { AuditEventName } from './semconv.js';
-export * as AuditAttributes from './semconv.js';
+export { AuditEventName } from '@auditlens/contract';
+export * as AuditAttributes from '@auditlens/contract/attributes';
 export type * from './types.js';
 export { RiskLevel } from './types.js';

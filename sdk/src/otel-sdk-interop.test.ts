@@ -8,8 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import { AuditClient } from './audit-client.js';
 import { auditMiddleware } from './express.js';
-import { waitUntil } from './testing/helpers.js';
-import { OtlpCaptureServer } from './testing/otlp-capture-server.js';
+import { waitUntil, OtlpCaptureServer } from '@auditlens/test-support';
 
 /**
  * An app that already runs the OpenTelemetry Node SDK: the SDK uses the app's tracer provider, the

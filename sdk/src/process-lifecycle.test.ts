@@ -1,19 +1,17 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { startAuditChild } from './testing/child-process.js';
-import { makeTempDir, removeDir } from './testing/helpers.js';
-import { OtlpCaptureServer } from './testing/otlp-capture-server.js';
+import { startAuditChild, tempDir, OtlpCaptureServer, type TempDir } from '@auditlens/test-support';
 
 let collector: OtlpCaptureServer;
-let dir: string;
+let dir: TempDir;
 before(async () => {
   collector = await OtlpCaptureServer.start();
-  dir = makeTempDir('lifecycle');
+  dir = tempDir('lifecycle');
 });
 after(async () => {
   await collector.close();
-  removeDir(dir);
+  dir.remove();
 });
 
 function deliveredIds(): Map<string, number> {
@@ -30,7 +28,7 @@ test('SIGTERM: records still buffered in memory are flushed before the process e
   const { child, next, exited } = startAuditChild({
     AUDIT_CHILD_MODE: 'sigterm',
     AUDIT_CHILD_ENDPOINT: collector.url,
-    AUDIT_CHILD_SPOOL: path.join(dir, 'sigterm-spool'),
+    AUDIT_CHILD_SPOOL: path.join(dir.path, 'sigterm-spool'),
     AUDIT_CHILD_RECORDS: '250',
   });
   const ready = await next('ready');
@@ -49,7 +47,7 @@ test('SIGTERM: records still buffered in memory are flushed before the process e
 test('SIGKILL with records spooled: the restarted process delivers them, exactly once', async () => {
   collector.reset();
   collector.reply = () => ({ status: 503, headers: { 'retry-after': '0' } });
-  const spool = path.join(dir, 'kill-spool');
+  const spool = path.join(dir.path, 'kill-spool');
   const first = startAuditChild({
     AUDIT_CHILD_MODE: 'spool',
     AUDIT_CHILD_ENDPOINT: collector.url,
@@ -85,7 +83,7 @@ test('a script that ends without shutdown() still delivers its records before th
   const { next, exited } = startAuditChild({
     AUDIT_CHILD_MODE: 'script',
     AUDIT_CHILD_ENDPOINT: collector.url,
-    AUDIT_CHILD_SPOOL: path.join(dir, 'script-spool'),
+    AUDIT_CHILD_SPOOL: path.join(dir.path, 'script-spool'),
     AUDIT_CHILD_RECORDS: '40',
   });
   const emitted = await next('emitted');

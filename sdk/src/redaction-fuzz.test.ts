@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { capJson, Redactor } from './redaction.js';
-import { seededRandom } from './testing/prng.js';
+import { seededRandom } from '@auditlens/test-support';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 42);
 const CASES = Number(process.env.REDACTION_FUZZ_CASES ?? 2000);

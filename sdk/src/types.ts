@@ -1,10 +1,6 @@
-/** Outcome of an audited operation (`audit.result`). */
-export type AuditResult = 'success' | 'failure' | 'partial' | 'denied';
+import type { ApprovalStatus, AuditResult, RiskLevel } from '@auditlens/contract';
 
-/** `audit.risk_level`: 1 low, 2 medium, 3 high, 4 critical. */
-export type RiskLevel = 1 | 2 | 3 | 4;
-
-export const RiskLevel = { low: 1, medium: 2, high: 3, critical: 4 } as const;
+export { RiskLevel, type AuditResult } from '@auditlens/contract';
 
 /**
  * Who acts, for whom, from where. Set once per request by the middleware (or by `runAs` for jobs
@@ -44,7 +40,7 @@ export type AuditAttributeValue = string | number | boolean | string[] | number[
 /** Approval workflow fields of admin operations and field changes. */
 export interface ApprovalInfo {
   required?: boolean;
-  status?: 'PENDING' | 'APPROVED' | 'REJECTED' | 'NOT_REQUIRED';
+  status?: ApprovalStatus;
   approverId?: string;
   /** When the approval was given. */
   time?: Date | number;

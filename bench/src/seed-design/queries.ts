@@ -4,6 +4,7 @@
 // per-tenant-day projection for counts and oldest/newest times; trace ids and db_event_id for the
 // chain). Only what the schema maintains for every insert is used. Both sides must return the same
 // answer: `normalize` turns each side's rows into comparable text.
+import { AUDIT_TABLES, KINDS } from '@auditlens/exporter';
 
 export interface QueryParams {
   tenant: string;
@@ -32,13 +33,8 @@ const sec = (v: unknown): string => s(v).slice(0, 19).replace('T', ' ');
 const OWN_SERVICE = 'auditlens-exporter';
 const OWN_SERVICES = [OWN_SERVICE, 'auditlens-alerts'];
 const CH_TIME = "DateTime64(3, 'UTC')";
-const TABLES = [
-  'audit_request_log',
-  'audit_database_log',
-  'audit_change_log',
-  'audit_security_log',
-  'audit_admin_log',
-];
+/** The tables of the records applications send (not the exporter's own access log). */
+const TABLES = AUDIT_TABLES.filter((table) => table !== KINDS.access.table);
 
 export function peerQueries(db: string): PeerQuery[] {
   return [

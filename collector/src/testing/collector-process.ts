@@ -1,4 +1,4 @@
-import { freePort, killAtExit, killChild } from '@auditlens/exporter/testing';
+import { freePort, killAtExit, killChild } from '@auditlens/test-support';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

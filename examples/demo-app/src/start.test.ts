@@ -1,7 +1,8 @@
 // `npm start` on a fresh data directory: within 60 s all five audit tables have rows and the
 // request → db operation → field change chain is linked. Runs dist/start.js as a child process.
+import { AUDIT_TABLES, KINDS } from '@auditlens/exporter';
 import { EmbeddedStore } from '@auditlens/exporter/embedded';
-import { makeTempDir, removeDir } from '@auditlens/sdk/testing';
+import { tempDir } from '@auditlens/test-support';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import net from 'node:net';
@@ -10,13 +11,8 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 const START = path.join(path.dirname(fileURLToPath(import.meta.url)), 'start.js');
-const TABLES = [
-  'audit_request_log',
-  'audit_database_log',
-  'audit_change_log',
-  'audit_security_log',
-  'audit_admin_log',
-];
+/** The tables of the records applications send (not the exporter's own access log). */
+const TABLES = AUDIT_TABLES.filter((table) => table !== KINDS.access.table);
 
 async function freePort(): Promise<number> {
   const server = net.createServer();
@@ -30,12 +26,12 @@ test(
   'npm start: within 60 s every audit table has rows and the request → db → field change chain is linked',
   { timeout: 120_000 },
   async () => {
-    const dataDir = makeTempDir('demo-start');
+    const dataDir = tempDir('demo-start');
     const startedAt = Date.now();
     const child = spawn(process.execPath, [START], {
       env: {
         ...process.env,
-        AUDITLENS_DATA_DIR: dataDir,
+        AUDITLENS_DATA_DIR: dataDir.path,
         AUDITLENS_OTLP_PORT: String(await freePort()),
         AUDITLENS_API_PORT: String(await freePort()),
         AUDITLENS_OTLP_GRPC_PORT: String(await freePort()),
@@ -79,7 +75,7 @@ test(
     }
 
     // Independently of the demo's own report, read the store it left behind.
-    const store = EmbeddedStore.inDataDir(dataDir, 'audit');
+    const store = EmbeddedStore.inDataDir(dataDir.path, 'audit');
     const deadline = startedAt + 60_000;
     try {
       for (const table of TABLES) {
@@ -124,7 +120,7 @@ test(
       assert.ok(Number(created?.n) > 0, 'an administrator created a user');
     } finally {
       await store.close();
-      removeDir(dataDir);
+      dataDir.remove();
     }
   },
 );

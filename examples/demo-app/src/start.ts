@@ -9,17 +9,12 @@
  *   DEMO_TRAFFIC_INTERVAL_MS  pause between traffic rounds              5000
  *   DEMO_STATUS_INTERVAL_MS   how often row counts are printed          10000
  */
-import { startExporter } from '@auditlens/exporter';
+import { AUDIT_TABLES, KINDS, startExporter } from '@auditlens/exporter';
 import path from 'node:path';
 import { envNumber, startDemo } from './demo.js';
 
-const TABLES = [
-  'audit_request_log',
-  'audit_database_log',
-  'audit_change_log',
-  'audit_security_log',
-  'audit_admin_log',
-];
+/** The tables of the records applications send (not the exporter's own access log). */
+const TABLES = AUDIT_TABLES.filter((table) => table !== KINDS.access.table);
 
 const exporter = await startExporter({ logLevel: process.env.AUDITLENS_LOG_LEVEL ?? 'warn' });
 const demo = await startDemo({

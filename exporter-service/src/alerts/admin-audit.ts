@@ -1,5 +1,5 @@
 import type { Principal } from '../api/principal.js';
-import type { InternalRecorder } from '../internal-records.js';
+import type { InternalRecorder } from '../ingest/internal-records.js';
 import { normalizeIp } from '../mapping/fields.js';
 import type { AttributeValue } from '../otlp/values.js';
 

@@ -4,9 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { RunningExporter } from '../exporter.js';
-import { postLogs, securityRecord } from '../testing/otlp-payloads.js';
-import { tempDir } from '../testing/temp.js';
-import { startTestExporter } from '../testing/exporter.js';
+import { postLogs, securityRecord, tempDir, startTestExporter } from '@auditlens/test-support';
 
 const ADMIN = 'alerts-admin-token';
 const ACME_ADMIN = 'alerts-acme-admin';
@@ -90,7 +88,7 @@ test('with no configuration, 60 failed logins from one IP fire brute force withi
   const fired = await waitFor('the brute-force instance', async () =>
     (await instances('tenant=acme')).find((i) => i.ruleId === 'builtin.brute-force-ip'),
   );
-  // Latency is benchmarked (alerts/bench/alert-latency.ts); here only a generous bound that a
+  // Latency is benchmarked (bench/src/alert-latency-child.ts); here only a generous bound that a
   // loaded CI machine keeps, with the figure reported.
   const elapsed = Date.now() - sent;
   t.diagnostic(`firing instance visible ${elapsed} ms after the OTLP request was sent`);

@@ -6,7 +6,8 @@ import { loadConfig } from '../config.js';
 import { GrafanaClient, syncGrafanaRules } from '../grafana/client.js';
 import { provisioningYaml } from '../grafana/provisioning.js';
 import { DEFAULT_GRAFANA_SETTINGS, grafanaSettingsFrom, type GrafanaSettings } from '../grafana/settings.js';
-import { openSession } from '../cli-session.js';
+import { out } from '../cli/command.js';
+import { openSession } from '../cli/session.js';
 import { createStore } from '../store/index.js';
 import { BUILTIN_RULES } from './builtin.js';
 import { parseRule } from './rule-model.js';
@@ -14,10 +15,6 @@ import { RuleStore, type StoredRule } from './rule-store.js';
 
 /** The file `auditlens grafana provisioning` writes (and the repository commits). */
 export const PROVISIONING_FILE = 'auditlens-alert-rules.yaml';
-
-const out = (text: string): void => {
-  process.stdout.write(`${text}\n`);
-};
 
 interface GrafanaOptions {
   url?: string;

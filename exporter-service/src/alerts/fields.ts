@@ -1,3 +1,4 @@
+import { AUDIT_KINDS } from '@auditlens/contract';
 import { isIP } from 'node:net';
 import type { FieldKind } from '../mapping/fields.js';
 import { KINDS, type AuditKind } from '../mapping/kinds.js';
@@ -68,9 +69,9 @@ function columnsOfKind(kind: AuditKind): Map<string, FieldType> {
 }
 
 const BY_SOURCE = new Map<RuleSource, Map<string, FieldType>>();
-for (const kind of Object.keys(KINDS) as AuditKind[]) BY_SOURCE.set(kind, columnsOfKind(kind));
+for (const kind of AUDIT_KINDS) BY_SOURCE.set(kind, columnsOfKind(kind));
 {
-  const kinds = Object.keys(KINDS) as AuditKind[];
+  const kinds = AUDIT_KINDS;
   const first = BY_SOURCE.get(kinds[0] ?? 'request') ?? new Map<string, FieldType>();
   const common = new Map<string, FieldType>();
   for (const [name, type] of first) {

@@ -5,9 +5,13 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { RunningExporter } from '../exporter.js';
-import { postLogs, securityRecord, type TestRecord } from '../testing/otlp-payloads.js';
-import { tempDir } from '../testing/temp.js';
-import { startTestExporter } from '../testing/exporter.js';
+import {
+  postLogs,
+  securityRecord,
+  type TestRecord,
+  tempDir,
+  startTestExporter,
+} from '@auditlens/test-support';
 
 const ADMIN = 'incidents-admin-token';
 const ACME_READER = 'incidents-acme-reader';

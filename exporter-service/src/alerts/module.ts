@@ -8,6 +8,7 @@ import { fetchRuleRows, ruleHorizonMs } from './history.js';
 import { AlertWriter, loadRecentStates } from './persistence.js';
 import type { AlertRule } from './rule-model.js';
 import { RuleStore, type StoredRule } from './rule-store.js';
+import type { AlertingRuntime } from './runtime.js';
 import { createAlertRoutes } from './routes.js';
 import { createSecurityEventRoutes } from './security-events.js';
 import { grafanaSettingsFrom, type GrafanaSettings } from '../grafana/settings.js';
@@ -41,17 +42,6 @@ function toEngineRows(rows: readonly AuditRow[]): EngineRow[] {
     timeMs: row.eventTimeMs,
     values: row.values,
   }));
-}
-
-/** What the routes need from the running alerting module. */
-export interface AlertingRuntime {
-  context: ModuleContext;
-  rules: RuleStore;
-  engine: AlertEngine;
-  writer: AlertWriter;
-  grafana: GrafanaSettings;
-  /** Reloads rules from the store into the engine (after an edit), rebuilding changed rules' windows. */
-  reload(): Promise<StoredRule[]>;
 }
 
 /**

@@ -12,7 +12,7 @@ import { migrate } from '../schema/migrate.js';
 import { EmbeddedStore } from '../store/embedded.js';
 import { StoreUnavailableError } from '../store/store.js';
 import { failedLoginEngineRow, failedLoginsRule } from '../testing/rows.js';
-import { tempDir } from '../testing/temp.js';
+import { tempDir } from '@auditlens/test-support';
 import type { EngineRow } from './compile.js';
 import { AlertEngine } from './engine.js';
 import { AlertWriter } from './persistence.js';

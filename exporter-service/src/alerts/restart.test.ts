@@ -2,13 +2,10 @@
 // and neither loses nor duplicates an incident; two engines over one store report one incident.
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import type { RunningExporter } from '../exporter.js';
+import { defaultModules, type RunningExporter } from '../exporter.js';
 import type { ExporterModule } from '../modules.js';
-import { defaultModules } from '../modules.js';
-import { postLogs, securityRecord } from '../testing/otlp-payloads.js';
-import { tempDir } from '../testing/temp.js';
+import { postLogs, securityRecord, tempDir, startTestExporter } from '@auditlens/test-support';
 import { alertingModule } from './module.js';
-import { startTestExporter } from '../testing/exporter.js';
 
 const dir = tempDir('alerts-restart');
 let running: RunningExporter | undefined;

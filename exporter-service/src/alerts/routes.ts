@@ -1,25 +1,40 @@
+import { AUDIT_KINDS } from '@auditlens/contract';
 import express, { type Request, type Response } from 'express';
+import {
+  alertsQuerySchema,
+  grafanaChangeRequestSchema,
+  grafanaSyncRequestSchema,
+  incidentsQuerySchema,
+  ruleTestRequestSchema,
+  RULE_ID,
+  type alertsSchema,
+  type Answer,
+  type desiredGrafanaRulesSchema,
+  type dryRunSchema,
+  type incidentsSchema,
+  type ruleListSchema,
+  type ruleViewSchema,
+} from '@auditlens/contract/rest';
 import { z } from 'zod';
 import { ApiError } from '../api/errors.js';
 import { principalOf, requireAdmin, type Principal } from '../api/principal.js';
 import { formatTime, parseTime } from '../mapping/fields.js';
-import { KINDS, type AuditKind } from '../mapping/kinds.js';
 import { GrafanaClient, desiredGrafanaRules, syncGrafanaRules } from '../grafana/client.js';
 import { recordAdminOperation } from './admin-audit.js';
-import { singleValues, timeValue } from '../api/params.js';
+import { singleValues } from '../api/params.js';
 import { authorizeRuleTenant, iso, recordTenant, ruleVisible, tenantScope } from './api-support.js';
 import { BUILTIN_IDS } from './builtin.js';
 import { dryRun } from './dry-run.js';
 import { fieldNames, fieldSpec, type RuleSource } from './fields.js';
-import type { AlertingRuntime } from './module.js';
+import type { AlertingRuntime } from './runtime.js';
 import { instanceFromState, STATE_COLUMNS, type StateRow } from './persistence.js';
-import { parseRule, RULE_ID, type AlertRule } from './rule-model.js';
+import { parseRule, type AlertRule } from './rule-model.js';
 import { VersionConflictError, type StoredRule } from './rule-store.js';
 
 const HOUR = 3_600_000;
 
 /** A rule as the API returns it. */
-function ruleView(entry: StoredRule, firing: number) {
+function ruleView(entry: StoredRule, firing: number): Answer<typeof ruleViewSchema> {
   return {
     rule: entry.rule,
     builtIn: entry.builtIn,
@@ -88,22 +103,6 @@ function eventView(row: EventRow) {
   };
 }
 
-const alertsQuery = z.object({
-  tenant: z.string().optional(),
-  state: z.enum(['firing', 'resolved', 'all']).default('firing'),
-  rule: z.string().regex(RULE_ID, 'a rule id expected').optional(),
-  minSeverity: z.coerce.number().int().min(1).max(4).optional(),
-  from: timeValue.optional(),
-  to: timeValue.optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(200),
-});
-
-const incidentsQuery = z.object({
-  tenant: z.string().optional(),
-  minSeverity: z.coerce.number().int().min(1).max(4).optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
-});
-
 /** How many group keys of an incident's newest instances are named. */
 const INCIDENT_SAMPLES = 5;
 
@@ -136,11 +135,6 @@ function incidentView(row: IncidentRow) {
     newestGroupKeys: row.newest_keys,
   };
 }
-
-const testBody = z.strictObject({
-  hours: z.number().int().min(1).max(168).default(24),
-  rule: z.unknown().optional(),
-});
 
 /**
  * The alert rules and alerts API (DESIGN §5, §7): rule CRUD (admin, audited as audit.admin),
@@ -229,7 +223,7 @@ export function createAlertRoutes(runtime: AlertingRuntime): express.Router {
 
   router.get('/alert-rule-fields', (request: Request, response: Response) => {
     const { source } = z
-      .object({ source: z.enum([...(Object.keys(KINDS) as [AuditKind, ...AuditKind[]]), '*']).default('*') })
+      .object({ source: z.enum([...AUDIT_KINDS, '*']).default('*') })
       .parse(singleValues(request.query));
     response.json({
       source,
@@ -250,7 +244,9 @@ export function createAlertRoutes(runtime: AlertingRuntime): express.Router {
       filter: { tenant: query.tenant },
       rows: visible.length,
     });
-    response.json({ rules: visible.map((entry) => ruleView(entry, firingCount(entry.rule.id))) });
+    response.json({
+      rules: visible.map((entry) => ruleView(entry, firingCount(entry.rule.id))),
+    } satisfies Answer<typeof ruleListSchema>);
   });
 
   router.get('/alert-rules/:id', async (request: Request, response: Response) => {
@@ -359,11 +355,11 @@ export function createAlertRoutes(runtime: AlertingRuntime): express.Router {
       filter: { rule: rule.id, hours },
       rows: result.rowsScanned,
     });
-    response.json(result);
+    response.json(result satisfies Answer<typeof dryRunSchema>);
   }
 
   router.post('/alert-rules/test', async (request: Request, response: Response) => {
-    const body = testBody.parse(request.body ?? {});
+    const body = ruleTestRequestSchema.parse(request.body ?? {});
     if (body.rule === undefined) throw new ApiError(400, 'rule: the rule to test is required');
     let rule: AlertRule;
     try {
@@ -378,7 +374,7 @@ export function createAlertRoutes(runtime: AlertingRuntime): express.Router {
   });
 
   router.post('/alert-rules/:id/test', async (request: Request, response: Response) => {
-    const body = testBody.parse(request.body ?? {});
+    const body = ruleTestRequestSchema.parse(request.body ?? {});
     if (body.rule !== undefined)
       throw new ApiError(400, 'rule: use POST /api/v1/alert-rules/test to test a draft');
     const entry = await existing(String(request.params.id));
@@ -387,7 +383,7 @@ export function createAlertRoutes(runtime: AlertingRuntime): express.Router {
 
   router.get('/alerts', async (request: Request, response: Response) => {
     const principal = principalOf(response);
-    const query = alertsQuery.parse(singleValues(request.query));
+    const query = alertsQuerySchema.parse(singleValues(request.query));
     const tenantId = tenantScope(principal, query.tenant);
     const toMs = query.to ?? Date.now() + 1000;
     const fromMs = query.from ?? toMs - 24 * HOUR;
@@ -430,14 +426,17 @@ export function createAlertRoutes(runtime: AlertingRuntime): express.Router {
       filter: { ...singleValues(request.query) },
       rows: instances.length + events.length,
     });
-    response.json({ instances: instances.map(instanceView), history: events.map(eventView) });
+    response.json({
+      instances: instances.map(instanceView),
+      history: events.map(eventView),
+    } satisfies Answer<typeof alertsSchema>);
   });
 
   // Firing instances as incidents: one row per rule (and tenant) with how many of its instances
   // fire, newest first, so that hundreds of instances of one rule read as one incident.
   router.get('/alerts/incidents', async (request: Request, response: Response) => {
     const principal = principalOf(response);
-    const query = incidentsQuery.parse(singleValues(request.query));
+    const query = incidentsQuerySchema.parse(singleValues(request.query));
     const tenantId = tenantScope(principal, query.tenant);
     const params: Record<string, unknown> = { limit: query.limit, samples: INCIDENT_SAMPLES };
     const where = ["state = 'firing'"];
@@ -466,7 +465,7 @@ export function createAlertRoutes(runtime: AlertingRuntime): express.Router {
       filter: { ...singleValues(request.query) },
       rows: rows.length,
     });
-    response.json({ incidents: rows.map(incidentView) });
+    response.json({ incidents: rows.map(incidentView) } satisfies Answer<typeof incidentsSchema>);
   });
 
   // Grafana delivery: the desired Grafana-managed rules (for the app to apply with the user's
@@ -504,7 +503,7 @@ export function createAlertRoutes(runtime: AlertingRuntime): express.Router {
       headers: { 'X-Disable-Provenance': 'true' },
       rules: payloads,
       skipped,
-    });
+    } satisfies Answer<typeof desiredGrafanaRulesSchema>);
   });
 
   function grafanaClient(): GrafanaClient {
@@ -535,14 +534,7 @@ export function createAlertRoutes(runtime: AlertingRuntime): express.Router {
    */
   router.post('/grafana/changes', requireAdmin, async (request: Request, response: Response) => {
     const principal = principalOf(response);
-    const body = z
-      .strictObject({
-        operation: z.enum(['GRAFANA_RULES_APPLY']),
-        folderUid: z.string().max(200),
-        rules: z.array(z.string().max(200)).max(10_000),
-        failure: z.string().max(1000).optional(),
-      })
-      .parse(request.body ?? {});
+    const body = grafanaChangeRequestSchema.parse(request.body ?? {});
     await recordAdminOperation(recorder, principal, {
       tenantId: '',
       operation: body.operation,
@@ -561,9 +553,7 @@ export function createAlertRoutes(runtime: AlertingRuntime): express.Router {
 
   router.post('/grafana/sync', requireAdmin, async (request: Request, response: Response) => {
     const principal = principalOf(response);
-    const body = z
-      .strictObject({ all: z.boolean().default(false), dryRun: z.boolean().default(false) })
-      .parse(request.body ?? {});
+    const body = grafanaSyncRequestSchema.parse(request.body ?? {});
     if (!principal.tenants.has('*'))
       throw new ApiError(
         403,

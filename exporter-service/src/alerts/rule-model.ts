@@ -1,7 +1,8 @@
 import { isIP } from 'node:net';
 import { RE2JS } from 're2js';
 import { z } from 'zod';
-import { KINDS, type AuditKind } from '../mapping/kinds.js';
+import { AUDIT_KINDS } from '@auditlens/contract';
+import { RULE_ID, type RuleKind } from '@auditlens/contract/rest';
 import { durationSchema } from './duration.js';
 import { fieldNames, fieldSpec, type FieldType, type RuleSource } from './fields.js';
 
@@ -12,8 +13,6 @@ import { fieldNames, fieldSpec, type FieldType, type RuleSource } from './fields
  */
 
 const DAY = 86_400_000;
-export const RULE_ID = /^[a-z0-9][a-z0-9_.-]{0,63}$/;
-const KIND_NAMES = Object.keys(KINDS) as [AuditKind, ...AuditKind[]];
 /** Longest regex program accepted (RE2 runs in linear time; this bounds the constant). */
 const MAX_REGEX_PROGRAM = 20_000;
 
@@ -70,7 +69,7 @@ const base = {
   name: z.string().trim().min(1).max(190),
   description: z.string().max(4000).default(''),
   enabled: z.boolean().default(true),
-  source: z.enum([...KIND_NAMES, '*']),
+  source: z.enum([...AUDIT_KINDS, '*']),
   /** `*` = every tenant (each tenant alerts separately), `@system` = system-level records, else one tenant. */
   tenant: z.string().min(1).max(128).default('*'),
   filter: filter.default([]),
@@ -160,8 +159,8 @@ const ruleUnion = z.discriminatedUnion('kind', [
 
 export type AlertRule = z.output<typeof ruleUnion>;
 export type AlertRuleInput = z.input<typeof ruleUnion>;
-export type RuleKind = AlertRule['kind'];
-export const RULE_KINDS: readonly RuleKind[] = ['threshold', 'match', 'sequence', 'new_value', 'silence'];
+/** The rule kinds this model validates are exactly the contract's (RULE_KINDS), checked when compiling. */
+const _sameKinds: [AlertRule['kind'], RuleKind] extends [RuleKind, AlertRule['kind']] ? true : never = true;
 
 type Issue = { path: (string | number)[]; message: string };
 

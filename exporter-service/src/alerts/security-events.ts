@@ -1,27 +1,24 @@
 import express, { type Request, type Response } from 'express';
+import {
+  OPEN_STATUSES,
+  securityEventsQuerySchema,
+  statusChangeRequestSchema,
+  type Answer,
+  type grafanaSqlSchema,
+  type securityEventDetailSchema,
+  type securityEventPageSchema,
+  type securityQueueSchema,
+  type statusChangeSchema,
+} from '@auditlens/contract/rest';
 import { z } from 'zod';
 import { ApiError } from '../api/errors.js';
 import { authorizedTenant, principalOf, requireAdmin } from '../api/principal.js';
 import { formatTime, parseTime } from '../mapping/fields.js';
 import { recordAdminOperation } from './admin-audit.js';
-import { decodeCursor, encodeCursor } from '../api/cursor.js';
+import { afterCursor, nextCursor } from '../api/cursor.js';
 import { grafanaSql } from '../api/grafana-sql.js';
-import { singleValues, timeValue } from '../api/params.js';
-import type { AlertingRuntime } from './module.js';
-import { RULE_ID } from './rule-model.js';
-
-/** Workflow states of a security event (DESIGN §4): appended to audit_security_event_status. */
-export const SECURITY_EVENT_STATUSES = [
-  'PENDING',
-  'INVESTIGATING',
-  'HANDLED',
-  'ESCALATED',
-  'FALSE_POSITIVE',
-  'IGNORED',
-] as const;
-
-/** The statuses of an event still to be handled: the triage queue puts these first. */
-const OPEN_STATUSES = ['PENDING', 'INVESTIGATING', 'ESCALATED'] as const;
+import { singleValues } from '../api/params.js';
+import type { AlertingRuntime } from './runtime.js';
 
 const DAY = 86_400_000;
 
@@ -46,33 +43,7 @@ interface StatusRow {
   changed_by: string;
 }
 
-const listQuery = z.object({
-  tenant: z.string().optional(),
-  from: timeValue.optional(),
-  to: timeValue.optional(),
-  status: z.enum(SECURITY_EVENT_STATUSES).optional(),
-  eventType: z
-    .string()
-    .regex(/^[A-Za-z0-9_]{1,64}$/, 'an event type like LOGIN_FAILED expected')
-    .optional(),
-  minRisk: z.coerce.number().int().min(1).max(4).optional(),
-  rule: z.string().regex(RULE_ID, 'a rule id expected').optional(),
-  detected: z.enum(['true', 'false']).optional(),
-  /** true: only events still to be handled (OPEN_STATUSES); false: only closed ones. */
-  open: z.enum(['true', 'false']).optional(),
-  user: z.string().max(256).optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
-  cursor: z.string().max(512).optional(),
-});
-type ListQuery = z.infer<typeof listQuery>;
-
-const statusBody = z.strictObject({
-  status: z.enum(SECURITY_EVENT_STATUSES),
-  handler: z.string().trim().max(256).optional(),
-  handlerId: z.string().trim().max(256).optional(),
-  result: z.string().max(10_000).default(''),
-  falsePositive: z.boolean().optional(),
-});
+type ListQuery = z.output<typeof securityEventsQuerySchema>;
 
 /** A group of the triage queue as ClickHouse returns it. */
 interface QueueRow {
@@ -188,13 +159,7 @@ export function createSecurityEventRoutes(runtime: AlertingRuntime): express.Rou
   /** The SQL of a page of the list (run by GET /security-events, shown by GET /security-events/sql). */
   function listQuerySql(query: ListQuery, tenantId: string) {
     const { where, params } = listConditions(query, tenantId);
-    let conditions = where;
-    if (query.cursor) {
-      const cursor = decodeCursor(query.cursor);
-      conditions += " AND (event_time, event_id) < ({cursorTime:DateTime64(3, 'UTC')}, {cursorId:UUID})";
-      params.cursorTime = cursor.time;
-      params.cursorId = cursor.id;
-    }
+    const conditions = query.cursor ? `${where} AND ${afterCursor(query.cursor, params)}` : where;
     return {
       sql: `SELECT ${EVENT_COLUMNS} FROM ${db}.audit_security_log WHERE ${conditions}
        ORDER BY event_time DESC, event_id DESC LIMIT 1 BY event_id LIMIT {limit:UInt32}`,
@@ -204,7 +169,7 @@ export function createSecurityEventRoutes(runtime: AlertingRuntime): express.Rou
 
   router.get('/security-events', async (request: Request, response: Response) => {
     const principal = principalOf(response);
-    const query = listQuery.parse(singleValues(request.query));
+    const query = securityEventsQuerySchema.parse(singleValues(request.query));
     const tenantId = authorizedTenant(principal, query.tenant);
     const { sql, params } = listQuerySql(query, tenantId);
     const rows = await store.query<EventRow>(sql, params);
@@ -229,11 +194,10 @@ export function createSecurityEventRoutes(runtime: AlertingRuntime): express.Rou
       filter,
       rows: rows.length,
     });
-    const last = rows.at(-1);
     response.json({
       rows: rows.map((row) => ({ ...row, ...statusView(statuses.get(row.event_id)) })),
-      nextCursor: rows.length === query.limit && last ? encodeCursor(last) : null,
-    });
+      nextCursor: nextCursor(rows, query.limit),
+    } satisfies Answer<typeof securityEventPageSchema>);
   });
 
   // The triage queue: the events of the period grouped by type and by the rule that raised them
@@ -241,7 +205,7 @@ export function createSecurityEventRoutes(runtime: AlertingRuntime): express.Rou
   // recency — one row per kind of trouble instead of one per LOGIN_FAILED.
   router.get('/security-events/queue', async (request: Request, response: Response) => {
     const principal = principalOf(response);
-    const query = listQuery.parse(singleValues(request.query));
+    const query = securityEventsQuerySchema.parse(singleValues(request.query));
     const tenantId = authorizedTenant(principal, query.tenant);
     const { where, params } = listConditions(query, tenantId);
     const rows = await store.query<QueueRow>(
@@ -265,15 +229,17 @@ export function createSecurityEventRoutes(runtime: AlertingRuntime): express.Rou
       filter,
       rows: rows.length,
     });
-    response.json({ groups: rows.map(queueGroupView) });
+    response.json({ groups: rows.map(queueGroupView) } satisfies Answer<typeof securityQueueSchema>);
   });
 
   // The equivalent ClickHouse SQL of the list, for Grafana Explore (DESIGN §8); reads no audit data.
   router.get('/security-events/sql', (request: Request, response: Response) => {
-    const query = listQuery.parse(singleValues(request.query));
+    const query = securityEventsQuerySchema.parse(singleValues(request.query));
     const tenantId = authorizedTenant(principalOf(response), query.tenant);
     const { sql, params } = listQuerySql({ ...query, cursor: undefined }, tenantId);
-    response.json({ sql: grafanaSql(sql, params), format: 'table' });
+    response.json({ sql: grafanaSql(sql, params), format: 'table' } satisfies Answer<
+      typeof grafanaSqlSchema
+    >);
   });
 
   async function eventWithHistory(tenantId: string, eventId: string) {
@@ -305,7 +271,11 @@ export function createSecurityEventRoutes(runtime: AlertingRuntime): express.Rou
       rows: found ? 1 : 0,
     });
     if (!found) throw new ApiError(404, `no security event ${eventId} for this tenant`);
-    response.json({ ...found.event, ...found.current, history: found.history });
+    response.json({
+      ...found.event,
+      ...found.current,
+      history: found.history,
+    } satisfies Answer<typeof securityEventDetailSchema>);
   });
 
   router.post(
@@ -315,7 +285,7 @@ export function createSecurityEventRoutes(runtime: AlertingRuntime): express.Rou
       const principal = principalOf(response);
       const { eventId } = z.object({ eventId: z.uuid() }).parse(request.params);
       const tenantId = authorizedTenant(principal, singleValues(request.query).tenant);
-      const body = statusBody.parse(request.body ?? {});
+      const body = statusChangeRequestSchema.parse(request.body ?? {});
       const [exists] = await store.query<{ n: string }>(
         `SELECT count() AS n FROM ${db}.audit_security_log WHERE tenant_id = {tenant:String} AND event_id = {id:UUID}`,
         { tenant: tenantId, id: eventId },
@@ -351,7 +321,12 @@ export function createSecurityEventRoutes(runtime: AlertingRuntime): express.Rou
         }),
       );
       const found = await eventWithHistory(tenantId, eventId);
-      response.status(201).json({ eventId, ...found?.current, history: found?.history ?? [] });
+      response.status(201).json({
+        eventId,
+        status: body.status,
+        ...found?.current,
+        history: found?.history ?? [],
+      } satisfies Answer<typeof statusChangeSchema>);
     },
   );
 

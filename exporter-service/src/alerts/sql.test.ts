@@ -9,7 +9,7 @@ import { buildRow, type AuditRow } from '../mapping/row.js';
 import type { AuditKind } from '../mapping/kinds.js';
 import { migrate } from '../schema/migrate.js';
 import { EmbeddedStore } from '../store/embedded.js';
-import { tempDir } from '../testing/temp.js';
+import { tempDir } from '@auditlens/test-support';
 import { ALERT_SERVICE, compileRule, type EngineRow } from './compile.js';
 import { dryRun } from './dry-run.js';
 import { fetchRuleRows } from './history.js';

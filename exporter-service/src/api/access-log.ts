@@ -1,10 +1,11 @@
-import type { InternalRecorder } from '../internal-records.js';
-import type { ACCESS_TYPES } from '../mapping/kinds.js';
+import type { InternalRecorder } from '../ingest/internal-records.js';
+import type { AccessType as AccessRecordType } from '@auditlens/contract';
 import { normalizeIp } from '../mapping/fields.js';
-import type { DeniedReason } from './errors.js';
+import type { DeniedReason } from '@auditlens/contract/rest';
 import type { Principal } from './principal.js';
 
-export type AccessType = Exclude<(typeof ACCESS_TYPES)[number], 'denied'>;
+/** What an access to audit data was (a refused call, `denied`, is DeniedAccessLog's). */
+export type AccessType = Exclude<AccessRecordType, 'denied'>;
 
 export interface AccessEvent {
   tenantId: string;

@@ -7,13 +7,12 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import type express from 'express';
-import type { RunningExporter } from '../exporter.js';
-import { defaultModules, type ModuleContext } from '../modules.js';
-import { InternalRecorder } from '../internal-records.js';
+import { defaultModules, type RunningExporter } from '../exporter.js';
+import type { ModuleContext } from '../modules.js';
+import { InternalRecorder } from '../ingest/internal-records.js';
 import { AccessLog } from './access-log.js';
-import { tempDir } from '../testing/temp.js';
+import { tempDir, startTestExporter } from '@auditlens/test-support';
 import { createReadRouter } from './read-routes.js';
-import { startTestExporter } from '../testing/exporter.js';
 
 const ADMIN = 'security-admin-token';
 const READER = 'security-acme-reader-token';

@@ -1,9 +1,10 @@
+import { AUDIT_KINDS } from '@auditlens/contract';
 import { normalizeIp, formatTime, parseTime } from '../mapping/fields.js';
 import { KINDS, type AuditKind } from '../mapping/kinds.js';
 import { archivedColumn, auditSource } from '../store/audit-source.js';
 import type { AuditStore, QueryParams } from '../store/store.js';
 import { ApiError } from './errors.js';
-import { decodeCursor, encodeCursor } from './cursor.js';
+import { afterCursor, nextCursor } from './cursor.js';
 
 /** A one-line description of a row, per kind, computed in SQL. */
 const SUMMARY_SQL: Record<AuditKind, string> = {
@@ -76,8 +77,7 @@ export interface SearchPage {
 export async function searchAudit(store: AuditStore, filter: SearchFilter): Promise<SearchPage> {
   const { sql, params } = searchQuery(store, filter);
   const rows = await store.query<AuditListRow>(sql, params);
-  const last = rows.at(-1);
-  return { rows, nextCursor: rows.length === filter.limit && last ? encodeCursor(last) : null };
+  return { rows, nextCursor: nextCursor(rows, filter.limit) };
 }
 
 /** The SQL and parameters of a search (run by searchAudit, shown for Grafana by GET /search/sql). */
@@ -106,15 +106,7 @@ export function searchQuery(store: AuditStore, filter: SearchFilter): { sql: str
   if (filter.module) add('module = {module:String}', 'module', filter.module);
   if (filter.service) add('service = {service:String}', 'service', filter.service);
   if (filter.text) add('positionCaseInsensitiveUTF8(description, {text:String}) > 0', 'text', filter.text);
-  if (filter.cursor) {
-    const cursor = decodeCursor(filter.cursor);
-    add(
-      "(event_time, event_id) < ({cursorTime:DateTime64(3, 'UTC')}, {cursorId:UUID})",
-      'cursorTime',
-      cursor.time,
-    );
-    params.cursorId = cursor.id;
-  }
+  if (filter.cursor) conditions.push(afterCursor(filter.cursor, params));
   const where = conditions.join(' AND ');
   const parts = filter.kinds.map(
     (kind) =>
@@ -164,15 +156,13 @@ export interface TraceChain {
 
 /** Everything one trace recorded, as a chain: request → db operations → field changes, plus security and admin rows. */
 export async function traceChain(store: AuditStore, tenantId: string, traceId: string): Promise<TraceChain> {
-  const parts = (Object.keys(KINDS) as AuditKind[])
-    .filter((kind) => kind !== 'access')
-    .map(
-      (kind) =>
-        `(SELECT '${kind}' AS kind, ${listColumns(store)}, ${SUMMARY_SQL[kind]} AS summary, parent_span_id,
+  const parts = AUDIT_KINDS.filter((kind) => kind !== 'access').map(
+    (kind) =>
+      `(SELECT '${kind}' AS kind, ${listColumns(store)}, ${SUMMARY_SQL[kind]} AS summary, parent_span_id,
           ${kind === 'field_change' ? 'toString(db_event_id)' : "''"} AS db_event_id
           FROM ${auditSource(store, KINDS[kind].table)}
           WHERE tenant_id = {tenant:String} AND trace_id = {trace:String})`,
-    );
+  );
   const rows = await store.query<AuditListRow & { parent_span_id: string; db_event_id: string }>(
     `SELECT * FROM (${parts.join(' UNION ALL ')}) ORDER BY event_time, event_id`,
     { tenant: tenantId, trace: traceId },

@@ -1,11 +1,12 @@
+import type { QueryParams } from '../store/store.js';
 import { ApiError } from './errors.js';
 
 /** Opaque keyset cursor: the (event_time, event_id) of the last row served. */
-export function encodeCursor(row: { event_time: string; event_id: string }): string {
+function encodeCursor(row: { event_time: string; event_id: string }): string {
   return Buffer.from(JSON.stringify([row.event_time, row.event_id])).toString('base64url');
 }
 
-export function decodeCursor(cursor: string): { time: string; id: string } {
+function decodeCursor(cursor: string): { time: string; id: string } {
   try {
     const [time, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
     if (
@@ -20,4 +21,24 @@ export function decodeCursor(cursor: string): { time: string; id: string } {
     // fall through to the error below
   }
   throw new ApiError(400, 'cursor: not a cursor returned by this API');
+}
+
+/**
+ * The keyset condition of the page after `cursor` (rows newest first, by event_time then
+ * event_id), its values added to `params`: no offset, stable under inserts of older rows.
+ */
+export function afterCursor(cursor: string, params: QueryParams): string {
+  const { time, id } = decodeCursor(cursor);
+  params.cursorTime = time;
+  params.cursorId = id;
+  return "(event_time, event_id) < ({cursorTime:DateTime64(3, 'UTC')}, {cursorId:UUID})";
+}
+
+/** The cursor of the page after `rows`, null when they are the last (fewer than `limit`). */
+export function nextCursor(
+  rows: readonly { event_time: string; event_id: string }[],
+  limit: number,
+): string | null {
+  const last = rows.at(-1);
+  return rows.length === limit && last ? encodeCursor(last) : null;
 }

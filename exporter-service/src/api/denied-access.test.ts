@@ -5,9 +5,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { RunningExporter } from '../exporter.js';
-import { InternalRecorder } from '../internal-records.js';
-import { startTestExporter } from '../testing/exporter.js';
-import { tempDir } from '../testing/temp.js';
+import { InternalRecorder } from '../ingest/internal-records.js';
+import { startTestExporter, tempDir } from '@auditlens/test-support';
 import { AccessLog, type DeniedAttempt } from './access-log.js';
 import { DEFAULT_DENIED_ACCESS_LIMITS, DeniedAccessLog, type DeniedAccessLimits } from './denied-access.js';
 

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
+import type { Answer, DeniedReason, errorAnswerSchema } from '@auditlens/contract/rest';
 import type { NextFunction, Request, Response } from 'express';
 import { SYSTEM_TENANT, type ApiRole, type ApiToken } from '../config.js';
-import { TokenTable } from '../http/auth.js';
-import { ApiError, type DeniedReason } from './errors.js';
+import { TokenTable } from '../bearer-tokens.js';
+import { ApiError } from './errors.js';
 
 /** Who is calling the API, as recorded in access audit records. */
 export interface Principal {
@@ -43,7 +44,9 @@ export function authenticate(tokens: ReadonlyMap<string, ApiToken>) {
       response
         .status(401)
         .set('WWW-Authenticate', 'Bearer')
-        .json({ error: 'missing or unknown bearer token', reason });
+        .json({ error: 'missing or unknown bearer token', reason } satisfies Answer<
+          typeof errorAnswerSchema
+        >);
       return;
     }
     const principal: Principal = {
@@ -63,7 +66,10 @@ export function authenticate(tokens: ReadonlyMap<string, ApiToken>) {
 export function requireAdmin(_request: Request, response: Response, next: NextFunction): void {
   if (principalOf(response).role !== 'admin') {
     response.locals.deniedReason = 'admin-required';
-    response.status(403).json({ error: 'this call needs an admin token', reason: 'admin-required' });
+    response.status(403).json({
+      error: 'this call needs an admin token',
+      reason: 'admin-required',
+    } satisfies Answer<typeof errorAnswerSchema>);
     return;
   }
   next();

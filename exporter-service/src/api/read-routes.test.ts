@@ -4,9 +4,13 @@ import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import type { RunningExporter } from '../exporter.js';
-import { postLogs, securityRecord, type TestRecord } from '../testing/otlp-payloads.js';
-import { tempDir } from '../testing/temp.js';
-import { startTestExporter } from '../testing/exporter.js';
+import {
+  postLogs,
+  securityRecord,
+  type TestRecord,
+  tempDir,
+  startTestExporter,
+} from '@auditlens/test-support';
 import { sqlLiteral } from './grafana-sql.js';
 
 const ADMIN = 'api-admin-token-1';

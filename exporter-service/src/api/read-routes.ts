@@ -1,6 +1,17 @@
 import express, { type Request, type Response } from 'express';
-import { z } from 'zod';
-import { KINDS, type AuditKind } from '../mapping/kinds.js';
+import { AUDIT_KINDS } from '@auditlens/contract';
+import {
+  rangeQuerySchema,
+  recordPathSchema,
+  searchQuerySchema,
+  tracePathSchema,
+  type Answer,
+  type grafanaSqlSchema,
+  type searchPageSchema,
+  type statsSchema,
+  type traceChainSchema,
+} from '@auditlens/contract/rest';
+import type { z } from 'zod';
 import type { AuditStore } from '../store/store.js';
 import type { AccessLog } from './access-log.js';
 import {
@@ -15,46 +26,17 @@ import {
 } from './audit-queries.js';
 import { ApiError } from './errors.js';
 import { grafanaSql } from './grafana-sql.js';
-import { singleValues, timeValue } from './params.js';
+import { singleValues } from './params.js';
 import { authorizedTenant, principalOf } from './principal.js';
 
-const KIND_NAMES = Object.keys(KINDS) as [AuditKind, ...AuditKind[]];
 const DAY_MS = 86_400_000;
 
-const rangeSchema = z.object({
-  tenant: z.string().optional(),
-  from: timeValue.optional(),
-  to: timeValue.optional(),
-});
-
-function timeRange(query: z.infer<typeof rangeSchema>): { fromMs: number; toMs: number } {
+function timeRange(query: z.output<typeof rangeQuerySchema>): { fromMs: number; toMs: number } {
   const toMs = query.to ?? Date.now() + 1000;
   const fromMs = query.from ?? toMs - DAY_MS;
   if (fromMs >= toMs) throw new ApiError(400, 'from: must be before to');
   return { fromMs, toMs };
 }
-
-const searchSchema = rangeSchema.extend({
-  kinds: z
-    .string()
-    .transform((v) => v.split(',').filter(Boolean))
-    .pipe(z.array(z.enum(KIND_NAMES)).min(1))
-    .optional(),
-  user: z.string().max(256).optional(),
-  ip: z.string().max(64).optional(),
-  trace: z
-    .string()
-    .regex(/^[0-9a-fA-F]{32}$/, 'a 32-character hex trace id expected')
-    .optional(),
-  action: z.string().max(256).optional(),
-  result: z.enum(['success', 'failure', 'partial', 'denied']).optional(),
-  minRisk: z.coerce.number().int().min(1).max(4).optional(),
-  module: z.string().max(256).optional(),
-  service: z.string().max(256).optional(),
-  text: z.string().max(256).optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
-  cursor: z.string().max(512).optional(),
-});
 
 /**
  * Read endpoints for the Grafana app: search, one record, a trace chain, statistics. Each one
@@ -65,7 +47,7 @@ export function createReadRouter(store: AuditStore, accessLog: AccessLog): expre
 
   router.get('/search', async (request: Request, response: Response) => {
     const principal = principalOf(response);
-    const query = searchSchema.parse(singleValues(request.query));
+    const query = searchQuerySchema.parse(singleValues(request.query));
     const tenantId = authorizedTenant(principal, query.tenant);
     const { fromMs, toMs } = timeRange(query);
     const page = await searchAudit(store, {
@@ -74,7 +56,7 @@ export function createReadRouter(store: AuditStore, accessLog: AccessLog): expre
       tenantId,
       fromMs,
       toMs,
-      kinds: query.kinds ?? KIND_NAMES,
+      kinds: query.kinds ?? [...AUDIT_KINDS],
     });
     const { tenant: _tenant, cursor: _cursor, ...filter } = request.query;
     await accessLog.record(principal, {
@@ -84,13 +66,13 @@ export function createReadRouter(store: AuditStore, accessLog: AccessLog): expre
       filter,
       rows: page.rows.length,
     });
-    response.json(page);
+    response.json(page satisfies Answer<typeof searchPageSchema>);
   });
 
   // The equivalent ClickHouse SQL of a search and of the trend, for Grafana Explore (DESIGN §8).
   // They read no audit data, so they leave no access record.
   router.get('/search/sql', (request: Request, response: Response) => {
-    const query = searchSchema.parse(singleValues(request.query));
+    const query = searchQuerySchema.parse(singleValues(request.query));
     const tenantId = authorizedTenant(principalOf(response), query.tenant);
     const { sql, params } = searchQuery(store, {
       ...query,
@@ -98,22 +80,27 @@ export function createReadRouter(store: AuditStore, accessLog: AccessLog): expre
       tenantId,
       fromMs: 0,
       toMs: 0,
-      kinds: query.kinds ?? KIND_NAMES,
+      kinds: query.kinds ?? [...AUDIT_KINDS],
       cursor: undefined,
     });
-    response.json({ sql: grafanaSql(sql, params), format: 'table' });
+    response.json({ sql: grafanaSql(sql, params), format: 'table' } satisfies Answer<
+      typeof grafanaSqlSchema
+    >);
   });
 
   router.get('/stats/sql', (request: Request, response: Response) => {
-    const query = rangeSchema.parse(singleValues(request.query));
+    const query = rangeQuerySchema.parse(singleValues(request.query));
     const tenantId = authorizedTenant(principalOf(response), query.tenant);
     const { sql, params } = trendQuery(store.database, tenantId);
-    response.json({ sql: grafanaSql(sql, params), format: 'timeseries' });
+    response.json({
+      sql: grafanaSql(sql, params),
+      format: 'timeseries',
+    } satisfies Answer<typeof grafanaSqlSchema>);
   });
 
   router.get('/records/:kind/:eventId', async (request: Request, response: Response) => {
     const principal = principalOf(response);
-    const params = z.object({ kind: z.enum(KIND_NAMES), eventId: z.uuid() }).parse(request.params);
+    const params = recordPathSchema.parse(request.params);
     const tenantId = authorizedTenant(principal, singleValues(request.query).tenant);
     const record = await readRecord(store, tenantId, params.kind, params.eventId);
     await accessLog.record(principal, {
@@ -129,9 +116,7 @@ export function createReadRouter(store: AuditStore, accessLog: AccessLog): expre
 
   router.get('/traces/:traceId', async (request: Request, response: Response) => {
     const principal = principalOf(response);
-    const { traceId } = z
-      .object({ traceId: z.string().regex(/^[0-9a-fA-F]{32}$/, 'a 32-character hex trace id expected') })
-      .parse(request.params);
+    const { traceId } = tracePathSchema.parse(request.params);
     const tenantId = authorizedTenant(principal, singleValues(request.query).tenant);
     const chain = await traceChain(store, tenantId, traceId.toLowerCase());
     await accessLog.record(principal, {
@@ -141,12 +126,12 @@ export function createReadRouter(store: AuditStore, accessLog: AccessLog): expre
       filter: { traceId },
       rows: chain.rows,
     });
-    response.json(chain);
+    response.json(chain satisfies Answer<typeof traceChainSchema>);
   });
 
   router.get('/stats', async (request: Request, response: Response) => {
     const principal = principalOf(response);
-    const query = rangeSchema.parse(singleValues(request.query));
+    const query = rangeQuerySchema.parse(singleValues(request.query));
     const tenantId = authorizedTenant(principal, query.tenant);
     const { fromMs, toMs } = timeRange(query);
     const stats = await auditStats(store, tenantId, fromMs, toMs);
@@ -164,7 +149,7 @@ export function createReadRouter(store: AuditStore, accessLog: AccessLog): expre
       ...stats,
       trend: zeroFilledTrend(stats.trend, fromMs, toMs, stepMs),
       trendStepMs: stepMs,
-    });
+    } satisfies Answer<typeof statsSchema>);
   });
 
   return router;

@@ -1,8 +1,6 @@
 import { after, before, test } from 'node:test';
 import type { RunningExporter } from '../exporter.js';
-import { tempDir } from '../testing/temp.js';
-import { assertEveryKindStored, sendEveryKind } from './official-otel-scenario.js';
-import { startTestExporter } from '../testing/exporter.js';
+import { tempDir, assertEveryKindStored, sendEveryKind, startTestExporter } from '@auditlens/test-support';
 
 const dir = tempDir('e2e-embedded');
 let exporter: RunningExporter;

@@ -3,10 +3,14 @@
 // here, so the endpoint is the chdb-backed ClickHouse-HTTP test fixture (testing/clickhouse-http.ts).
 import { after, before, test } from 'node:test';
 import type { RunningExporter } from '../exporter.js';
-import { startClickHouseHttp, type ClickHouseHttpFixture } from '../testing/clickhouse-http.js';
-import { tempDir } from '../testing/temp.js';
-import { assertEveryKindStored, sendEveryKind } from './official-otel-scenario.js';
-import { startTestExporter } from '../testing/exporter.js';
+import {
+  startClickHouseHttp,
+  type ClickHouseHttpFixture,
+  tempDir,
+  assertEveryKindStored,
+  sendEveryKind,
+  startTestExporter,
+} from '@auditlens/test-support';
 
 const dir = tempDir('e2e-server');
 let clickhouse: ClickHouseHttpFixture;

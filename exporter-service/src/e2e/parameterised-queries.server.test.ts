@@ -5,10 +5,14 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { RunningExporter } from '../exporter.js';
-import { startClickHouseHttp, type ClickHouseHttpFixture } from '../testing/clickhouse-http.js';
-import { postLogs, securityRecord } from '../testing/otlp-payloads.js';
-import { tempDir } from '../testing/temp.js';
-import { startTestExporter } from '../testing/exporter.js';
+import {
+  startClickHouseHttp,
+  type ClickHouseHttpFixture,
+  postLogs,
+  securityRecord,
+  tempDir,
+  startTestExporter,
+} from '@auditlens/test-support';
 
 const MARK = 'zq9inj';
 const PAYLOADS = [

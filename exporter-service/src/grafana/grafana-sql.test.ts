@@ -9,7 +9,7 @@ import { parseRule } from '../alerts/rule-model.js';
 import { formatTime } from '../mapping/fields.js';
 import { migrate } from '../schema/migrate.js';
 import { EmbeddedStore } from '../store/embedded.js';
-import { tempDir } from '../testing/temp.js';
+import { tempDir } from '@auditlens/test-support';
 import { firingInstancesSql, grafanaRulePayload, INSTANCE_LABELS } from './rules.js';
 import { DEFAULT_GRAFANA_SETTINGS } from './settings.js';
 

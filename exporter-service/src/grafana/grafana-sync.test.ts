@@ -19,7 +19,7 @@ import { RuleStore } from '../alerts/rule-store.js';
 import { main } from '../cli.js';
 import { migrate } from '../schema/migrate.js';
 import { EmbeddedStore } from '../store/embedded.js';
-import { tempDir } from '../testing/temp.js';
+import { tempDir } from '@auditlens/test-support';
 import { GrafanaApiError, GrafanaClient, syncGrafanaRules } from './client.js';
 import { provisioningYaml } from './provisioning.js';
 import { grafanaRulePayload, type ProvisionedAlertRule } from './rules.js';

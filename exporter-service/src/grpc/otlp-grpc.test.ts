@@ -11,8 +11,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-grpc';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
 import type { RunningExporter } from '../exporter.js';
-import { tempDir } from '../testing/temp.js';
-import { startTestExporter } from '../testing/exporter.js';
+import { tempDir, startTestExporter } from '@auditlens/test-support';
 
 const TOKEN = 'grpc-collector-token';
 const dir = tempDir('grpc');

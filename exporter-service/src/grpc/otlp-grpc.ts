@@ -2,9 +2,9 @@ import * as grpc from '@grpc/grpc-js';
 import type { IngestToken } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { ExporterMetrics } from '../metrics.js';
-import type { OtlpExportHandler } from '../otlp/export-handler.js';
+import type { OtlpExportHandler } from '../ingest/export-handler.js';
 import { encodeExportResponse, type Signal } from '../otlp/response.js';
-import { grantOf, OPEN_GRANT, TokenTable, type IngestGrant } from '../http/auth.js';
+import { IngestGrants } from '../ingest/grants.js';
 
 export interface OtlpGrpcOptions {
   handler: OtlpExportHandler;
@@ -45,7 +45,7 @@ export function createOtlpGrpcServer(options: OtlpGrpcOptions): grpc.Server {
   const server = new grpc.Server({
     'grpc.max_receive_message_length': options.maxBodyBytes,
   });
-  const tokens = new TokenTable(options.ingestTokens);
+  const grants = new IngestGrants(options.ingestTokens);
 
   const export_ =
     (signal: Signal): grpc.handleUnaryCall<Buffer, Buffer> =>
@@ -54,12 +54,8 @@ export function createOtlpGrpcServer(options: OtlpGrpcOptions): grpc.Server {
         options.metrics.requests.inc({ signal, status: `grpc-${grpc.status[code]}` });
         callback({ code, details });
       };
-      let grant: IngestGrant = OPEN_GRANT;
-      if (!tokens.isOpen) {
-        const token = tokens.lookup(String(call.metadata.get('authorization')[0] ?? ''));
-        if (!token) return fail(grpc.status.UNAUTHENTICATED, 'missing or unknown bearer token');
-        grant = grantOf(token);
-      }
+      const grant = grants.grantFor(String(call.metadata.get('authorization')[0] ?? ''));
+      if (!grant) return fail(grpc.status.UNAUTHENTICATED, 'missing or unknown bearer token');
       options.handler.export(signal, call.request, 'protobuf', grant).then(
         (outcome) => {
           if (outcome.kind === 'invalid') return fail(grpc.status.INVALID_ARGUMENT, outcome.message);

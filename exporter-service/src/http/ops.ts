@@ -1,3 +1,4 @@
+import type { Answer, readySchema } from '@auditlens/contract/rest';
 import express from 'express';
 import type { ExporterMetrics } from '../metrics.js';
 import type { IngestPipeline } from '../ingest/pipeline.js';
@@ -21,9 +22,11 @@ export function createOpsRouter(
     const storeReachable = await store.ping().catch(() => false);
     const schemaCurrent = storeReachable && (await schemaIsCurrent(store));
     const ready = storeReachable && schemaCurrent;
-    response
-      .status(ready ? 200 : 503)
-      .json({ status: ready ? 'ready' : 'not ready', storeReachable, schemaCurrent });
+    response.status(ready ? 200 : 503).json({
+      status: ready ? 'ready' : 'not ready',
+      storeReachable,
+      schemaCurrent,
+    } satisfies Answer<typeof readySchema>);
   });
   router.get('/metrics', async (_request, response) => {
     pipeline.updateGauges();

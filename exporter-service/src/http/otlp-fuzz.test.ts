@@ -11,10 +11,10 @@ import {
   logsRequestProtobuf,
   securityRecord,
   type TestRecord,
-} from '../testing/otlp-payloads.js';
-import { seededRandom } from '@auditlens/sdk/testing';
-import { tempDir } from '../testing/temp.js';
-import { startTestExporter } from '../testing/exporter.js';
+  seededRandom,
+  tempDir,
+  startTestExporter,
+} from '@auditlens/test-support';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261121);
 const CASES = Number(process.env.FUZZ_CASES ?? 10_000);

@@ -6,8 +6,8 @@ import { after, before, describe, test } from 'node:test';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import type { RunningExporter } from '../exporter.js';
-import { tempDir } from '../testing/temp.js';
 import {
+  tempDir,
   attributes,
   logsRequestJson,
   logsRequestProtobuf,
@@ -15,8 +15,8 @@ import {
   postLogs,
   securityRecord,
   type JsonAnyValue,
-} from '../testing/otlp-payloads.js';
-import { startTestExporter } from '../testing/exporter.js';
+  startTestExporter,
+} from '@auditlens/test-support';
 
 const ALL = 'tok-all-5f1c';
 const ACME = 'tok-acme-77aa';

@@ -3,10 +3,10 @@ import type { IngestToken } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { ExporterMetrics } from '../metrics.js';
 import type { Encoding } from '../otlp/decode.js';
-import type { OtlpExportHandler } from '../otlp/export-handler.js';
+import type { OtlpExportHandler } from '../ingest/export-handler.js';
 import { encodeErrorStatus, encodeExportResponse, type Signal } from '../otlp/response.js';
 import { BodyError, readBody } from './body.js';
-import { grantOf, OPEN_GRANT, TokenTable, type IngestGrant } from './auth.js';
+import { IngestGrants } from '../ingest/grants.js';
 
 export interface OtlpReceiverOptions {
   handler: OtlpExportHandler;
@@ -33,7 +33,7 @@ function encodingOf(request: Request): Encoding | undefined {
 export function createOtlpReceiver(options: OtlpReceiverOptions): express.Express {
   const app = express();
   app.disable('x-powered-by');
-  const tokens = new TokenTable(options.ingestTokens);
+  const grants = new IngestGrants(options.ingestTokens);
   const retryAfter = options.retryAfterSeconds ?? { unavailable: 5, overloaded: 1 };
 
   const handle = (signal: Signal) => async (request: Request, response: Response) => {
@@ -44,15 +44,11 @@ export function createOtlpReceiver(options: OtlpReceiverOptions): express.Expres
       response.status(status).set(headers).type(contentType).send(body);
     };
 
-    let grant: IngestGrant = OPEN_GRANT;
-    if (!tokens.isOpen) {
-      const token = tokens.lookup(request.headers.authorization);
-      if (!token) {
-        request.resume();
-        reply(401, 'missing or unknown bearer token', { 'WWW-Authenticate': 'Bearer' });
-        return;
-      }
-      grant = grantOf(token);
+    const grant = grants.grantFor(request.headers.authorization);
+    if (!grant) {
+      request.resume();
+      reply(401, 'missing or unknown bearer token', { 'WWW-Authenticate': 'Bearer' });
+      return;
     }
     if (!encoding) {
       request.resume();

@@ -8,13 +8,17 @@ import { randomUUID } from 'node:crypto';
 import { after, test } from 'node:test';
 import { loadConfig } from '../config.js';
 import type { RunningExporter } from '../exporter.js';
-import { complianceModule } from '../reports/module.js';
+import { complianceModule } from '../compliance/module.js';
 import { archiveDue, moveToArchive } from '../retention/storage.js';
 import { archivedColumn, auditSource } from '../store/audit-source.js';
-import { startTestExporter } from '../testing/exporter.js';
-import { postLogs, requestRecord, type PostResult } from '../testing/otlp-payloads.js';
-import { tempDir } from '../testing/temp.js';
-import type { VerifyResult } from '../integrity/verify.js';
+import {
+  startTestExporter,
+  postLogs,
+  requestRecord,
+  type PostResult,
+  tempDir,
+} from '@auditlens/test-support';
+import type { VerifyResult } from '../integrity/verify-result.js';
 
 const dir = tempDir('event-id-reuse');
 const TOKEN = 'reuse-admin';

@@ -1,5 +1,5 @@
 import type { AuditRow } from '../mapping/row.js';
-import type { Rejection } from '../mapping/log-records.js';
+import type { Rejection } from '../mapping/mapped-batch.js';
 import type { ExporterMetrics } from '../metrics.js';
 import { StoreUnavailableError, type AuditStore } from '../store/store.js';
 import { TableWriter } from './table-writer.js';

@@ -8,7 +8,7 @@ import { buildRow, type AuditRow } from '../mapping/row.js';
 import { AUDIT_TABLES, type AuditKind } from '../mapping/kinds.js';
 import type { AttributeValue } from '../otlp/values.js';
 import { migrate } from '../schema/migrate.js';
-import { tempDir } from '../testing/temp.js';
+import { tempDir } from '@auditlens/test-support';
 import { canonicalIpv6, CanonicalSchema } from './canonical.js';
 
 const dir = tempDir('canonical');

@@ -5,13 +5,17 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { loadConfig } from '../config.js';
 import type { RunningExporter } from '../exporter.js';
-import { complianceModule } from '../reports/module.js';
+import { complianceModule } from '../compliance/module.js';
 import { archiveVolumeStatements, isPermissionError } from '../retention/storage.js';
-import { startClickHouseHttp, type ClickHouseHttpFixture } from '../testing/clickhouse-http.js';
-import { postLogs, securityRecord } from '../testing/otlp-payloads.js';
-import { tempDir } from '../testing/temp.js';
-import type { VerifyResult } from './verify.js';
-import { startTestExporter } from '../testing/exporter.js';
+import {
+  startClickHouseHttp,
+  type ClickHouseHttpFixture,
+  postLogs,
+  securityRecord,
+  tempDir,
+  startTestExporter,
+} from '@auditlens/test-support';
+import type { VerifyResult } from './verify-result.js';
 
 const ADMIN = 'server-admin';
 const dir = tempDir('integrity-server');

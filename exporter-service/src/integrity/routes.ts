@@ -1,25 +1,25 @@
 import express, { type Request, type Response } from 'express';
+import {
+  verifyQuerySchema,
+  type Answer,
+  type publicKeySchema,
+  type verifyResultSchema,
+} from '@auditlens/contract/rest';
 import { z } from 'zod';
 import type { AccessLog } from '../api/access-log.js';
 import { ApiError } from '../api/errors.js';
 import { authorizedTenant, principalOf } from '../api/principal.js';
 import { formatTime } from '../mapping/fields.js';
 import { AUDIT_TABLES } from '../mapping/kinds.js';
-import { singleValues, timeValue } from '../api/params.js';
-import type { ComplianceRuntime } from '../reports/runtime.js';
+import { singleValues } from '../api/params.js';
+import type { ComplianceRuntime } from '../compliance/runtime.js';
 
-const rangeSchema = z.object({
-  tenant: z.string().optional(),
-  from: timeValue.optional(),
-  to: timeValue.optional(),
-});
-
-const checkpointsSchema = rangeSchema.extend({
+const checkpointsSchema = verifyQuerySchema.extend({
   table: z.enum(AUDIT_TABLES as [string, ...string[]]).optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 });
 
-function range(query: z.infer<typeof rangeSchema>): { fromMs?: number; toMs?: number } {
+function range(query: z.output<typeof verifyQuerySchema>): { fromMs?: number; toMs?: number } {
   if (query.from !== undefined && query.to !== undefined && query.from >= query.to) {
     throw new ApiError(400, 'from: must be before to');
   }
@@ -35,7 +35,7 @@ export function createIntegrityRouter(runtime: ComplianceRuntime, accessLog: Acc
 
   router.get('/integrity/verify', async (request: Request, response: Response) => {
     const principal = principalOf(response);
-    const query = rangeSchema.parse(singleValues(request.query));
+    const query = verifyQuerySchema.parse(singleValues(request.query));
     const tenantId = authorizedTenant(principal, query.tenant);
     const result = await runtime.verify(tenantId, range(query), { live: true });
     await accessLog.record(principal, {
@@ -45,7 +45,7 @@ export function createIntegrityRouter(runtime: ComplianceRuntime, accessLog: Acc
       filter: { from: query.from ?? null, to: query.to ?? null },
       rows: result.rows,
     });
-    response.json(result);
+    response.json(result satisfies Answer<typeof verifyResultSchema>);
   });
 
   router.get('/integrity/public-key', (_request: Request, response: Response) => {
@@ -55,7 +55,7 @@ export function createIntegrityRouter(runtime: ComplianceRuntime, accessLog: Acc
       writerId: runtime.writerId,
       publicKeyPem: runtime.key.publicKeyPem,
       trustedKeyIds: [...runtime.trustedKeys.keys()].sort(),
-    });
+    } satisfies Answer<typeof publicKeySchema>);
   });
 
   router.get('/integrity/public-key.pem', (_request: Request, response: Response) => {

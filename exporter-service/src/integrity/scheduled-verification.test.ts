@@ -8,10 +8,8 @@ import { alertingModule } from '../alerts/module.js';
 import { loadConfig } from '../config.js';
 import type { RunningExporter } from '../exporter.js';
 import type { ReportContent } from '../reports/generate.js';
-import { complianceModule } from '../reports/module.js';
-import { startTestExporter } from '../testing/exporter.js';
-import { postLogs, securityRecord } from '../testing/otlp-payloads.js';
-import { tempDir } from '../testing/temp.js';
+import { complianceModule } from '../compliance/module.js';
+import { startTestExporter, postLogs, securityRecord, tempDir } from '@auditlens/test-support';
 
 const dir = tempDir('scheduled-verification');
 const TOKEN = 'scheduled-verification-admin';

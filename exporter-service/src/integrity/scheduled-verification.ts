@@ -1,8 +1,8 @@
 import { INTEGRITY_VIOLATION } from '../alerts/builtin.js';
-import type { InternalRecorder } from '../internal-records.js';
+import type { InternalRecorder } from '../ingest/internal-records.js';
 import type { Logger } from '../logger.js';
 import type { AuditStore } from '../store/store.js';
-import type { VerifyResult } from './verify.js';
+import type { VerifyResult } from './verify-result.js';
 
 export interface ScheduledVerificationOptions {
   store: AuditStore;

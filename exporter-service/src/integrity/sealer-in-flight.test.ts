@@ -13,7 +13,7 @@ import type { AuditRow } from '../mapping/row.js';
 import { migrate } from '../schema/migrate.js';
 import { EmbeddedStore } from '../store/embedded.js';
 import { securityAuditRow } from '../testing/rows.js';
-import { tempDir } from '../testing/temp.js';
+import { tempDir, waitUntil } from '@auditlens/test-support';
 import { CanonicalSchema } from './canonical.js';
 import { loadSigningKey } from './keys.js';
 import { IntegritySealer } from './sealer.js';
@@ -94,7 +94,13 @@ test('a batch whose insert failed is recovered by the retry once the insert is o
     // The insert reported an error, but the rows did reach the table.
     await insert(rows);
     sealer.afterInsert(TABLE, rows);
-    await sleep(100);
+    // The retry timer fires every 10 ms, but sealing reads and writes the store: under load it
+    // takes longer than any fixed pause, so wait (bounded) for the checkpoint, then check it.
+    await waitUntil(
+      async () => (await sealing('failed')).sequences.length > 0,
+      20_000,
+      'the background retry to seal the batch',
+    );
     assert.deepEqual(await sealing('failed'), { timesSealed: [1, 1, 1], sequences: [1] });
     assert.equal(sealer.unsealedEventIds().size, 0);
   } finally {

@@ -14,7 +14,7 @@ import { migrate } from '../schema/migrate.js';
 import { EmbeddedStore } from '../store/embedded.js';
 import { StoreUnavailableError, type QueryParams } from '../store/store.js';
 import { securityAuditRow } from '../testing/rows.js';
-import { tempDir } from '../testing/temp.js';
+import { tempDir } from '@auditlens/test-support';
 import { CanonicalSchema } from './canonical.js';
 import { defaultKeyPath, loadSigningKey, type SigningKey } from './keys.js';
 import { IntegritySealer } from './sealer.js';

@@ -1,16 +1,11 @@
+import { ATTR_RECORDED_BY_SDK } from '@auditlens/contract';
 import { attributesToMap, bytesToHex, millisBetween, nanosToMillis, valueToText } from '../otlp/values.js';
 import { SPAN_KIND_SERVER, STATUS_CODE_ERROR, type TracesRequest } from '../otlp/schema.js';
 import { deriveRequestRisk, deriveResult } from './derive.js';
 import { derivedUuid } from './ids.js';
-import type { MappedBatch, TenantContext } from './log-records.js';
+import type { MappedBatch, TenantContext } from './mapped-batch.js';
 import { buildRow, type RowLimits } from './row.js';
 import { recordTenant, resourceOrReject } from './resource.js';
-
-/**
- * Set by the AuditLens SDK on spans it already recorded as `audit.request` log records, so the
- * same request is not stored twice.
- */
-export const RECORDED_BY_SDK = 'audit.recorded';
 
 /**
  * Maps HTTP server spans (stable HTTP semantic conventions: kind SERVER with
@@ -36,7 +31,7 @@ export function mapTracesRequest(
           if (
             span.kind !== SPAN_KIND_SERVER ||
             method === undefined ||
-            attributes.get(RECORDED_BY_SDK) === true
+            attributes.get(ATTR_RECORDED_BY_SDK) === true
           ) {
             batch.skipped++;
             continue;

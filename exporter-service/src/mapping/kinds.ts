@@ -1,20 +1,25 @@
+import {
+  ACCESS_TYPES,
+  APPROVAL_STATUSES,
+  CHANGE_TYPES,
+  EVENT_NAMES,
+  RESULTS,
+  type AuditAttributeName,
+  type AuditKind,
+} from '@auditlens/contract';
 import type { FieldKind } from './fields.js';
 
-/** One typed column filled from one record attribute (DESIGN §3 names). */
+export type { AuditKind } from '@auditlens/contract';
+
+/** One typed column filled from one record attribute (DESIGN §3 names, from the contract). */
 export interface ColumnMapping {
   column: string;
-  attribute: string;
+  attribute: AuditAttributeName;
   kind: FieldKind;
   /** Older semantic-convention names accepted for the same field. */
   aliases?: readonly string[];
   required?: boolean;
 }
-
-export type AuditKind = 'request' | 'db_operation' | 'field_change' | 'security' | 'admin' | 'access';
-
-export const RESULTS = ['success', 'failure', 'partial', 'denied'] as const;
-/** What an `audit.access` record is about; `denied` = a refused API call (PCI DSS 10.2.1.4). */
-export const ACCESS_TYPES = ['search', 'read', 'export', 'report', 'verify', 'denied'] as const;
 
 /** Columns every audit table has, filled from these attributes. */
 const COMMON: readonly ColumnMapping[] = [
@@ -56,7 +61,7 @@ const APPROVAL: readonly ColumnMapping[] = [
   {
     column: 'approval_status',
     attribute: 'audit.approval.status',
-    kind: { oneOf: ['', 'PENDING', 'APPROVED', 'REJECTED', 'NOT_REQUIRED'] },
+    kind: { oneOf: ['', ...APPROVAL_STATUSES] },
   },
   { column: 'approver_id', attribute: 'audit.approval.approver_id', kind: 'text' },
   { column: 'approval_time', attribute: 'audit.approval.time', kind: 'time' },
@@ -72,12 +77,12 @@ export const KINDS: Record<
   { eventName: string; table: string; columns: readonly ColumnMapping[] }
 > = {
   request: {
-    eventName: 'audit.request',
+    eventName: EVENT_NAMES.request,
     table: 'audit_request_log',
     columns: [...COMMON, ...required(HTTP, ['http_method', 'url_path'])],
   },
   db_operation: {
-    eventName: 'audit.db_operation',
+    eventName: EVENT_NAMES.db_operation,
     table: 'audit_database_log',
     columns: [
       ...COMMON,
@@ -97,7 +102,7 @@ export const KINDS: Record<
     ],
   },
   field_change: {
-    eventName: 'audit.field_change',
+    eventName: EVENT_NAMES.field_change,
     table: 'audit_change_log',
     columns: [
       ...COMMON,
@@ -111,7 +116,7 @@ export const KINDS: Record<
       {
         column: 'change_type',
         attribute: 'audit.change.type',
-        kind: { oneOf: ['INSERT', 'UPDATE', 'DELETE'] },
+        kind: { oneOf: CHANGE_TYPES },
         required: true,
       },
       { column: 'change_reason', attribute: 'audit.change.reason', kind: 'text' },
@@ -121,7 +126,7 @@ export const KINDS: Record<
     ],
   },
   security: {
-    eventName: 'audit.security',
+    eventName: EVENT_NAMES.security,
     table: 'audit_security_log',
     columns: [
       ...COMMON,
@@ -137,7 +142,7 @@ export const KINDS: Record<
     ],
   },
   admin: {
-    eventName: 'audit.admin',
+    eventName: EVENT_NAMES.admin,
     table: 'audit_admin_log',
     columns: [
       ...required(COMMON, ['operation_name']),
@@ -149,7 +154,7 @@ export const KINDS: Record<
     ],
   },
   access: {
-    eventName: 'audit.access',
+    eventName: EVENT_NAMES.access,
     table: 'audit_access_log',
     columns: [
       ...COMMON,

@@ -9,28 +9,11 @@ import {
 import type { LogsRequest } from '../otlp/schema.js';
 import { deriveResult } from './derive.js';
 import { convertField } from './fields.js';
-import { buildRow, type AuditRow, type RowLimits } from './row.js';
+import { buildRow, type RowLimits } from './row.js';
 import { recordTenant, resourceOrReject } from './resource.js';
 import { derivedUuid } from './ids.js';
 import { kindOfEventName } from './kinds.js';
-
-/** One record refused, with the reason (returned to the sender in partial_success). */
-export interface Rejection {
-  reason: string;
-  message: string;
-}
-
-export interface MappedBatch {
-  rows: AuditRow[];
-  rejections: Rejection[];
-  /** Records that are not audit records (unknown EventName); not an error. */
-  skipped: number;
-}
-
-export interface TenantContext {
-  /** Tenant for records that name none (a token bound to exactly one tenant). */
-  defaultTenant: string;
-}
+import type { MappedBatch, TenantContext } from './mapped-batch.js';
 
 function errorReason(error: Error): string {
   return error.name === 'AttributeError' || error.name === 'FieldError' ? 'invalid_field' : 'invalid_record';

@@ -1,6 +1,6 @@
 import type { Resource } from '../otlp/schema.js';
 import { attributesToMap, valueToText, type AttributeValue } from '../otlp/values.js';
-import type { MappedBatch, TenantContext } from './log-records.js';
+import type { MappedBatch, TenantContext } from './mapped-batch.js';
 
 /**
  * A resource's attributes; when they cannot be read, every record or span under the resource

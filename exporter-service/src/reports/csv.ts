@@ -1,4 +1,4 @@
-import { ANOMALIES } from './evidence.js';
+import { ANOMALIES } from './anomalies.js';
 import type { ReportContent } from './generate.js';
 
 /**

@@ -1,7 +1,8 @@
-import type { ReportFramework } from '../config.js';
+import type { ReportFramework } from '@auditlens/contract/rest';
+import type { CheckId } from './checks.js';
 
 /**
- * The controls each framework's report covers, and the checks (reports/evidence.ts) whose
+ * The controls each framework's report covers, and the checks (reports/checks.ts) whose
  * results decide each control's status: not_applicable when every check is, gap when any check
  * is, met otherwise. Check ids with a `:` carry a parameter (fields required, alert categories).
  */
@@ -11,7 +12,7 @@ export interface ControlDef {
   /** The clause's name in Chinese (GB/T 22239-2019 and the Cybersecurity Law), for zh-CN reports. */
   titleZh?: string;
   requirement: string;
-  checks: string[];
+  checks: CheckId[];
 }
 
 export interface FrameworkDef {

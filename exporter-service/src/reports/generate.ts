@@ -1,13 +1,16 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { STATUTORY_RETENTION_DAYS, type ApiToken, type ReportFramework } from '../config.js';
+import type { PeriodType, ReportFramework } from '@auditlens/contract/rest';
+import { STATUTORY_RETENTION_DAYS, type ApiToken } from '../config.js';
 import { auditStats, type AuditStats } from '../api/audit-queries.js';
 import { formatTime } from '../mapping/fields.js';
 import type { AuditStore } from '../store/store.js';
-import type { VerifyResult } from '../integrity/verify.js';
+import type { VerifyResult } from '../integrity/verify-result.js';
 import type { RetentionPolicies } from '../retention/policies.js';
-import { Evidence, type Anomalies, type CheckResult, type Status } from './evidence.js';
+import { findAnomalies, type Anomalies } from './anomalies.js';
+import { runCheck } from './checks.js';
+import { Evidence, type CheckResult, type Status } from './evidence.js';
 import { FRAMEWORKS } from './frameworks.js';
-import { offsetText, type Period, type PeriodType } from './periods.js';
+import { offsetText, type Period } from './periods.js';
 
 /** 2: retentionFloor, the §6.1.2 consistency anomalies, Chinese check texts (issue 17). */
 export const REPORT_FORMAT_VERSION = 2;
@@ -38,20 +41,7 @@ export interface ReportContent {
   status: 'met' | 'gap';
   statusCounts: Record<Status, number>;
   /** The source's figures (000_… generate_daily_compliance_report), from auditStats. */
-  summary: {
-    total: number;
-    failed: number;
-    highRisk: number;
-    sensitive: number;
-    uniqueUsers: number;
-    uniqueIps: number;
-    errorRate: number;
-    riskRate: number;
-    byKind: Record<string, number>;
-    byResult: Record<string, number>;
-    byAction: { action: string; events: number }[];
-    trend: AuditStats['trend'];
-  };
+  summary: Omit<AuditStats, 'topActions'> & { byAction: AuditStats['topActions'] };
   controls: ControlResult[];
   checks: Record<string, CheckResult>;
   /** The source's data-quality checks (001_… §6.1.2 consistency, §6.2 anomalies). */
@@ -112,8 +102,8 @@ export async function generateReport(deps: ReportDeps, request: ReportRequest): 
   const checkIds = [...new Set(def.controls.flatMap((c) => c.checks))];
   const [stats, anomalies, ...results] = await Promise.all([
     auditStats(deps.store, tenantId, period.startMs, period.endMs),
-    evidence.anomalies(),
-    ...checkIds.map((id) => evidence.run(id)),
+    findAnomalies(evidence),
+    ...checkIds.map((id) => runCheck(evidence, id)),
   ]);
   const checks = Object.fromEntries(results.map((r) => [r.id, r]));
   const controls: ControlResult[] = def.controls.map((control) => {

@@ -1,12 +1,9 @@
+import type { ReportLanguage } from '@auditlens/contract/rest';
 import type { CheckResult, Status } from './evidence.js';
 import type { ControlResult, ReportContent } from './generate.js';
 
-/**
- * The languages a report renders in. The stored report carries its texts in English and, for
- * every check and the MLPS clauses, in Chinese: MLPS 2.0 auditors read Chinese (`zh-CN`).
- */
-export const REPORT_LANGUAGES = ['en', 'zh-CN'] as const;
-export type ReportLanguage = (typeof REPORT_LANGUAGES)[number];
+// The languages a report renders in (REPORT_LANGUAGES): the stored report carries its texts in
+// English and, for every check and the MLPS clauses, in Chinese: MLPS 2.0 auditors read Chinese.
 
 /** The fixed words of a rendered report. */
 export interface ReportLabels {

@@ -11,10 +11,8 @@ import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../config.js';
 import type { RunningExporter } from '../exporter.js';
-import { startTestExporter } from '../testing/exporter.js';
-import { postLogs, requestRecord } from '../testing/otlp-payloads.js';
-import { tempDir } from '../testing/temp.js';
-import { complianceModule } from './module.js';
+import { startTestExporter, postLogs, requestRecord, tempDir } from '@auditlens/test-support';
+import { complianceModule } from '../compliance/module.js';
 
 const OUT = fileURLToPath(new URL('../../../test-output/reports/', import.meta.url));
 const TOKEN = 'pdf-chinese-admin';

@@ -1,6 +1,8 @@
+import type { ReportLanguage } from '@auditlens/contract/rest';
 import { createRequire } from 'node:module';
 import PDFDocument from 'pdfkit';
-import { ANOMALIES, type Status } from './evidence.js';
+import { ANOMALIES } from './anomalies.js';
+import type { Status } from './evidence.js';
 import type { ReportContent } from './generate.js';
 import {
   checkText,
@@ -9,7 +11,6 @@ import {
   LABELS,
   requirementText,
   type ReportLabels,
-  type ReportLanguage,
 } from './locale.js';
 
 const MARGIN = 50;

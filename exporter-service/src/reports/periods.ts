@@ -1,7 +1,5 @@
+import type { PeriodType } from '@auditlens/contract/rest';
 /** Report periods (the source's daily … annual and custom reports), in a fixed-offset time zone. */
-
-export const PERIOD_TYPES = ['daily', 'weekly', 'monthly', 'quarterly', 'annual', 'custom'] as const;
-export type PeriodType = (typeof PERIOD_TYPES)[number];
 
 export interface Period {
   type: PeriodType;

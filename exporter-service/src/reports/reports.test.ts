@@ -14,18 +14,22 @@ import type { RunningExporter } from '../exporter.js';
 import { BUILTIN_RULES } from '../alerts/builtin.js';
 import { formatTime } from '../mapping/fields.js';
 import { IngestPipeline } from '../ingest/pipeline.js';
-import { InternalRecorder } from '../internal-records.js';
+import { InternalRecorder } from '../ingest/internal-records.js';
 import { createLogger } from '../logger.js';
 import { ExporterMetrics } from '../metrics.js';
 import { selfAuditModule } from '../self-audit/self-audit.js';
-import { postLogs, securityRecord, type TestRecord } from '../testing/otlp-payloads.js';
-import { tempDir } from '../testing/temp.js';
+import {
+  postLogs,
+  securityRecord,
+  type TestRecord,
+  tempDir,
+  startTestExporter,
+} from '@auditlens/test-support';
 import type { ReportContent } from './generate.js';
-import { complianceModule } from './module.js';
+import { complianceModule } from '../compliance/module.js';
 import { periodContaining, previousPeriod, resolvePeriod } from './periods.js';
-import { ComplianceRuntime } from './runtime.js';
+import { ComplianceRuntime } from '../compliance/runtime.js';
 import { ReportScheduler } from './scheduler.js';
-import { startTestExporter } from '../testing/exporter.js';
 
 const BIN = fileURLToPath(new URL('../../bin/auditlens.js', import.meta.url));
 const ADMIN = 'reports-admin';

@@ -1,34 +1,24 @@
 import express, { type Request, type Response } from 'express';
+import {
+  REPORT_LANGUAGES,
+  reportListQuerySchema,
+  reportRequestSchema,
+  type Answer,
+  type createdReportSchema,
+  type reportListSchema,
+  type storedReportSchema,
+} from '@auditlens/contract/rest';
 import { z } from 'zod';
 import type { AccessLog } from '../api/access-log.js';
 import { ApiError } from '../api/errors.js';
 import { authorizedTenant, principalOf } from '../api/principal.js';
-import { REPORT_FRAMEWORKS } from '../config.js';
 import { renderCsv } from './csv.js';
 import { decodeReportCursor, listReports, readReport } from './generate.js';
-import { singleValues, timeValue } from '../api/params.js';
+import { singleValues } from '../api/params.js';
 import { fieldError } from './params.js';
-import { PERIOD_TYPES, resolvePeriod } from './periods.js';
-import { REPORT_LANGUAGES } from './locale.js';
+import { resolvePeriod } from './periods.js';
 import { renderPdf } from './pdf.js';
-import type { ComplianceRuntime } from './runtime.js';
-
-const createSchema = z.strictObject({
-  tenant: z.string(),
-  framework: z.enum(REPORT_FRAMEWORKS),
-  period: z.enum(PERIOD_TYPES),
-  at: timeValue.optional(),
-  from: timeValue.optional(),
-  to: timeValue.optional(),
-});
-
-const listSchema = z.object({
-  tenant: z.string().optional(),
-  framework: z.enum(REPORT_FRAMEWORKS).optional(),
-  period: z.enum(PERIOD_TYPES).optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(50),
-  cursor: z.string().max(256).optional(),
-});
+import type { ComplianceRuntime } from '../compliance/runtime.js';
 
 const FILE = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?:\.(pdf|csv|json))?$/i;
 
@@ -38,7 +28,7 @@ export function createReportsRouter(runtime: ComplianceRuntime, accessLog: Acces
 
   router.post('/reports', async (request: Request, response: Response) => {
     const principal = principalOf(response);
-    const body = createSchema.parse(request.body);
+    const body = reportRequestSchema.parse(request.body);
     const tenantId = authorizedTenant(principal, body.tenant);
     const period = (() => {
       try {
@@ -60,12 +50,16 @@ export function createReportsRouter(runtime: ComplianceRuntime, accessLog: Acces
       filter: { framework: body.framework, period: body.period, label: period.label },
       rows: report.content.summary.total,
     });
-    response.status(201).json({ id: report.content.id, sha256: report.sha256, content: report.content });
+    response.status(201).json({
+      id: report.content.id,
+      sha256: report.sha256,
+      content: report.content,
+    } satisfies Answer<typeof createdReportSchema>);
   });
 
   router.get('/reports', async (request: Request, response: Response) => {
     const principal = principalOf(response);
-    const query = listSchema.parse(singleValues(request.query));
+    const query = reportListQuerySchema.parse(singleValues(request.query));
     const tenantId = authorizedTenant(principal, query.tenant);
     if (query.cursor && !decodeReportCursor(query.cursor)) {
       throw new ApiError(400, 'cursor: not a cursor returned by this API');
@@ -84,7 +78,7 @@ export function createReportsRouter(runtime: ComplianceRuntime, accessLog: Acces
       filter: { framework: query.framework ?? null, period: query.period ?? null, limit: query.limit },
       rows: page.reports.length,
     });
-    response.json(page);
+    response.json(page satisfies Answer<typeof reportListSchema>);
   });
 
   router.get('/reports/:file', async (request: Request, response: Response) => {
@@ -124,7 +118,7 @@ export function createReportsRouter(runtime: ComplianceRuntime, accessLog: Acces
         .send(renderCsv(report.content, report.sha256));
     } else {
       const { json: _json, ...rest } = report;
-      response.json(rest);
+      response.json(rest satisfies Answer<typeof storedReportSchema>);
     }
   });
 

@@ -1,11 +1,11 @@
 import type { AccessLog } from '../api/access-log.js';
 import type { Principal } from '../api/principal.js';
-import type { ReportFramework } from '../config.js';
+import type { ReportFramework } from '@auditlens/contract/rest';
 import type { Logger } from '../logger.js';
 import { formatTime } from '../mapping/fields.js';
 import { reportExists } from './generate.js';
 import { periodContaining, previousPeriod, type Period } from './periods.js';
-import type { ComplianceRuntime } from './runtime.js';
+import type { ComplianceRuntime } from '../compliance/runtime.js';
 
 export interface ScheduleOptions {
   /** `HH:MM` in the reporting time zone. */

@@ -7,10 +7,9 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../config.js';
 import type { ExporterModule } from '../modules.js';
-import { complianceModule } from '../reports/module.js';
+import { complianceModule } from '../compliance/module.js';
 import { EmbeddedStore } from '../store/embedded.js';
-import { startTestExporter } from '../testing/exporter.js';
-import { tempDir } from '../testing/temp.js';
+import { startTestExporter, tempDir } from '@auditlens/test-support';
 
 const BIN = fileURLToPath(new URL('../../bin/auditlens.js', import.meta.url));
 

@@ -1,5 +1,5 @@
 import type { Principal } from '../api/principal.js';
-import type { InternalRecord } from '../internal-records.js';
+import type { InternalRecord } from '../ingest/internal-records.js';
 import { normalizeIp } from '../mapping/fields.js';
 import type { PolicyChange } from './policies.js';
 

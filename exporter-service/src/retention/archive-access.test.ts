@@ -7,10 +7,14 @@ import { after, before, test } from 'node:test';
 import { loadConfig } from '../config.js';
 import type { RunningExporter } from '../exporter.js';
 import type { ReportContent } from '../reports/generate.js';
-import { complianceModule } from '../reports/module.js';
-import { startTestExporter } from '../testing/exporter.js';
-import { postLogs, requestRecord, type TestRecord } from '../testing/otlp-payloads.js';
-import { tempDir } from '../testing/temp.js';
+import { complianceModule } from '../compliance/module.js';
+import {
+  startTestExporter,
+  postLogs,
+  requestRecord,
+  type TestRecord,
+  tempDir,
+} from '@auditlens/test-support';
 import { archiveDue, moveToArchive } from './storage.js';
 
 const dir = tempDir('archive-access');

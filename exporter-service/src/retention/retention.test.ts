@@ -4,10 +4,9 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { loadConfig } from '../config.js';
 import type { RunningExporter } from '../exporter.js';
-import { complianceModule } from '../reports/module.js';
-import { postLogs, securityRecord } from '../testing/otlp-payloads.js';
-import { tempDir } from '../testing/temp.js';
-import type { VerifyResult } from '../integrity/verify.js';
+import { complianceModule } from '../compliance/module.js';
+import { postLogs, securityRecord, tempDir, startTestExporter } from '@auditlens/test-support';
+import type { VerifyResult } from '../integrity/verify-result.js';
 import {
   FOREVER_DAYS,
   PolicyError,
@@ -18,7 +17,6 @@ import {
   validatePolicy,
   type RetentionPolicy,
 } from './policies.js';
-import { startTestExporter } from '../testing/exporter.js';
 
 const ADMIN = 'retention-admin';
 const READER = 'retention-reader';

@@ -1,4 +1,10 @@
 import express, { type Request, type Response } from 'express';
+import type {
+  Answer,
+  retentionListSchema,
+  retentionPolicySchema,
+  retentionStatusSchema,
+} from '@auditlens/contract/rest';
 import { z } from 'zod';
 import type { AccessLog } from '../api/access-log.js';
 import { ApiError } from '../api/errors.js';
@@ -6,7 +12,7 @@ import { authorizedTenant, principalOf, requireAdmin } from '../api/principal.js
 import { AUDIT_TABLES } from '../mapping/kinds.js';
 import { singleValues } from '../api/params.js';
 import { fieldError } from '../reports/params.js';
-import type { ComplianceRuntime } from '../reports/runtime.js';
+import type { ComplianceRuntime } from '../compliance/runtime.js';
 import { actorOf, type AdminRequest } from './admin-record.js';
 import {
   deleteDays,
@@ -23,7 +29,7 @@ import { isPermissionError } from './storage.js';
 const finite = (days: number): number | null => (Number.isFinite(days) ? days : null);
 
 /** A policy as the API shows it, with what it means for rows. */
-export function policyView(p: RetentionPolicy) {
+export function policyView(p: RetentionPolicy): Answer<typeof retentionPolicySchema> {
   return {
     ...p,
     effective: {
@@ -62,7 +68,7 @@ export function createRetentionRouter(runtime: ComplianceRuntime, accessLog: Acc
         minTotalDays: Math.max(p.minTotalDays, policies.floorDays),
       })),
       policies: policies.list().map(policyView),
-    });
+    } satisfies Answer<typeof retentionListSchema>);
   });
 
   router.get('/retention-policies/:id', async (request: Request, response: Response) => {
@@ -191,7 +197,7 @@ export function createRetentionRouter(runtime: ComplianceRuntime, accessLog: Acc
       archiveVolume: runtime.config.compliance.archiveVolume ?? null,
       archiveIntervalMinutes: runtime.config.compliance.archiveIntervalMinutes,
       tables,
-    });
+    } satisfies Answer<typeof retentionStatusSchema>);
   });
 
   return router;

@@ -2,6 +2,7 @@ import { formatTime } from '../mapping/fields.js';
 import { AUDIT_TABLES } from '../mapping/kinds.js';
 import type { AuditStore, QueryParams } from '../store/store.js';
 import { archiveTable } from '../store/audit-source.js';
+import { onCluster, storageTable, type RenderTarget } from '../schema/ddl.js';
 import { EVENT_ID_PROJECTION } from '../schema/migrations.js';
 import { rowRetention, totalDays, type RetentionPolicies, type RetentionPolicy } from './policies.js';
 
@@ -192,9 +193,9 @@ export function archiveVolumeStatements(
   database: string,
   options: { volume: string; storagePolicy?: string | undefined; cluster?: string | undefined },
 ): string[] {
-  const on = options.cluster ? ` ON CLUSTER ${options.cluster}` : '';
+  const target: RenderTarget = { database, cluster: options.cluster };
   return AUDIT_TABLES.flatMap((table) => {
-    const name = `${database}.${options.cluster ? `${table}_local` : table}${on}`;
+    const name = `${storageTable(table, target)}${onCluster(target)}`;
     const moveAt =
       "toDateTime(least(event_time + toIntervalDay(online_days), toDateTime64('2106-01-01 00:00:00', 3, 'UTC')))";
     return [

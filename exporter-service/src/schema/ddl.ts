@@ -50,6 +50,15 @@ export const onCluster = (target: RenderTarget): string =>
 /** The table that stores a definition's rows: `<name>_local` on a cluster, the name itself on one node. */
 export const localName = (name: string, target: RenderTarget): string =>
   target.cluster ? `${name}_local` : name;
+/** `<database>.<localName>`: the table whose parts hold the rows (ALTERs of TTL, codecs, projections). */
+export const storageTable = (name: string, target: RenderTarget): string =>
+  `${target.database}.${localName(name, target)}`;
+/**
+ * The tables a column change must reach: the storage table and, on a cluster, the Distributed
+ * table over it (whose columns must follow), database-qualified.
+ */
+export const tablesToAlter = (name: string, target: RenderTarget): string[] =>
+  target.cluster ? [storageTable(name, target), `${target.database}.${name}`] : [storageTable(name, target)];
 
 /** True when a table definition has the column (a line of its body starts with the name). */
 export function hasColumn(table: TableDef, column: string): boolean {

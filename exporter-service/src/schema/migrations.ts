@@ -1,4 +1,12 @@
-import { hasColumn, onCluster, renderTable, renderView, type RenderTarget } from './ddl.js';
+import {
+  hasColumn,
+  onCluster,
+  renderTable,
+  renderView,
+  storageTable,
+  tablesToAlter,
+  type RenderTarget,
+} from './ddl.js';
 import {
   AUDIT_TABLE_DEFS,
   DEFAULT_RETENTION_POLICIES,
@@ -6,7 +14,6 @@ import {
   SUMMARY_VIEW_DEFS,
   SUPPORT_TABLE_DEFS,
 } from './tables.js';
-import { ALERTING_MIGRATION } from '../alerts/schema.js';
 
 /** A statement, or rows to insert (JSONEachRow, deduplicated by the token). */
 export type MigrationStep = string | { insertInto: string; rows: object[]; deduplicationToken: string };
@@ -91,7 +98,31 @@ export const MIGRATIONS: Migration[] = [
       },
     ],
   },
-  ALERTING_MIGRATION,
+  {
+    // Alerting: audit_alert_state learns the incident id (the event id of its `audit.security`
+    // record), the group labels (Grafana labels per group field) and when the instance fired and
+    // resolved; audit_alert_event drops a repeated insert of the same transition (the
+    // deduplication token is the incident id and transition), so that two exporters reporting one
+    // incident store one history row. Idempotent (IF NOT EXISTS; settings are absolute).
+    version: 2,
+    name: 'alerting: incident id, group labels, fired/resolved times; deduplicated alert history',
+    steps: (target) => [
+      ...tablesToAlter('audit_alert_state', target).map(
+        (table) =>
+          `ALTER TABLE ${table}${onCluster(target)}
+    ADD COLUMN IF NOT EXISTS security_event_id UUID,
+    ADD COLUMN IF NOT EXISTS group_labels Map(String, String),
+    ADD COLUMN IF NOT EXISTS fired_at DateTime64(3, 'UTC'),
+    ADD COLUMN IF NOT EXISTS resolved_at DateTime64(3, 'UTC')`,
+      ),
+      // Replicated tables deduplicate inserts by token already (replicated_deduplication_window).
+      ...(target.cluster
+        ? []
+        : [
+            `ALTER TABLE ${target.database}.audit_alert_event MODIFY SETTING non_replicated_deduplication_window = 1000`,
+          ]),
+    ],
+  },
   {
     // Compliance (issue 6): per-row online days for archiving; the per-row TTL no longer deletes
     // rows whose retention_days is above 20000 (toDateTime(event_time) + 30000 days wraps past
@@ -102,24 +133,23 @@ export const MIGRATIONS: Migration[] = [
     name: 'retention tiers (online_days), checkpoint row digests and minimum retention',
     steps: (target) => {
       const on = onCluster(target);
-      const names = (table: string): string[] => (target.cluster ? [`${table}_local`, table] : [table]);
       return [
         ...AUDIT_TABLE_DEFS.flatMap((table) =>
-          names(table.name).map(
+          tablesToAlter(table.name, target).map(
             (name) =>
-              `ALTER TABLE ${target.database}.${name}${on} ADD COLUMN IF NOT EXISTS ` +
+              `ALTER TABLE ${name}${on} ADD COLUMN IF NOT EXISTS ` +
               'online_days UInt16 DEFAULT retention_days AFTER retention_days',
           ),
         ),
         ...AUDIT_TABLE_DEFS.map(
           (table) =>
-            `ALTER TABLE ${target.database}.${target.cluster ? `${table.name}_local` : table.name}${on} ` +
+            `ALTER TABLE ${storageTable(table.name, target)}${on} ` +
             'MODIFY TTL toDateTime(event_time) + toIntervalDay(retention_days) WHERE retention_days <= 20000 ' +
             'SETTINGS materialize_ttl_after_modify = 0',
         ),
-        ...names('audit_integrity_checkpoint').map(
+        ...tablesToAlter('audit_integrity_checkpoint', target).map(
           (name) =>
-            `ALTER TABLE ${target.database}.${name}${on} ` +
+            `ALTER TABLE ${name}${on} ` +
             'ADD COLUMN IF NOT EXISTS row_digests Array(FixedString(64)) CODEC(ZSTD(1)) AFTER event_ids, ' +
             'ADD COLUMN IF NOT EXISTS min_retention_days UInt16 DEFAULT 65535 AFTER row_count',
         ),
@@ -140,8 +170,7 @@ export const MIGRATIONS: Migration[] = [
     name: 'column codecs and types for size; per tenant-day count projection',
     steps: (target) => {
       const on = onCluster(target);
-      const local = (table: string): string =>
-        `${target.database}.${target.cluster ? `${table}_local` : table}`;
+      const local = (table: string): string => storageTable(table, target);
       return AUDIT_TABLE_DEFS.flatMap((table) => {
         const tuning = COLUMN_TUNING.filter(([column]) => hasColumn(table, column));
         const retyped = tuning.filter(([, definition]) => !definition.startsWith('CODEC'));
@@ -173,7 +202,7 @@ export const MIGRATIONS: Migration[] = [
     steps: (target) => {
       const on = onCluster(target);
       return AUDIT_TABLE_DEFS.flatMap((table) => {
-        const name = `${target.database}.${target.cluster ? `${table.name}_local` : table.name}${on}`;
+        const name = `${storageTable(table.name, target)}${on}`;
         return [
           `ALTER TABLE ${name} ADD PROJECTION IF NOT EXISTS ${EVENT_ID_PROJECTION}`,
           `ALTER TABLE ${name} MATERIALIZE PROJECTION p_event_id`,

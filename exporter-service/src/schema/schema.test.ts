@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { EmbeddedStore } from '../store/embedded.js';
 import { KINDS } from '../mapping/kinds.js';
-import { tempDir } from '../testing/temp.js';
+import { tempDir } from '@auditlens/test-support';
 import { appliedVersions, migrate, schemaStatements } from './migrate.js';
 import { LATEST_SCHEMA_VERSION } from './migrations.js';
 

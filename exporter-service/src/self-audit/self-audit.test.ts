@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import type { ExporterOverrides, RunningExporter } from '../exporter.js';
-import { startClickHouseHttp } from '../testing/clickhouse-http.js';
-import { tempDir } from '../testing/temp.js';
+import { startClickHouseHttp, tempDir, startTestExporter } from '@auditlens/test-support';
 import { SELF_AUDIT_EVENTS, selfAuditModule } from './self-audit.js';
-import { startTestExporter } from '../testing/exporter.js';
 
 const dir = tempDir('self-audit');
 after(() => dir.remove());

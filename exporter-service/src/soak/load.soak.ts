@@ -10,8 +10,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { EmbeddedStore } from '../store/embedded.js';
-import { logsRequestProtobuf, securityRecord, type TestRecord } from '../testing/otlp-payloads.js';
-import { tempDir } from '../testing/temp.js';
+import { logsRequestProtobuf, securityRecord, type TestRecord, tempDir } from '@auditlens/test-support';
 
 const MINUTES = Number(process.env.SOAK_MINUTES ?? '10');
 const RATE = Number(process.env.SOAK_RATE ?? '2000');

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { EmbeddedStore } from './embedded.js';
 import { parseJsonColumns } from './store.js';
-import { tempDir } from '../testing/temp.js';
+import { tempDir } from '@auditlens/test-support';
 
 const dir = tempDir('embedded-store');
 let store: EmbeddedStore;

@@ -12,6 +12,7 @@ import {
   readerFileName,
 } from '../grafana/reader-datasource.js';
 import type { RenderTarget } from '../schema/ddl.js';
+import { out } from '../cli/command.js';
 import { createStore } from '../store/index.js';
 import {
   DEFAULT_PLATFORM_READER,
@@ -52,9 +53,6 @@ interface AddOptions extends TargetOptions {
   grafanaClickhouseHttps?: boolean;
 }
 
-const out = (text: string): void => {
-  process.stdout.write(`${text}\n`);
-};
 const note = (text: string): void => {
   process.stderr.write(`${text}\n`);
 };

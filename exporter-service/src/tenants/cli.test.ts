@@ -8,8 +8,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
-import { startClickHouseHttp } from '../testing/clickhouse-http.js';
-import { tempDir } from '../testing/temp.js';
+import { startClickHouseHttp, tempDir } from '@auditlens/test-support';
 import { readerSummary } from './cli-commands.js';
 import { readerTables } from './reader.js';
 

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import type { RenderTarget } from '../schema/ddl.js';
 import { schemaStatements } from '../schema/migrate.js';
 import { EmbeddedStore } from '../store/embedded.js';
-import { tempDir } from '../testing/temp.js';
+import { tempDir } from '@auditlens/test-support';
 import {
   dropReaderDdl,
   platformReader,

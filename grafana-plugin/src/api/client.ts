@@ -3,6 +3,7 @@ import { lastValueFrom } from 'rxjs';
 import type { z } from 'zod';
 
 import { PROXY_BASE } from '../constants';
+import { errorAnswerSchema, type DeniedReason } from './schemas';
 
 /**
  * An answer from the exporter (or Grafana's proxy) that was not a success. `status` 0: no HTTP
@@ -14,7 +15,7 @@ export class ApiError extends Error {
   constructor(
     readonly status: number,
     message: string,
-    readonly details: { reason?: string; unexpected?: boolean } = {},
+    readonly details: { reason?: DeniedReason; unexpected?: boolean } = {},
   ) {
     super(message);
   }
@@ -53,9 +54,10 @@ function queryString(params: Record<string, QueryValue>): string {
   return text ? `?${text}` : '';
 }
 
-function reasonOf(data: unknown): string | undefined {
-  const reason = data && typeof data === 'object' ? (data as Record<string, unknown>).reason : undefined;
-  return typeof reason === 'string' ? reason : undefined;
+/** Why the exporter refused the call, when `data` is its refusal (errorAnswerSchema). */
+function reasonOf(data: unknown): DeniedReason | undefined {
+  const answer = errorAnswerSchema.safeParse(data);
+  return answer.success ? answer.data.reason : undefined;
 }
 
 function describe(status: number, data: unknown, statusText: string | undefined): string {

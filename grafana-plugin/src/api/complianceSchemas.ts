@@ -1,173 +1,22 @@
-import { z } from 'zod';
-
-// Schemas for the compliance API (exporter-service/src/{reports,retention,integrity}/routes.ts).
-
-export const FRAMEWORKS = [
-  { id: 'mlps3', label: 'MLPS 2.0 level 3 (GB/T 22239-2019)' },
-  { id: 'pci-dss-4', label: 'PCI DSS v4.0 req. 10' },
-  { id: 'soc2', label: 'SOC 2 CC7' },
-  { id: 'iso27001', label: 'ISO 27001:2022 A.8.15-17' },
-] as const;
-export const PERIODS = ['daily', 'weekly', 'monthly', 'quarterly', 'annual', 'custom'] as const;
-
-export const reportListItemSchema = z.looseObject({
-  id: z.string(),
-  tenant: z.string(),
-  framework: z.string(),
-  frameworkName: z.string().optional(),
-  periodType: z.string(),
-  periodLabel: z.string(),
-  periodStart: z.string(),
-  periodEnd: z.string(),
-  generatedAt: z.string(),
-  generatedBy: z.string(),
-  status: z.string(),
-  sha256: z.string(),
-});
-export type ReportListItem = z.infer<typeof reportListItemSchema>;
-
-export const reportListSchema = z.looseObject({
-  reports: z.array(reportListItemSchema),
-  nextCursor: z.string().nullable(),
-});
-
-const controlSchema = z.looseObject({
-  id: z.string(),
-  title: z.string(),
-  requirement: z.string().optional(),
-  status: z.string(),
-  checks: z.array(z.string()).optional(),
-  evidence: z.array(z.string()).optional(),
-});
-
-export const reportContentSchema = z.looseObject({
-  id: z.string(),
-  tenant: z.string(),
-  framework: z.looseObject({ id: z.string(), name: z.string(), version: z.string().optional() }),
-  period: z.looseObject({ type: z.string(), label: z.string(), start: z.string(), end: z.string() }),
-  generatedAt: z.string(),
-  generatedBy: z.string(),
-  status: z.string(),
-  summary: z.looseObject({
-    total: z.number(),
-    failed: z.number(),
-    highRisk: z.number(),
-    uniqueUsers: z.number(),
-    uniqueIps: z.number(),
-    errorRate: z.number(),
-    riskRate: z.number(),
-  }),
-  controls: z.array(controlSchema),
-  anomalies: z.record(z.string(), z.unknown()).optional(),
-});
-export type ReportContent = z.infer<typeof reportContentSchema>;
-
-export const createdReportSchema = z.looseObject({
-  id: z.string(),
-  sha256: z.string(),
-  content: reportContentSchema,
-});
-/** GET /reports/{id}: the stored report. */
-export const storedReportSchema = z.looseObject({
-  content: reportContentSchema,
-  sha256: z.string().optional(),
-});
-
-export const retentionPolicySchema = z.looseObject({
-  id: z.string(),
-  name: z.string(),
-  table: z.string(),
-  module: z.string(),
-  riskLevel: z.number().nullable(),
-  retentionDays: z.number(),
-  archiveDays: z.number().nullable(),
-  autoArchive: z.boolean(),
-  autoDelete: z.boolean(),
-  complianceRequirement: z.string(),
-  enabled: z.boolean(),
-  updatedAt: z.string().optional(),
-  updatedBy: z.string().optional(),
-  effective: z
-    .looseObject({ totalDays: z.number().nullable(), onlineDays: z.number().nullable() })
-    .optional(),
-});
-export type RetentionPolicy = z.infer<typeof retentionPolicySchema>;
-
-export const retentionListSchema = z.looseObject({
-  floorDays: z.number(),
-  presets: z.array(
-    z.looseObject({
-      id: z.string(),
-      title: z.string(),
-      minTotalDays: z.number(),
-      minOnlineDays: z.number(),
-      basis: z.string(),
-    }),
-  ),
-  policies: z.array(retentionPolicySchema),
-});
-export type RetentionList = z.infer<typeof retentionListSchema>;
-
-const tier = z.looseObject({
-  rows: z.number(),
-  oldest: z.string().nullable(),
-  newest: z.string().nullable(),
-});
-export const retentionStatusSchema = z.looseObject({
-  tenant: z.string(),
-  mode: z.string(),
-  tables: z.array(
-    z.looseObject({ table: z.string(), online: tier.extend({ dueForArchive: z.number() }), archive: tier }),
-  ),
-});
-export type RetentionStatus = z.infer<typeof retentionStatusSchema>;
-
-const problemSchema = z.looseObject({
-  kind: z.string(),
-  table: z.string(),
-  writer: z.string().optional(),
-  sequence: z.number().optional(),
-  eventId: z.string().optional(),
-  eventTime: z.string(),
-  detail: z.string(),
-});
-export const verifyResultSchema = z.looseObject({
-  ok: z.boolean(),
-  tenant: z.string(),
-  from: z.string(),
-  to: z.string(),
-  checkpoints: z.number(),
-  rows: z.number(),
-  expiredRows: z.number(),
-  unsealedRows: z.number(),
-  chains: z.array(
-    z.looseObject({
-      table: z.string(),
-      writer: z.string(),
-      checkpoints: z.number(),
-      rows: z.number(),
-      lastChainDigest: z.string(),
-    }),
-  ),
-  firstBroken: z
-    .looseObject({
-      table: z.string(),
-      writer: z.string().nullable(),
-      sequence: z.number().nullable(),
-      firstEventTime: z.string(),
-      lastEventTime: z.string(),
-    })
-    .nullable(),
-  problemCount: z.number(),
-  problems: z.array(problemSchema),
-  durationMs: z.number(),
-});
-export type VerifyResult = z.infer<typeof verifyResultSchema>;
-
-export const publicKeySchema = z.looseObject({
-  algorithm: z.string(),
-  keyId: z.string(),
-  writerId: z.string().optional(),
-  publicKeyPem: z.string(),
-  trustedKeyIds: z.array(z.string()).optional(),
-});
+// The compliance API's answers (reports, retention, integrity), as the contract defines them
+// (@auditlens/contract/rest).
+export {
+  createdReportSchema,
+  PERIOD_TYPES as PERIODS,
+  publicKeySchema,
+  REPORT_FRAMEWORKS as FRAMEWORKS,
+  reportContentSchema,
+  reportListItemSchema,
+  reportListSchema,
+  retentionListSchema,
+  retentionPolicySchema,
+  retentionStatusSchema,
+  storedReportSchema,
+  verifyResultSchema,
+  type ReportContent,
+  type ReportListItem,
+  type RetentionList,
+  type RetentionPolicy,
+  type RetentionStatus,
+  type VerifyResult,
+} from '@auditlens/contract/rest';

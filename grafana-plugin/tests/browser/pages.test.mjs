@@ -18,7 +18,7 @@ import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { tempDir, startTestExporter } from '@auditlens/exporter/testing';
+import { tempDir, startTestExporter } from '@auditlens/test-support';
 import { chromium } from 'playwright-core';
 import { startGrafanaServer } from '../grafana-host/grafana-server.mjs';
 import { privilegeChangeFlood, seedAndWait, TENANT, waitForRows } from '../support/seed.mjs';

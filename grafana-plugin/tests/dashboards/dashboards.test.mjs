@@ -14,7 +14,7 @@ import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { startExporter } from '@auditlens/exporter';
-import { tempDir } from '@auditlens/exporter/testing';
+import { tempDir } from '@auditlens/test-support';
 import { seedAndWait } from '../support/seed.mjs';
 import { ALL, expandQuery, percentEncode, splicedVariables } from './macros.mjs';
 

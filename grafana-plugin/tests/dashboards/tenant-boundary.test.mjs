@@ -13,9 +13,8 @@ import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { drainPending, Session } from 'chdb';
-import { startExporter } from '@auditlens/exporter';
-import { tempDir } from '@auditlens/exporter/testing';
-import { READER_TABLES, readerUsersXml, tenantReader } from '@auditlens/exporter/internal/tenants/reader.js';
+import { startExporter, READER_TABLES, readerUsersXml, tenantReader } from '@auditlens/exporter';
+import { tempDir } from '@auditlens/test-support';
 import { seedAndWait, TENANT } from '../support/seed.mjs';
 import { ALL, expandQuery, percentEncode } from './macros.mjs';
 

@@ -10,7 +10,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { startTestExporter, tempDir } from '@auditlens/exporter/testing';
+import { startTestExporter, tempDir } from '@auditlens/test-support';
 import semver from 'semver';
 import { parse } from 'yaml';
 

@@ -5,7 +5,7 @@
 // and the browser test, so both look at data the real pipeline stored.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
-import { logsRequestJson, post } from '@auditlens/exporter/testing';
+import { logsRequestJson, post } from '@auditlens/test-support';
 
 export const TENANT = 'acme';
 const hex = (bytes) => randomBytes(bytes).toString('hex');

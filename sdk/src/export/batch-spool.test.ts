@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, test } from 'node:test';
-import { at } from '../testing/helpers.js';
+import { at } from '@auditlens/test-support';
 import { BatchSpool, SpoolCorruptError, SpoolFullError } from './batch-spool.js';
 
 const dirs: string[] = [];

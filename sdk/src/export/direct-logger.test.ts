@@ -5,7 +5,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { LoggerProvider, type LogRecordProcessor, type ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { at } from '../testing/helpers.js';
+import { at } from '@auditlens/test-support';
 import { DirectLogger, type RecordSink } from './direct-logger.js';
 
 /** The processor of both paths: keeps what it is given. */

@@ -4,8 +4,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, afterEach, before, test } from 'node:test';
-import { at, makeTempDir, removeDir, waitUntil } from '../testing/helpers.js';
-import { decodeLogs, OtlpCaptureServer } from '../testing/otlp-capture-server.js';
+import { at, tempDir, type TempDir, waitUntil, decodeLogs, OtlpCaptureServer } from '@auditlens/test-support';
 import { BatchSpool } from './batch-spool.js';
 import type { DeliveryError } from './delivery-telemetry.js';
 import {
@@ -15,7 +14,7 @@ import {
 import { OtlpHttpTransport } from './otlp-http-transport.js';
 
 let server: OtlpCaptureServer;
-let dir: string;
+let dir: TempDir | undefined;
 before(async () => {
   server = await OtlpCaptureServer.start();
 });
@@ -24,7 +23,7 @@ after(async () => {
 });
 afterEach(() => {
   server.reset();
-  if (dir) removeDir(dir);
+  dir?.remove();
 });
 
 let nextId = 0;
@@ -101,10 +100,10 @@ test('healthy backend: every record delivered once, in batches of at most maxExp
 });
 
 test('backend down then up: records are spooled, retried with the same bytes, delivered exactly once', async () => {
-  dir = makeTempDir('processor');
+  dir = tempDir('processor');
   let down = true;
   server.reply = () => (down ? { status: 503, headers: { 'retry-after': '0' } } : { status: 200 });
-  const spool = BatchSpool.open({ directory: path.join(dir, 'spool'), fsync: false });
+  const spool = BatchSpool.open({ directory: path.join(dir.path, 'spool'), fsync: false });
   const { processor, provider, emit, emitted, errors } = pipeline({ spool });
   emit(120);
   await waitUntil(() => processor.stats().retries >= 3, 10_000, 'three failed attempts');
@@ -145,10 +144,10 @@ test('Retry-After from the server sets the retry delay', async () => {
 });
 
 test('a restarted processor resends what the previous one left in the spool, exactly once', async () => {
-  dir = makeTempDir('processor');
+  dir = tempDir('processor');
   server.reply = () => ({ status: 503 });
   const first = pipeline({
-    spool: BatchSpool.open({ directory: path.join(dir, 'spool'), fsync: false }),
+    spool: BatchSpool.open({ directory: path.join(dir.path, 'spool'), fsync: false }),
     shutdownTimeoutMillis: 100,
   });
   first.emit(150);
@@ -160,14 +159,18 @@ test('a restarted processor resends what the previous one left in the spool, exa
   assert.equal(deliveries().size, 0);
 
   server.reply = () => ({ status: 200 });
-  const second = pipeline({ spool: BatchSpool.open({ directory: path.join(dir, 'spool'), fsync: false }) });
+  const second = pipeline({
+    spool: BatchSpool.open({ directory: path.join(dir.path, 'spool'), fsync: false }),
+  });
   assert.equal(second.processor.stats().recovered, 150);
   await waitUntil(() => second.processor.stats().sent === 150, 10_000, 'recovered records sent');
   assertExactlyOnce(first.emitted);
   await second.provider.shutdown();
 
   // Acknowledged: a third start finds nothing to resend.
-  const third = pipeline({ spool: BatchSpool.open({ directory: path.join(dir, 'spool'), fsync: false }) });
+  const third = pipeline({
+    spool: BatchSpool.open({ directory: path.join(dir.path, 'spool'), fsync: false }),
+  });
   assert.equal(third.processor.stats().recovered, 0);
   await third.provider.shutdown();
 });
@@ -191,9 +194,9 @@ test('partial success: rejected records are counted and reported, never resent',
 });
 
 test('a permanently refused batch is kept in the dead-letter directory, counted failed, not resent', async () => {
-  dir = makeTempDir('processor');
+  dir = tempDir('processor');
   server.reply = () => ({ status: 400, body: 'schema violation' });
-  const spool = BatchSpool.open({ directory: path.join(dir, 'spool'), fsync: false });
+  const spool = BatchSpool.open({ directory: path.join(dir.path, 'spool'), fsync: false });
   const { processor, provider, emit, errors } = pipeline({ spool });
   emit(5);
   await processor.forceFlush();
@@ -234,16 +237,16 @@ test('drops only when configured to, and counts every dropped record', async () 
 });
 
 test('a full spool drops (counted) only with dropWhenFull; otherwise batches wait in memory', async () => {
-  dir = makeTempDir('processor');
+  dir = tempDir('processor');
   let down = true;
   server.reply = () => (down ? { status: 503 } : { status: 200 });
   const dropping = pipeline({
-    spool: BatchSpool.open({ directory: path.join(dir, 'a'), fsync: false, maxBytes: 4096 }),
+    spool: BatchSpool.open({ directory: path.join(dir.path, 'a'), fsync: false, maxBytes: 4096 }),
     dropWhenFull: true,
     shutdownTimeoutMillis: 50,
   });
   const keeping = pipeline({
-    spool: BatchSpool.open({ directory: path.join(dir, 'b'), fsync: false, maxBytes: 4096 }),
+    spool: BatchSpool.open({ directory: path.join(dir.path, 'b'), fsync: false, maxBytes: 4096 }),
   });
   for (const p of [dropping, keeping]) p.emit(50);
   await waitUntil(

@@ -2,8 +2,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
-import { OtlpCaptureServer } from '../testing/otlp-capture-server.js';
-import { at } from '../testing/helpers.js';
+import { OtlpCaptureServer, at } from '@auditlens/test-support';
 import { OtlpHttpTransport } from './otlp-http-transport.js';
 
 let server: OtlpCaptureServer;

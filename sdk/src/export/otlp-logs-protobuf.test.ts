@@ -5,7 +5,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { seededRandom } from '../testing/prng.js';
+import { seededRandom } from '@auditlens/test-support';
 import { serializeLogsRequest } from './otlp-logs-protobuf.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 42);

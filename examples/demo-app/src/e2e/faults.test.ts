@@ -4,17 +4,18 @@
 // test fixture). Afterwards every event id emitted is stored exactly once and a plain count()
 // equals the number sent. FAULT_KILLS and STORE_OUTAGE_SECONDS lengthen the runs (npm run soak).
 import { EmbeddedStore } from '@auditlens/exporter/embedded';
-import { ExporterProcess, startClickHouseHttp, startTestExporter } from '@auditlens/exporter/testing';
-import { AuditClient } from '@auditlens/sdk';
 import {
+  ExporterProcess,
+  startClickHouseHttp,
+  startTestExporter,
   assertStoredExactlyOnce,
   assertTrafficLinked,
-  makeTempDir,
-  removeDir,
+  tempDir,
   steadyTraffic,
   waitUntil,
   type AuditQuery,
-} from '@auditlens/sdk/testing';
+} from '@auditlens/test-support';
+import { AuditClient } from '@auditlens/sdk';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -23,22 +24,27 @@ const KILLS = Number(process.env.FAULT_KILLS ?? '3');
 const STORE_OUTAGE_SECONDS = Number(process.env.STORE_OUTAGE_SECONDS ?? '10');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** The application under fault: its spool in `dir`, quick retries, no signal handlers of its own. */
+function steadySender(service: string, endpoint: string, dir: string): AuditClient {
+  return new AuditClient({
+    serviceName: service,
+    endpoint,
+    spoolDir: path.join(dir, 'spool'),
+    handleSignals: false,
+    tenant: 'tenant_faults',
+    spool: { fsync: false },
+    delivery: { retry: { initialBackoffMs: 100, maxBackoffMs: 1000 } },
+  });
+}
+
 test(
   `exporter SIGKILLed and restarted ${KILLS} times mid-stream: every record stored exactly once`,
   { timeout: (KILLS * 8 + 120) * 1000 },
   async () => {
-    const dir = makeTempDir('faults-kill');
-    const dataDir = path.join(dir, 'data');
+    const dir = tempDir('faults-kill');
+    const dataDir = path.join(dir.path, 'data');
     const exporter = await ExporterProcess.start({ AUDITLENS_DATA_DIR: dataDir });
-    const client = new AuditClient({
-      serviceName: 'faults-kill',
-      endpoint: exporter.otlpUrl,
-      spoolDir: path.join(dir, 'spool'),
-      handleSignals: false,
-      tenant: 'tenant_faults',
-      spool: { fsync: false },
-      delivery: { retry: { initialBackoffMs: 100, maxBackoffMs: 1000 } },
-    });
+    const client = steadySender('faults-kill', exporter.otlpUrl, dir.path);
     try {
       const traffic = steadyTraffic(client, 'faults-kill');
       for (let kill = 0; kill < KILLS; kill++) {
@@ -71,7 +77,7 @@ test(
     } finally {
       await client.shutdown();
       await exporter.kill('SIGKILL');
-      removeDir(dir);
+      dir.remove();
     }
   },
 );
@@ -80,18 +86,10 @@ test(
   `ClickHouse unreachable for ${STORE_OUTAGE_SECONDS} s mid-stream: every record stored exactly once`,
   { timeout: (STORE_OUTAGE_SECONDS + 120) * 1000 },
   async () => {
-    const dir = makeTempDir('faults-store');
-    const clickhouse = await startClickHouseHttp({ dataDir: path.join(dir, 'clickhouse') });
-    const exporter = await startTestExporter(dir, { clickhouse: { url: clickhouse.url } });
-    const client = new AuditClient({
-      serviceName: 'faults-store',
-      endpoint: exporter.otlpUrl,
-      spoolDir: path.join(dir, 'spool'),
-      handleSignals: false,
-      tenant: 'tenant_faults',
-      spool: { fsync: false },
-      delivery: { retry: { initialBackoffMs: 100, maxBackoffMs: 1000 } },
-    });
+    const dir = tempDir('faults-store');
+    const clickhouse = await startClickHouseHttp({ dataDir: path.join(dir.path, 'clickhouse') });
+    const exporter = await startTestExporter(dir.path, { clickhouse: { url: clickhouse.url } });
+    const client = steadySender('faults-store', exporter.otlpUrl, dir.path);
     try {
       const traffic = steadyTraffic(client, 'faults-store');
       await sleep(1500);
@@ -114,7 +112,7 @@ test(
       await client.shutdown();
       await exporter.close();
       await clickhouse.close();
-      removeDir(dir);
+      dir.remove();
     }
   },
 );

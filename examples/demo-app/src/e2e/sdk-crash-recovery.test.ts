@@ -1,19 +1,19 @@
 // End to end: a process using the SDK is killed (SIGKILL) while its records wait in the spool;
 // the restarted process delivers them to the exporter, and ClickHouse holds each exactly once.
 import { startExporter, type RunningExporter } from '@auditlens/exporter';
-import { makeTempDir, removeDir, startAuditChild } from '@auditlens/sdk/testing';
+import { tempDir, startAuditChild } from '@auditlens/test-support';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 
-const dir = makeTempDir('sdk-crash');
+const dir = tempDir('sdk-crash');
 let exporter: RunningExporter;
 
 before(async () => {
   exporter = await startExporter(
     {
-      dataDir: path.join(dir, 'data'),
+      dataDir: path.join(dir.path, 'data'),
       otlpPort: 0,
       otlpGrpcPort: 0,
       apiPort: 0,
@@ -25,7 +25,7 @@ before(async () => {
 });
 after(async () => {
   await exporter.close();
-  removeDir(dir);
+  dir.remove();
 });
 
 /** A local port nothing listens on: where the first process sends while "the backend is down". */
@@ -38,7 +38,7 @@ async function deadPort(): Promise<number> {
 }
 
 test('SIGKILL with records spooled: the restarted process delivers them to ClickHouse exactly once', async () => {
-  const spool = path.join(dir, 'spool');
+  const spool = path.join(dir.path, 'spool');
   const first = startAuditChild({
     AUDIT_CHILD_MODE: 'spool',
     AUDIT_CHILD_ENDPOINT: `http://127.0.0.1:${await deadPort()}`,

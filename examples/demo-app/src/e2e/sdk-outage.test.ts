@@ -2,7 +2,7 @@
 // and data directory; every record emitted before, during and after arrives exactly once.
 import { startExporter, type RunningExporter } from '@auditlens/exporter';
 import { AuditClient, type DeliveryError } from '@auditlens/sdk';
-import { makeTempDir, removeDir, waitUntil } from '@auditlens/sdk/testing';
+import { tempDir, waitUntil } from '@auditlens/test-support';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -11,16 +11,16 @@ import { after, test } from 'node:test';
 /** Length of the outage; AUDITLENS_OUTAGE_SECONDS overrides it (the issue asks for 30 s). */
 const OUTAGE_SECONDS = Number(process.env.AUDITLENS_OUTAGE_SECONDS ?? '30');
 
-const dir = makeTempDir('sdk-outage');
-const dataDir = path.join(dir, 'data');
-const spoolDir = path.join(dir, 'spool');
+const dir = tempDir('sdk-outage');
+const dataDir = path.join(dir.path, 'data');
+const spoolDir = path.join(dir.path, 'spool');
 let exporter: RunningExporter | undefined;
 let audit: AuditClient | undefined;
 
 after(async () => {
   await audit?.shutdown();
   await exporter?.close();
-  removeDir(dir);
+  dir.remove();
 });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

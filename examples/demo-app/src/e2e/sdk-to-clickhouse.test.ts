@@ -8,7 +8,7 @@ import {
   runAs,
   type DeliveryError,
 } from '@auditlens/sdk';
-import { makeTempDir, removeDir, type OtlpCaptureServer } from '@auditlens/sdk/testing';
+import { tempDir, type OtlpCaptureServer } from '@auditlens/test-support';
 import express from 'express';
 import assert from 'node:assert/strict';
 import http from 'node:http';
@@ -17,7 +17,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { startWireTap } from './wire-proxy.js';
 
-const dir = makeTempDir('sdk-e2e');
+const dir = tempDir('sdk-e2e');
 let exporter: RunningExporter;
 let tap: OtlpCaptureServer;
 let audit: AuditClient;
@@ -42,7 +42,7 @@ interface DemoUser {
 before(async () => {
   exporter = await startExporter(
     {
-      dataDir: path.join(dir, 'data'),
+      dataDir: path.join(dir.path, 'data'),
       otlpPort: 0,
       otlpGrpcPort: 0,
       apiPort: 0,
@@ -57,7 +57,7 @@ before(async () => {
     serviceVersion: '2.0.0',
     environment: 'e2e',
     endpoint: tap.url,
-    spoolDir: path.join(dir, 'spool'),
+    spoolDir: path.join(dir.path, 'spool'),
     handleSignals: false,
     complianceTags: ['MLPS-L3'],
     delivery: { scheduledDelayMillis: 20 },
@@ -142,7 +142,7 @@ after(async () => {
   await audit.shutdown();
   await tap.close();
   await exporter.close();
-  removeDir(dir);
+  dir.remove();
 });
 
 async function send(method: string, url: string, body?: unknown, authorization?: string): Promise<number> {

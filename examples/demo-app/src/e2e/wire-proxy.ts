@@ -1,5 +1,5 @@
 import type { RunningExporter } from '@auditlens/exporter';
-import { OtlpCaptureServer } from '@auditlens/sdk/testing';
+import { OtlpCaptureServer } from '@auditlens/test-support';
 
 /**
  * An OTLP/HTTP hop between the SDK and the exporter that keeps a copy of every request: tests
