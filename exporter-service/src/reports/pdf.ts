@@ -396,6 +396,11 @@ function lineChart(
   });
 }
 
+/** The message a chart shows in its place when it has nothing to draw. */
+function emptyChart(doc: PDFKit.PDFDocument, fonts: Fonts, message: string, x: number, y: number): void {
+  doc.font(fonts.regular).fontSize(9).fillColor('#57606a').text(message, x, y);
+}
+
 /** Vertical bars with value labels. */
 function barChart(
   doc: PDFKit.PDFDocument,
@@ -408,11 +413,7 @@ function barChart(
   h: number,
 ): void {
   if (entries.length === 0) {
-    doc
-      .font(fonts.regular)
-      .fontSize(9)
-      .fillColor('#57606a')
-      .text(labels.noRecords, x, y + h / 2);
+    emptyChart(doc, fonts, labels.noRecords, x, y + h / 2);
     return;
   }
   const max = niceMax(Math.max(...entries.map(([, n]) => n)));
@@ -451,11 +452,7 @@ function horizontalBars(
   h: number,
 ): void {
   if (entries.length === 0) {
-    doc
-      .font(fonts.regular)
-      .fontSize(9)
-      .fillColor('#57606a')
-      .text(labels.noActions, x, y + h / 2);
+    emptyChart(doc, fonts, labels.noActions, x, y + h / 2);
     return;
   }
   const max = Math.max(...entries.map(([, n]) => n), 1);
