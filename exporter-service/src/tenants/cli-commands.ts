@@ -13,6 +13,8 @@ import {
 } from '../grafana/reader-datasource.js';
 import type { RenderTarget } from '../schema/ddl.js';
 import { out } from '../cli/command.js';
+import { cliRequest, withSession } from '../cli/session.js';
+import type { AdminChange } from '../retention/admin-record.js';
 import { createStore } from '../store/index.js';
 import {
   DEFAULT_PLATFORM_READER,
@@ -79,27 +81,55 @@ function generatedHeader(reader: TenantReader): string {
   );
 }
 
-/** Runs DDL on the configured server, one statement at a time, naming the one that failed. */
-async function execute(config: ExporterConfig, statements: readonly string[]): Promise<void> {
+/**
+ * Runs DDL on the configured server, one statement at a time, naming the one that failed. Granting
+ * or revoking read access to audit data is an administrative change (DESIGN §5, GB/T 22239-2019
+ * 8.1.5.2): its audit.admin record is committed first, through the same session, and the DDL is not
+ * run when it cannot be; a statement refused afterwards adds the failure record.
+ */
+async function execute(
+  configFile: string | undefined,
+  config: ExporterConfig,
+  change: AdminChange,
+  statements: readonly string[],
+): Promise<void> {
   if (!config.clickhouse.url) {
     throw new Error(
       '--execute needs a ClickHouse server (AUDITLENS_CLICKHOUSE_URL): the embedded store has no users; ' +
         'print the DDL instead, or write a users.d file with --users-xml',
     );
   }
-  const store = await createStore(config);
-  try {
-    for (const statement of statements) {
-      try {
-        await store.command(statement);
-      } catch (error) {
-        const what = statement.replace(/ BY '[0-9a-f]+' SALT '[0-9a-f]+'/, " BY '…' SALT '…'").slice(0, 120);
-        throw new Error(`ClickHouse refused \`${what}\`: ${(error as Error).message}`);
+  await withSession(configFile, (session) =>
+    session.runtime.auditedChange([change], session.actor, async () => {
+      for (const statement of statements) {
+        try {
+          await session.store.command(statement);
+        } catch (error) {
+          const what = statement
+            .replace(/ BY '[0-9a-f]+' SALT '[0-9a-f]+'/, " BY '…' SALT '…'")
+            .slice(0, 120);
+          throw new Error(`ClickHouse refused \`${what}\`: ${(error as Error).message}`);
+        }
       }
-    }
-  } finally {
-    await store.close();
-  }
+    }),
+  );
+}
+
+/** The audit.admin change of creating or dropping a reader: who may now read which tenants' records. */
+function readerChange(
+  reader: TenantReader,
+  operation: 'GRANT' | 'REVOKE',
+  target: RenderTarget,
+): AdminChange {
+  const tenants = reader.tenants === 'all' ? ['*'] : reader.tenants;
+  return {
+    operation: `TENANT_READER_${operation}`,
+    targetType: 'CLICKHOUSE_READER',
+    targetId: reader.user,
+    targetName: tenants.map((t) => (t === '' ? '@system' : t)).join(','),
+    details: { user: reader.user, tenants, database: target.database, cluster: target.cluster ?? null },
+    ...cliRequest(`auditlens tenants ${operation === 'GRANT' ? 'add' : 'remove'} --execute`),
+  };
 }
 
 function writeFile(path: string, content: string): void {
@@ -117,7 +147,7 @@ async function provision(reader: TenantReader, options: AddOptions): Promise<num
   if (options.ddl !== false) {
     const statements = readerDdl(reader, credentials.clickhouse, target);
     if (options.execute) {
-      await execute(config, statements);
+      await execute(options.config, config, readerChange(reader, 'GRANT', target), statements);
       out(`reader ${reader.user}: ${rowFilter(reader)} on ${readerTables(target).length} tables`);
     } else {
       for (const statement of statements) out(`${statement};`);
@@ -163,7 +193,7 @@ async function retire(reader: TenantReader, options: TargetOptions): Promise<num
   if (options.ddl !== false) {
     const statements = dropReaderDdl(reader.user, target);
     if (options.execute) {
-      await execute(config, statements);
+      await execute(options.config, config, readerChange(reader, 'REVOKE', target), statements);
       out(`removed reader ${reader.user}`);
     } else {
       for (const statement of statements) out(`${statement};`);

@@ -31,6 +31,17 @@ function auditlens(
   });
 }
 
+/** Rows of a query sent to the ClickHouse HTTP interface. */
+async function clickhouseRows(url: string, sql: string): Promise<Record<string, unknown>[]> {
+  const response = await fetch(url, { method: 'POST', body: `${sql} FORMAT JSONEachRow` });
+  const text = await response.text();
+  assert.equal(response.status, 200, text);
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
 /** Every file under a directory, with its text. */
 function filesUnder(root: string): Map<string, string> {
   const files = new Map<string, string>();
@@ -201,12 +212,31 @@ test('--execute sends the DDL to the server one statement at a time and names th
       join(dir.path, '.auditlens-secrets/auditlens_reader_acme.password'),
       'utf8',
     ).trim();
-    assert.equal(received.length, 1);
+    const ddl = received.filter((sql) =>
+      /^(CREATE|DROP|GRANT|REVOKE) (USER|ROW POLICY|SETTINGS|QUOTA|SELECT)/.test(sql),
+    );
+    assert.equal(ddl.length, 1, ddl.join('\n'));
     assert.match(
-      received[0] ?? '',
+      ddl[0] ?? '',
       /^CREATE USER OR REPLACE `auditlens_reader_acme` IDENTIFIED WITH sha256_hash BY '[0-9a-f]{64}'/,
     );
-    assert.ok(!received[0]?.includes(password), 'the server gets the hash, not the password');
+    assert.ok(!received.some((sql) => sql.includes(password)), 'the server gets the hash, not the password');
+
+    // The grant was an administrative change: recorded before the DDL ran, then its failure.
+    const records = await clickhouseRows(
+      clickhouse.url,
+      `SELECT operation_name, result, target_id, target_name, error_message FROM audit.audit_admin_log
+       WHERE operation_name = 'TENANT_READER_GRANT' ORDER BY event_time, result DESC`,
+    );
+    assert.deepEqual(
+      records.map((r) => [r.operation_name, r.result, r.target_id, r.target_name]),
+      [
+        ['TENANT_READER_GRANT', 'success', 'auditlens_reader_acme', 'acme'],
+        ['TENANT_READER_GRANT', 'failure', 'auditlens_reader_acme', 'acme'],
+      ],
+    );
+    assert.match(String(records[1]?.error_message), /ClickHouse refused `CREATE USER/);
+    assert.ok(!records.some((r) => JSON.stringify(r).includes(password)), 'nor does its audit record');
 
     // Listing needs SHOW ROW POLICIES, which chdb's default user lacks too.
     const listed = await auditlens(['tenants', 'list'], { cwd: dir.path, env });
