@@ -36,13 +36,38 @@ export const ruleTestRequestSchema = z.strictObject({
   rule: z.unknown().optional(),
 });
 
-/** POST /api/v1/grafana/changes: a change the app makes in Grafana, recorded first. */
-export const grafanaChangeRequestSchema = z.strictObject({
-  operation: z.enum(['GRAFANA_RULES_APPLY']),
-  folderUid: z.string().max(200),
-  rules: z.array(z.string().max(200)).max(10_000),
-  failure: z.string().max(1000).optional(),
+/** The AuditLens app's settings as an APP_SETTINGS_UPDATE change records them (the API token never: only whether it changed). */
+export const appSettingsRecordSchema = z.strictObject({
+  exporterUrl: z.string().max(2000).optional(),
+  datasourceUid: z.string().max(200).optional(),
+  tracingDatasourceUid: z.string().max(200).optional(),
+  tenants: z.array(z.string().max(200)).max(1000).optional(),
 });
+export type AppSettingsRecord = z.infer<typeof appSettingsRecordSchema>;
+
+/**
+ * POST /api/v1/grafana/changes: a change the app makes in Grafana with the user's session, recorded
+ * first (DESIGN §5): applying the Grafana-managed alert rules, or saving the app's own settings.
+ */
+export const grafanaChangeRequestSchema = z.discriminatedUnion('operation', [
+  z.strictObject({
+    operation: z.literal('GRAFANA_RULES_APPLY'),
+    folderUid: z.string().max(200),
+    rules: z.array(z.string().max(200)).max(10_000),
+    failure: z.string().max(1000).optional(),
+  }),
+  z.strictObject({
+    operation: z.literal('APP_SETTINGS_UPDATE'),
+    pluginId: z.string().max(200),
+    before: appSettingsRecordSchema,
+    after: appSettingsRecordSchema,
+    apiTokenChanged: z.boolean(),
+    failure: z.string().max(1000).optional(),
+  }),
+]);
+/** The answer to POST /api/v1/grafana/changes (201): the change's record is committed. */
+export const grafanaChangeAnswerSchema = z.looseObject({ recorded: z.literal(true) });
+
 export type GrafanaChangeRequest = z.input<typeof grafanaChangeRequestSchema>;
 
 /** POST /api/v1/grafana/sync: the exporter applies the rules in Grafana itself. */

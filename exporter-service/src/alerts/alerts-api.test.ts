@@ -456,3 +456,50 @@ test('Grafana delivery endpoints: desired rules for the app, fields for the edit
   assert.equal(contactPoints.status, 409);
   assert.match(String(contactPoints.body.error), /AUDITLENS_GRAFANA_URL/);
 });
+
+test('changes the app makes in Grafana are recorded first as audit.admin, the API token never', async () => {
+  const settings = {
+    operation: 'APP_SETTINGS_UPDATE',
+    pluginId: 'auditlens-audit-app',
+    before: { exporterUrl: 'http://old:8080', tenants: ['acme'] },
+    after: { exporterUrl: 'http://exporter:8080', tenants: ['acme', 'globex'] },
+    apiTokenChanged: true,
+  };
+  const readerRefused = await api('POST', '/grafana/changes', settings, ACME_READER);
+  assert.equal(readerRefused.status, 403);
+  assert.equal((await api('POST', '/grafana/changes', settings)).status, 201);
+  const failed = await api('POST', '/grafana/changes', { ...settings, failure: 'Permission denied' });
+  assert.equal(failed.status, 201);
+  const applied = await api('POST', '/grafana/changes', {
+    operation: 'GRAFANA_RULES_APPLY',
+    folderUid: 'auditlens',
+    rules: ['auditlens-builtin-brute-force'],
+  });
+  assert.equal(applied.status, 201);
+  const bad = await api('POST', '/grafana/changes', { ...settings, after: { apiToken: 's3cret' } });
+  assert.equal(bad.status, 400);
+  assert.match(JSON.stringify(bad.body), /apiToken/);
+
+  const rows = await exporter.store.query<Record<string, string>>(
+    `SELECT operation_name, result, target_id, target_name, description, request_params, error_message, username
+     FROM audit.audit_admin_log WHERE target_type = 'grafana' ORDER BY event_time, result DESC`,
+  );
+  assert.deepEqual(
+    rows.map((r) => [r.operation_name, r.result, r.target_id, r.username]),
+    [
+      ['APP_SETTINGS_UPDATE', 'success', 'auditlens-audit-app', 'sec-admin'],
+      ['APP_SETTINGS_UPDATE', 'failure', 'auditlens-audit-app', 'sec-admin'],
+      ['GRAFANA_RULES_APPLY', 'success', 'auditlens', 'sec-admin'],
+    ],
+  );
+  assert.equal(
+    rows[0]?.description,
+    'sec-admin changed the AuditLens app settings (exporterUrl, tenants, apiToken)',
+  );
+  assert.deepEqual(JSON.parse(rows[0]?.request_params ?? '{}'), {
+    before: settings.before,
+    after: settings.after,
+    apiTokenChanged: true,
+  });
+  assert.equal(rows[1]?.error_message, 'Permission denied');
+});

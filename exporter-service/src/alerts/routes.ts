@@ -3,6 +3,9 @@ import express, { type Request, type Response } from 'express';
 import {
   alertsQuerySchema,
   grafanaChangeRequestSchema,
+  type grafanaChangeAnswerSchema,
+  type AppSettingsRecord,
+  type GrafanaChangeRequest,
   grafanaSyncRequestSchema,
   incidentsQuerySchema,
   ruleTestRequestSchema,
@@ -528,27 +531,40 @@ export function createAlertRoutes(runtime: AlertingRuntime): express.Router {
 
   /**
    * A change the Grafana app makes in Grafana itself with the user's session (applying the
-   * Grafana-managed rules): the app records it here first and makes it only on 201, so it is
-   * audited like every admin change (DESIGN §5); a change that then fails is recorded again with
-   * `failure`.
+   * Grafana-managed rules, saving the app's settings): the app records it here first and makes it
+   * only on 201, so it is audited like every admin change (DESIGN §5); a change that then fails is
+   * recorded again with `failure`.
    */
   router.post('/grafana/changes', requireAdmin, async (request: Request, response: Response) => {
     const principal = principalOf(response);
     const body = grafanaChangeRequestSchema.parse(request.body ?? {});
+    const who = principal.userName || principal.subject;
+    const failed = body.failure === undefined ? '' : ' (failed)';
+    const change =
+      body.operation === 'GRAFANA_RULES_APPLY'
+        ? {
+            targetId: body.folderUid,
+            targetName: 'Grafana-managed alert rules',
+            params: { rules: body.rules },
+            description: `${who} applied ${body.rules.length} alert rules in Grafana${failed}`,
+          }
+        : {
+            targetId: body.pluginId,
+            targetName: 'AuditLens app settings',
+            params: { before: body.before, after: body.after, apiTokenChanged: body.apiTokenChanged },
+            description: `${who} changed the AuditLens app settings (${changedSettings(body).join(', ') || 'no field'})${failed}`,
+          };
     await recordAdminOperation(recorder, principal, {
       tenantId: '',
       operation: body.operation,
       targetType: 'grafana',
-      targetId: body.folderUid,
-      targetName: 'Grafana-managed alert rules',
       method: request.method,
       path: '/api/v1/grafana/changes',
-      params: { rules: body.rules },
       result: body.failure === undefined ? 'success' : 'failure',
-      description: `${principal.userName || principal.subject} applied ${body.rules.length} alert rules in Grafana${body.failure === undefined ? '' : ' (failed)'}`,
+      ...change,
       ...(body.failure === undefined ? {} : { errorMessage: body.failure }),
     });
-    response.status(201).json({ recorded: true });
+    response.status(201).json({ recorded: true } satisfies Answer<typeof grafanaChangeAnswerSchema>);
   });
 
   router.post('/grafana/sync', requireAdmin, async (request: Request, response: Response) => {
@@ -584,4 +600,17 @@ export function createAlertRoutes(runtime: AlertingRuntime): express.Router {
   });
 
   return router;
+}
+
+/** The app settings an APP_SETTINGS_UPDATE changes, by name (the token by whether it was replaced). */
+function changedSettings(
+  change: Extract<GrafanaChangeRequest, { operation: 'APP_SETTINGS_UPDATE' }>,
+): string[] {
+  const keys = new Set([...Object.keys(change.before), ...Object.keys(change.after)]);
+  const changed = [...keys].filter(
+    (key) =>
+      JSON.stringify(change.before[key as keyof AppSettingsRecord]) !==
+      JSON.stringify(change.after[key as keyof AppSettingsRecord]),
+  );
+  return change.apiTokenChanged ? [...changed, 'apiToken'] : changed;
 }

@@ -265,6 +265,16 @@ for (const { line, version } of LINES) {
           },
           secureJsonData: { apiToken: ADMIN_TOKEN },
         });
+        // Saving the settings is an admin change: the exporter recorded it, as the signed-in user.
+        assert.equal(await page.getByText(/not in the audit trail/).count(), 0);
+        const [change] = await exporter.store.query(
+          `SELECT username, result, request_params FROM audit.audit_admin_log
+           WHERE operation_name = 'APP_SETTINGS_UPDATE' ORDER BY event_time DESC LIMIT 1`,
+        );
+        assert.equal(change?.username, admin.login);
+        assert.equal(change?.result, 'success');
+        assert.equal(JSON.parse(change.request_params).after.exporterUrl, exporter.apiUrl);
+        assert.ok(!change.request_params.includes(ADMIN_TOKEN), 'the token is never recorded');
         await shot('configuration');
       },
     );

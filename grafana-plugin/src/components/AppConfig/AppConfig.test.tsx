@@ -5,7 +5,7 @@ import userEvent from '@testing-library/user-event';
 import React from 'react';
 
 import type { AppJsonData } from '../../constants';
-import { fail, http, HttpResponse, ok, readUrl } from '../../testing/api';
+import { fail, http, HttpResponse, mutateUrl, ok, readUrl } from '../../testing/api';
 import { createFetchBackendSrv } from '../../testing/fetchBackendSrv';
 import { server } from '../../testing/server';
 import AppConfig from './AppConfig';
@@ -34,12 +34,29 @@ function renderConfig(jsonData: AppJsonData = {}, secureJsonFields: Record<strin
   return render(<AppConfig {...props} />);
 }
 
+/** The app's audit records of its settings changes, and every call in order. */
+function recordChanges(calls: string[], answer = ok({ recorded: true })) {
+  const changes: Array<Record<string, unknown>> = [];
+  server.use(
+    http.post(mutateUrl('/grafana/changes'), async (info) => {
+      const change = (await info.request.json()) as Record<string, unknown>;
+      calls.push(change.failure === undefined ? 'record' : 'record failure');
+      changes.push(change);
+      return answer();
+    }),
+  );
+  return changes;
+}
+
 describe('Configuration page', () => {
   it('saves URL, token, data source uid and tenants, then reports a working connection', async () => {
     let saved: Record<string, unknown> | undefined;
+    const calls: string[] = [];
+    const changes = recordChanges(calls);
     server.use(
       http.post('*/api/plugins/auditlens-audit-app/settings', async ({ request }) => {
         saved = (await request.json()) as Record<string, unknown>;
+        calls.push('save');
         return HttpResponse.json({ message: 'Plugin settings updated' });
       }),
       http.get('*/api/plugin-proxy/auditlens-audit-app/exporter/readyz', ok({ status: 'ready' })),
@@ -62,13 +79,33 @@ describe('Configuration page', () => {
       },
       secureJsonData: { apiToken: 's3cret' },
     });
+    // First setup: no exporter to record with before saving, so the new settings record it.
+    expect(calls).toEqual(['save', 'record']);
+    expect(changes).toEqual([
+      {
+        operation: 'APP_SETTINGS_UPDATE',
+        pluginId: 'auditlens-audit-app',
+        before: {},
+        after: {
+          exporterUrl: 'http://exporter:8080',
+          datasourceUid: 'auditlens-clickhouse',
+          tenants: ['acme', 'globex'],
+        },
+        apiTokenChanged: true,
+      },
+    ]);
+    expect(JSON.stringify(changes)).not.toContain('s3cret');
+    expect(screen.queryByText(/not in the audit trail/)).not.toBeInTheDocument();
   });
 
   it('keeps a configured token without resending it, and explains a rejected token', async () => {
     let saved: Record<string, unknown> | undefined;
+    const calls: string[] = [];
+    const changes = recordChanges(calls);
     server.use(
       http.post('*/api/plugins/auditlens-audit-app/settings', async ({ request }) => {
         saved = (await request.json()) as Record<string, unknown>;
+        calls.push('save');
         return HttpResponse.json({});
       }),
       http.get('*/api/plugin-proxy/auditlens-audit-app/exporter/readyz', ok({ status: 'ready' })),
@@ -86,9 +123,13 @@ describe('Configuration page', () => {
       await screen.findByText('Reading tenant "acme": the exporter refused the API token'),
     ).toBeInTheDocument();
     expect(saved).not.toHaveProperty('secureJsonData');
+    // Recorded first, by the exporter already configured; the token is unchanged.
+    expect(calls).toEqual(['record', 'save']);
+    expect(changes[0]).toMatchObject({ before: { tenants: ['acme'] }, apiTokenChanged: false });
   });
 
   it('explains an unreachable exporter and a store that is not ready', async () => {
+    recordChanges([]);
     server.use(
       http.post('*/api/plugins/auditlens-audit-app/settings', ok({})),
       http.get(
@@ -119,10 +160,34 @@ describe('Configuration page', () => {
   });
 
   it('says when Grafana refuses to save the settings', async () => {
+    const calls: string[] = [];
+    const changes = recordChanges(calls);
     server.use(http.post('*/api/plugins/auditlens-audit-app/settings', fail(403, 'Permission denied')));
     renderConfig({ exporterUrl: 'http://exporter:8080' });
     await userEvent.click(screen.getByRole('button', { name: 'Save & test connection' }));
     expect(await screen.findByText('Settings not saved')).toBeInTheDocument();
     await waitFor(() => expect(screen.getByText('Permission denied')).toBeInTheDocument());
+    // The change was recorded before Grafana refused it, so its failure is recorded too.
+    expect(calls).toEqual(['record', 'record failure']);
+    expect(changes[1]?.failure).toMatch(/Permission denied/);
+  });
+
+  it('saves when the exporter cannot record the change, and says it is not in the audit trail', async () => {
+    const calls: string[] = [];
+    recordChanges(calls, fail(403, 'this call needs an admin token'));
+    server.use(
+      http.post('*/api/plugins/auditlens-audit-app/settings', () => {
+        calls.push('save');
+        return HttpResponse.json({});
+      }),
+      http.get('*/api/plugin-proxy/auditlens-audit-app/exporter/readyz', ok({ status: 'ready' })),
+      http.get(readUrl('/stats'), ok({})),
+    );
+    renderConfig({ exporterUrl: 'http://exporter:8080' }, { apiToken: true });
+    await userEvent.click(screen.getByRole('button', { name: 'Save & test connection' }));
+    expect(await screen.findByText('Connected')).toBeInTheDocument();
+    // Tried with the old settings, saved anyway, tried again with the new ones.
+    expect(calls).toEqual(['record', 'save', 'record']);
+    expect(screen.getByText('Settings saved, but the change is not in the audit trail')).toBeInTheDocument();
   });
 });

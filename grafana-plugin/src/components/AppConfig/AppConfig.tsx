@@ -1,10 +1,15 @@
 import { css } from '@emotion/css';
-import type { AppPluginMeta, GrafanaTheme2, PluginConfigPageProps, PluginMeta } from '@grafana/data';
+import type { AppPluginMeta, GrafanaTheme2, PluginConfigPageProps } from '@grafana/data';
 import { DataSourcePicker } from '@grafana/runtime';
 import { Alert, Button, Field, FieldSet, Input, SecretInput, Stack, useStyles2 } from '@grafana/ui';
 import React, { useState } from 'react';
 
-import { rawRequest, readinessUrl } from '../../api/client';
+import {
+  grafanaChangeAnswerSchema,
+  type AppSettingsRecord,
+  type GrafanaChangeRequest,
+} from '../../api/alertSchemas';
+import { apiRequest, rawRequest, readinessUrl } from '../../api/client';
 import { explainProblem } from '../../api/problems';
 import {
   PLUGIN_ID,
@@ -73,11 +78,7 @@ export async function testConnection(tenant: string): Promise<TestResult> {
   };
 }
 
-async function saveSettings(
-  meta: PluginMeta<AppJsonData>,
-  jsonData: AppJsonData,
-  apiToken?: string,
-): Promise<void> {
+async function saveSettings(jsonData: AppJsonData, apiToken?: string): Promise<void> {
   await rawRequest(`api/plugins/${PLUGIN_ID}/settings`, {
     method: 'POST',
     body: {
@@ -88,7 +89,63 @@ async function saveSettings(
       ...(apiToken !== undefined ? { secureJsonData: { apiToken } } : {}),
     },
   });
-  void meta;
+}
+
+/** The settings as the audit record shows them: what decides where the app reads and for whom. */
+function recordable(jsonData: AppJsonData | undefined): AppSettingsRecord {
+  const { exporterUrl, datasourceUid, tracingDatasourceUid, tenants } = jsonData ?? {};
+  return {
+    ...(exporterUrl !== undefined ? { exporterUrl } : {}),
+    ...(datasourceUid !== undefined ? { datasourceUid } : {}),
+    ...(tracingDatasourceUid !== undefined ? { tracingDatasourceUid } : {}),
+    ...(tenants !== undefined ? { tenants } : {}),
+  };
+}
+
+const recordChange = (change: GrafanaChangeRequest) =>
+  apiRequest('/grafana/changes', grafanaChangeAnswerSchema, { method: 'POST', body: change });
+
+/**
+ * Saves the settings, an administrative change (DESIGN §5) recorded as APP_SETTINGS_UPDATE (the
+ * token only as "changed"). The exporter the app is configured with records it first, and a save
+ * Grafana then refuses is recorded as failed. With no exporter configured yet, or one that refuses
+ * (the very token being replaced, say), the settings are still saved — refusing would leave a
+ * broken configuration unfixable — and recorded right after through the new ones. Returns why the
+ * change could not be recorded at all, for the page to say so.
+ */
+export async function saveAuditedSettings(
+  before: AppJsonData | undefined,
+  after: AppJsonData,
+  apiToken?: string,
+): Promise<string | undefined> {
+  const change: GrafanaChangeRequest = {
+    operation: 'APP_SETTINGS_UPDATE',
+    pluginId: PLUGIN_ID,
+    before: recordable(before),
+    after: recordable(after),
+    apiTokenChanged: apiToken !== undefined,
+  };
+  const recordedFirst = before?.exporterUrl
+    ? await recordChange(change).then(
+        () => true,
+        () => false,
+      )
+    : false;
+  try {
+    await saveSettings(after, apiToken);
+  } catch (error) {
+    const failure = error instanceof Error ? error.message : String(error);
+    if (recordedFirst) await recordChange({ ...change, failure }).catch(() => undefined);
+    throw error;
+  }
+  if (recordedFirst) return undefined;
+  try {
+    await recordChange(change);
+    return undefined;
+  } catch (error) {
+    const problem = explainProblem(error);
+    return `${problem.title}: ${problem.remedy}`;
+  }
 }
 
 /** The app's configuration page: exporter URL, API token, ClickHouse data source, tenants, connection test. */
@@ -105,6 +162,7 @@ export default function AppConfig({ plugin }: AppConfigProps) {
   });
   const [saving, setSaving] = useState(false);
   const [result, setResult] = useState<TestResult | undefined>();
+  const [unrecorded, setUnrecorded] = useState<string | undefined>();
   const problem = urlProblem(state.exporterUrl);
   const tenants = state.tenants
     .split(',')
@@ -114,9 +172,10 @@ export default function AppConfig({ plugin }: AppConfigProps) {
   const saveAndTest = async () => {
     setSaving(true);
     setResult(undefined);
+    setUnrecorded(undefined);
     try {
-      await saveSettings(
-        plugin.meta,
+      const unrecorded = await saveAuditedSettings(
+        jsonData,
         {
           exporterUrl: state.exporterUrl.trim().replace(/\/+$/, ''),
           datasourceUid: state.datasourceUid,
@@ -125,6 +184,7 @@ export default function AppConfig({ plugin }: AppConfigProps) {
         },
         state.isApiTokenSet ? undefined : state.apiToken,
       );
+      setUnrecorded(unrecorded);
       setState((s) => ({ ...s, isApiTokenSet: s.isApiTokenSet || s.apiToken !== '', apiToken: '' }));
       setResult(await testConnection(tenants[0] ?? SYSTEM_TENANT));
     } catch (error) {
@@ -223,6 +283,14 @@ export default function AppConfig({ plugin }: AppConfigProps) {
           Save &amp; test connection
         </Button>
       </Stack>
+      {unrecorded && (
+        <div className={styles.result}>
+          <Alert severity="warning" title="Settings saved, but the change is not in the audit trail">
+            The exporter could not record this change ({unrecorded}). Record it by hand for your auditors, or
+            fix the connection and save again.
+          </Alert>
+        </div>
+      )}
       {result && (
         <div className={styles.result}>
           <Alert severity={result.ok ? 'success' : 'error'} title={result.title}>

@@ -6,6 +6,7 @@ import {
   contactPointsSchema,
   desiredGrafanaRulesSchema,
   dryRunSchema,
+  grafanaChangeAnswerSchema,
   provisionedRuleSchema,
   ruleListSchema,
   ruleViewSchema,
@@ -141,8 +142,6 @@ async function grafanaSync(tenant: string, datasourceUid: string): Promise<Grafa
   return { desired, states, grafanaError };
 }
 
-const recorded = z.looseObject({ recorded: z.boolean() });
-
 /**
  * Creates or updates every desired Grafana rule (and its folder) with the user's Grafana session.
  * An admin change (DESIGN §5): the exporter records it first (POST /api/v1/grafana/changes) and
@@ -160,14 +159,15 @@ export async function applyGrafanaRules(sync: GrafanaSync): Promise<number> {
     folderUid: desired.folder.uid,
     rules: pending.map((r) => r.uid),
   };
-  await apiRequest('/grafana/changes', recorded, { method: 'POST', body: change });
+  await apiRequest('/grafana/changes', grafanaChangeAnswerSchema, { method: 'POST', body: change });
   try {
     await applyToGrafana(sync, pending);
   } catch (error) {
     const failure = error instanceof Error ? error.message : String(error);
-    await apiRequest('/grafana/changes', recorded, { method: 'POST', body: { ...change, failure } }).catch(
-      () => undefined,
-    );
+    await apiRequest('/grafana/changes', grafanaChangeAnswerSchema, {
+      method: 'POST',
+      body: { ...change, failure },
+    }).catch(() => undefined);
     throw error;
   }
   return pending.length;
