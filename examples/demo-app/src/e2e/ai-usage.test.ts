@@ -369,3 +369,45 @@ test('GET /api/v1/stats/usage: calls, tokens and cost per user, model, provider,
     'access records of the usage reads',
   );
 });
+
+test('the built-in spend rule fires when one user spends over 50 within an hour, with the calls as evidence', async () => {
+  // Three calls of 20 USD by one user; another user's 20 USD stays below.
+  const calls = [0, 1, 2].map(() =>
+    audit.aiRequest({
+      provider: 'openai',
+      operationName: 'chat',
+      requestModel: 'o1-pro',
+      inputTokens: 200_000,
+      outputTokens: 50_000,
+      cost: { amount: 20, currency: 'USD' },
+      identity: { userId: 'mallory', tenantId: 'delta' },
+    }),
+  );
+  audit.aiRequest({
+    provider: 'openai',
+    operationName: 'chat',
+    requestModel: 'o1-pro',
+    cost: { amount: 20, currency: 'USD' },
+    identity: { userId: 'trent', tenantId: 'delta' },
+  });
+  await audit.forceFlush();
+  let instance: Row | undefined;
+  await waitUntil(
+    async () => {
+      const { body } = await api('/alerts?tenant=delta&rule=builtin.ai-spend');
+      instance = (body.instances as Row[]).find((i) => i.state === 'firing');
+      return instance !== undefined;
+    },
+    20_000,
+    'the firing builtin.ai-spend instance',
+  );
+  assert.deepEqual(instance?.groupLabels, { user_id: 'mallory', usage_currency: 'USD' });
+  assert.deepEqual([...(instance?.eventIds as string[])].sort(), calls.map((c) => c.eventId).sort());
+  const [security] = await query(
+    `SELECT event_type, mitre_technique, description FROM audit.audit_security_log
+      WHERE tenant_id = 'delta' AND detection_method = 'builtin.ai-spend'`,
+  );
+  assert.equal(security?.event_type, 'UNUSUAL_SPEND');
+  assert.equal(security?.mitre_technique, 'T1496');
+  assert.match(String(security?.description), /60 USD of AI \/ API calls by mallory within 1h \(3 calls\)/);
+});
