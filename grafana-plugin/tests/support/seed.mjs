@@ -281,8 +281,45 @@ export function seedBatches(now = Date.now(), tenant = TENANT) {
       }),
     );
   }
+  // Outbound AI calls (GenAI attributes, cost): alice's ordinary use, one failed call, and mallory's
+  // burst of expensive calls, which fires the built-in spend rule.
+  const assistant = [];
+  const aiCall = (user, minutesAgo, model, input, output, cost, extra = {}) =>
+    record(
+      'audit.request',
+      now - minutesAgo * 60_000,
+      {
+        'user.id': user,
+        'client.address': '198.51.100.30',
+        'gen_ai.provider.name': model.startsWith('claude') ? 'anthropic' : 'openai',
+        'gen_ai.operation.name': 'chat',
+        'gen_ai.request.model': model,
+        'gen_ai.response.model': `${model}-2025-01-01`,
+        'gen_ai.usage.input_tokens': input,
+        'gen_ai.usage.output_tokens': output,
+        'audit.usage.cost': cost,
+        'audit.usage.currency': 'USD',
+        'audit.module': 'AI',
+        'audit.operation': `chat ${model}`,
+        ...extra,
+      },
+      { body: `chat ${model}` },
+    );
+  for (let i = 0; i < 6; i++)
+    assistant.push(aiCall('alice', 200 - i * 30, 'gpt-4o', 800 + i * 10, 200, 0.004));
+  assistant.push(
+    aiCall('bob', 50, 'claude-sonnet-4', 1500, 300, 0.009, {
+      'audit.result': 'failure',
+      'error.type': 'rate_limit_exceeded',
+    }),
+  );
+  for (let i = 0; i < 3; i++) assistant.push(aiCall('mallory', 15 - i, 'o1-pro', 200_000, 50_000, 20));
   return [
     [{ 'service.name': 'shop-api', 'service.version': '1.4.2', 'deployment.environment.name': 'prod' }, shop],
+    [
+      { 'service.name': 'assistant', 'service.version': '0.3.0', 'deployment.environment.name': 'prod' },
+      assistant,
+    ],
     [
       { 'service.name': 'admin-portal', 'service.version': '2.0.0', 'deployment.environment.name': 'prod' },
       admin,
