@@ -9,8 +9,13 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
+import { createDemoApp } from '../app.js';
+import { TrafficGenerator } from '../traffic.js';
+import { UserRepository } from '../users.js';
 
 const dir = tempDir('ai-usage-e2e');
 let exporter: RunningExporter;
@@ -410,4 +415,39 @@ test('the built-in spend rule fires when one user spends over 50 within an hour,
   assert.equal(security?.event_type, 'UNUSUAL_SPEND');
   assert.equal(security?.mitre_technique, 'T1496');
   assert.match(String(security?.description), /60 USD of AI \/ API calls by mallory within 1h \(3 calls\)/);
+});
+
+test("the demo's AI bill spike: wangwu's runaway agent fires builtin.ai-spend", async () => {
+  const users = new UserRepository(audit);
+  const server = createDemoApp(audit, users).listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  try {
+    const traffic = new TrafficGenerator({
+      baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    });
+    await traffic.systemInitialisation();
+    await traffic.everydayTraffic(); // one ordinary, cheap call first
+    await traffic.aiBillSpike();
+    await audit.forceFlush();
+    let instance: Row | undefined;
+    await waitUntil(
+      async () => {
+        const { body } = await api('/alerts?tenant=tenant_002&rule=builtin.ai-spend');
+        instance = (body.instances as Row[]).find((i) => i.state === 'firing');
+        return instance !== undefined;
+      },
+      20_000,
+      'the spend alert of the demo spike',
+    );
+    assert.equal((instance?.groupLabels as Record<string, string>).usage_currency, 'USD');
+    const [calls] = await query(
+      `SELECT count() AS n, sum(usage_cost) AS cost FROM audit.audit_request_log
+        WHERE tenant_id = 'tenant_002' AND gen_ai_request_model = 'o1-pro'`,
+    );
+    assert.equal(Number(calls?.n), 5);
+    assert.ok(Number(calls?.cost) > 50, `the spike cost ${calls?.cost} USD`);
+  } finally {
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  }
 });
