@@ -545,6 +545,24 @@ for (const { line, version } of LINES) {
       },
     );
 
+    pageTest(
+      'AI & API usage shows the seeded calls per user and model, and filters by a user',
+      'ai-usage',
+      async () => {
+        await open(`${APP}/ai-usage?tenant=${TENANT}`);
+        const users = page.getByRole('table', { name: 'Usage per user' });
+        await expectVisible(users.getByRole('link', { name: 'mallory' }));
+        await expectVisible(page.getByTestId('stat-Cost USD'));
+        await expectVisible(
+          page.getByRole('table', { name: 'Usage per model' }).getByText('o1-pro-2025-01-01'),
+        );
+        await shot('ai-usage');
+        await users.getByRole('link', { name: 'mallory' }).click();
+        await expectUrl(`url.searchParams.get('user') === 'mallory'`, 'the user filter');
+        await expectVisible(page.getByTestId('stat-Calls').getByText('3', { exact: true }));
+      },
+    );
+
     pageTest('the light theme: the pages in the Grafana user’s light theme', 'light', async () => {
       grafana.setUser({ ...admin, theme: 'light' });
       try {
