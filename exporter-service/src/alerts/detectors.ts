@@ -53,12 +53,38 @@ function admit<V>(map: Map<string, V>, k: string, options: DetectorOptions): voi
   }
 }
 
-/** Sorted insert (rows mostly arrive in time order, so this is usually a push). */
-function insertSorted(times: number[], ids: string[], t: number, id: string): void {
+/** Sorted insert (rows mostly arrive in time order, so this is usually a push); returns the index. */
+function insertSorted(times: number[], ids: string[], t: number, id: string): number {
   let i = times.length;
   while (i > 0 && (times[i - 1] ?? 0) > t) i--;
   times.splice(i, 0, t);
   ids.splice(i, 0, id);
+  return i;
+}
+
+/** The group of a row's tenant and labels, created (within the cap) when new, marked as used. */
+function groupOf<G>(
+  groups: Map<string, G>,
+  row: EngineRow,
+  labels: Labels,
+  options: DetectorOptions,
+  create: () => G,
+): G {
+  const k = key(row.tenantId, formatGroupKey(labels));
+  let group = groups.get(k);
+  if (!group) {
+    admit(groups, k, options);
+    group = create();
+  }
+  touch(groups, k, group);
+  return group;
+}
+
+/** Forgets the groups whose newest record left the window. */
+function forgetPassed(groups: Map<string, { times: number[] }>, nowMs: number, windowMs: number): void {
+  for (const [k, group] of groups) {
+    if ((group.times.at(-1) ?? 0) < nowMs - windowMs) groups.delete(k);
+  }
 }
 
 interface CountGroup {
@@ -88,13 +114,13 @@ export class ThresholdDetector implements Detector {
   }
 
   add(row: EngineRow, labels: Labels): Trigger | undefined {
-    const k = key(row.tenantId, formatGroupKey(labels));
-    let group = this.groups.get(k);
-    if (!group) {
-      admit(this.groups, k, this.options);
-      group = { tenantId: row.tenantId, labels, times: [], ids: [], firstSeenMs: row.timeMs };
-    }
-    touch(this.groups, k, group);
+    const group = groupOf(this.groups, row, labels, this.options, () => ({
+      tenantId: row.tenantId,
+      labels,
+      times: [],
+      ids: [],
+      firstSeenMs: row.timeMs,
+    }));
     if (group.ids.includes(row.eventId)) return undefined; // the same record twice (replay overlap)
     const keep = this.threshold + 1;
     if (group.times.length >= keep && row.timeMs < (group.times[0] ?? 0)) return undefined;
@@ -128,9 +154,7 @@ export class ThresholdDetector implements Detector {
   }
 
   tick(nowMs: number): Trigger[] {
-    for (const [k, group] of this.groups) {
-      if ((group.times.at(-1) ?? 0) < nowMs - this.windowMs) this.groups.delete(k);
-    }
+    forgetPassed(this.groups, nowMs, this.windowMs);
     return [];
   }
 }
@@ -171,21 +195,18 @@ export class SumDetector implements Detector {
   add(row: EngineRow, labels: Labels): Trigger | undefined {
     const value = Number(row.values[this.field] ?? 0);
     if (!(value > 0)) return undefined; // adds nothing to the sum
-    const k = key(row.tenantId, formatGroupKey(labels));
-    let group = this.groups.get(k);
-    if (!group) {
-      admit(this.groups, k, this.options);
-      group = { tenantId: row.tenantId, labels, times: [], ids: [], values: [], firstSeenMs: row.timeMs };
-    }
-    touch(this.groups, k, group);
+    const group = groupOf(this.groups, row, labels, this.options, () => ({
+      tenantId: row.tenantId,
+      labels,
+      times: [],
+      ids: [],
+      values: [],
+      firstSeenMs: row.timeMs,
+    }));
     if (group.ids.includes(row.eventId)) return undefined; // the same record twice (replay overlap)
     const newest = Math.max(row.timeMs, group.times.at(-1) ?? 0);
     if (row.timeMs < newest - this.windowMs) return undefined; // already outside the window
-    let i = group.times.length;
-    while (i > 0 && (group.times[i - 1] ?? 0) > row.timeMs) i--;
-    group.times.splice(i, 0, row.timeMs);
-    group.ids.splice(i, 0, row.eventId);
-    group.values.splice(i, 0, value);
+    group.values.splice(insertSorted(group.times, group.ids, row.timeMs, row.eventId), 0, value);
     let expired = 0;
     while (
       expired < group.times.length &&
@@ -222,9 +243,7 @@ export class SumDetector implements Detector {
   }
 
   tick(nowMs: number): Trigger[] {
-    for (const [k, group] of this.groups) {
-      if ((group.times.at(-1) ?? 0) < nowMs - this.windowMs) this.groups.delete(k);
-    }
+    forgetPassed(this.groups, nowMs, this.windowMs);
     return [];
   }
 }

@@ -9,9 +9,7 @@ import {
   parseCliTime,
 } from '../cli/command.js';
 import { cliPrincipal, openSession } from '../cli/session.js';
-import { usageStats } from './usage-queries.js';
-
-const DAY_MS = 86_400_000;
+import { usagePeriod, usageStats } from './usage-queries.js';
 
 const BREAKDOWNS = {
   user: 'byUser',
@@ -72,8 +70,10 @@ async function runUsage(options: UsageOptions): Promise<number> {
     const issue = parsed.error.issues[0];
     throw new CliUsageError(`--${String(issue?.path[0] ?? '')}: ${issue?.message ?? 'invalid'}`);
   }
-  const toMs = parseCliTime(options.to, '--to') ?? Date.now() + 1000;
-  const fromMs = parseCliTime(options.from, '--from') ?? toMs - 30 * DAY_MS;
+  const { fromMs, toMs } = usagePeriod(
+    parseCliTime(options.from, '--from'),
+    parseCliTime(options.to, '--to'),
+  );
   if (fromMs >= toMs) throw new CliUsageError('--from: must be before --to');
   const tenantId = options.tenant === '*' ? undefined : options.tenant === '@system' ? '' : options.tenant;
   const session = await openSession(options.config, { migrate: true });

@@ -5,9 +5,7 @@ import { ApiError } from '../api/errors.js';
 import { singleValues } from '../api/params.js';
 import { principalOf } from '../api/principal.js';
 import type { ExporterModule } from '../modules.js';
-import { usageStats } from './usage-queries.js';
-
-const DAY_MS = 86_400_000;
+import { usagePeriod, usageStats } from './usage-queries.js';
 
 /**
  * AI and API usage (issue 19): GET /api/v1/stats/usage — calls, tokens and cost per user, model,
@@ -24,8 +22,7 @@ export function usageModule(): ExporterModule {
         const principal = principalOf(response);
         const query = usageQuerySchema.parse(singleValues(request.query));
         const tenantId = tenantScope(principal, query.tenant);
-        const toMs = query.to ?? Date.now() + 1000;
-        const fromMs = query.from ?? toMs - 30 * DAY_MS;
+        const { fromMs, toMs } = usagePeriod(query.from, query.to);
         if (fromMs >= toMs) throw new ApiError(400, 'from: must be before to');
         const usage = await usageStats(store, { ...query, tenantId, fromMs, toMs });
         const { tenant: _tenant, ...filter } = request.query;

@@ -3,14 +3,11 @@
 // store has one owner at a time): the tables per user and model, per-currency totals, --json,
 // usage errors, and the CLI's own access record.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { postLogs, requestRecord, startTestExporter, tempDir } from '@auditlens/test-support';
 import { createStore } from '../store/index.js';
 import { loadConfig } from '../config.js';
-
-const BIN = fileURLToPath(new URL('../../bin/auditlens.js', import.meta.url));
+import { runCli } from '../testing/cli.js';
 
 const call = (user: string, model: string, input: number, output: number, cost: number, currency: string) =>
   requestRecord({
@@ -29,18 +26,8 @@ const call = (user: string, model: string, input: number, output: number, cost: 
     },
   });
 
-function run(dataDir: string, args: string[]) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env: { PATH: process.env.PATH ?? '', AUDITLENS_DATA_DIR: dataDir, AUDITLENS_LOG_LEVEL: 'silent' },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const run = (dataDir: string, args: string[]) =>
+  runCli(args, { AUDITLENS_DATA_DIR: dataDir, AUDITLENS_LOG_LEVEL: 'silent' });
 
 test('auditlens usage: per user and per model, totals per currency, JSON, and usage errors', async () => {
   const dir = tempDir('usage-cli');

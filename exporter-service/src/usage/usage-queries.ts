@@ -16,6 +16,17 @@ export interface UsageFilter extends Omit<UsageQuery, 'tenant' | 'from' | 'to'> 
   toMs: number;
 }
 
+const DAY_MS = 86_400_000;
+
+/** The period of a usage read: up to `to` (default now), from `from` (default 30 days before it). */
+export function usagePeriod(
+  from: number | undefined,
+  to: number | undefined,
+): { fromMs: number; toMs: number } {
+  const toMs = to ?? Date.now() + 1000;
+  return { fromMs: from ?? toMs - 30 * DAY_MS, toMs };
+}
+
 type Breakdown = Exclude<keyof Usage, 'from' | 'to' | 'totals'>;
 
 /** The group key of each breakdown, as a SQL expression over the request table. */

@@ -16,6 +16,10 @@ import { useUrlParams } from '../features/url/useUrlParams';
 
 const FILTERS = ['user', 'model', 'provider'] as const;
 
+/** A count over every currency's totals. */
+const total = (usage: Usage, figure: 'calls' | 'failed' | 'inputTokens' | 'outputTokens'): number =>
+  usage.totals.reduce((n, t) => n + Number(t[figure]), 0);
+
 /** A cost with its currency; calls that reported no cost show none. */
 export const formatCost = (cost: number, currency: string): string =>
   currency === '' ? '—' : `${cost.toLocaleString('en-US', { maximumFractionDigits: 4 })} ${currency}`;
@@ -141,23 +145,14 @@ function AiUsageBody() {
         {(u) => (
           <>
             <StatGrid>
-              <StatCard
-                label="Calls"
-                value={formatCount(u.totals.reduce((n, t) => n + Number(t.calls), 0))}
-              />
+              <StatCard label="Calls" value={formatCount(total(u, 'calls'))} />
               <StatCard
                 label="Failed"
-                value={formatCount(u.totals.reduce((n, t) => n + Number(t.failed), 0))}
-                tone={u.totals.some((t) => Number(t.failed) > 0) ? 'error' : undefined}
+                value={formatCount(total(u, 'failed'))}
+                tone={total(u, 'failed') > 0 ? 'error' : undefined}
               />
-              <StatCard
-                label="Input tokens"
-                value={formatCount(u.totals.reduce((n, t) => n + Number(t.inputTokens), 0))}
-              />
-              <StatCard
-                label="Output tokens"
-                value={formatCount(u.totals.reduce((n, t) => n + Number(t.outputTokens), 0))}
-              />
+              <StatCard label="Input tokens" value={formatCount(total(u, 'inputTokens'))} />
+              <StatCard label="Output tokens" value={formatCount(total(u, 'outputTokens'))} />
               {u.totals
                 .filter((t) => t.currency !== '')
                 .map((t) => (

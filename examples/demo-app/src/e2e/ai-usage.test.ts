@@ -1,9 +1,9 @@
 // End to end (issue 19, AI and API usage): the SDK's aiRequest, and the GenAI spans of an
 // application without the SDK (the official OpenTelemetry SDK and OTLP exporter), → exporter →
 // ClickHouse (embedded): typed usage columns, the search summary, GET /api/v1/stats/usage.
-import { startExporter, type RunningExporter } from '@auditlens/exporter';
+import type { RunningExporter } from '@auditlens/exporter';
 import { AuditClient } from '@auditlens/sdk';
-import { postLogs, requestRecord, tempDir, waitUntil } from '@auditlens/test-support';
+import { postLogs, requestRecord, startTestExporter, tempDir, waitUntil } from '@auditlens/test-support';
 import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -27,21 +27,12 @@ const OPS = 'ops-token';
 const ACME_READER = 'acme-reader-token';
 
 before(async () => {
-  exporter = await startExporter(
-    {
-      dataDir: path.join(dir.path, 'data'),
-      otlpPort: 0,
-      otlpGrpcPort: 0,
-      apiPort: 0,
-      host: '127.0.0.1',
-      logLevel: 'silent',
-      apiTokens: new Map([
-        [OPS, { role: 'admin', tenants: new Set(['*']) }],
-        [ACME_READER, { role: 'reader', tenants: new Set(['acme']) }],
-      ]),
-    },
-    {},
-  );
+  exporter = await startTestExporter(path.join(dir.path, 'data'), {
+    apiTokens: new Map([
+      [OPS, { role: 'admin', tenants: new Set(['*']) }],
+      [ACME_READER, { role: 'reader', tenants: new Set(['acme']) }],
+    ]),
+  });
   audit = new AuditClient({
     serviceName: 'assistant',
     endpoint: exporter.otlpUrl,
@@ -84,6 +75,21 @@ async function rowsOfTrace(traceId: string, expected: number): Promise<Row[]> {
     `${expected} request rows of trace ${traceId}`,
   );
   return rows;
+}
+
+/** The firing instance of a rule for a tenant, once the engine raised it. */
+async function firingInstance(tenant: string, rule: string): Promise<Row> {
+  let instance: Row | undefined;
+  await waitUntil(
+    async () => {
+      const { body } = await api(`/alerts?tenant=${tenant}&rule=${rule}`);
+      instance = (body.instances as Row[]).find((i) => i.state === 'firing');
+      return instance !== undefined;
+    },
+    20_000,
+    `a firing ${rule} instance of tenant ${tenant}`,
+  );
+  return instance as Row;
 }
 
 async function api(pathAndQuery: string, token = OPS): Promise<{ status: number; body: Row }> {
@@ -396,18 +402,9 @@ test('the built-in spend rule fires when one user spends over 50 within an hour,
     identity: { userId: 'trent', tenantId: 'delta' },
   });
   await audit.forceFlush();
-  let instance: Row | undefined;
-  await waitUntil(
-    async () => {
-      const { body } = await api('/alerts?tenant=delta&rule=builtin.ai-spend');
-      instance = (body.instances as Row[]).find((i) => i.state === 'firing');
-      return instance !== undefined;
-    },
-    20_000,
-    'the firing builtin.ai-spend instance',
-  );
-  assert.deepEqual(instance?.groupLabels, { user_id: 'mallory', usage_currency: 'USD' });
-  assert.deepEqual([...(instance?.eventIds as string[])].sort(), calls.map((c) => c.eventId).sort());
+  const instance = await firingInstance('delta', 'builtin.ai-spend');
+  assert.deepEqual(instance.groupLabels, { user_id: 'mallory', usage_currency: 'USD' });
+  assert.deepEqual([...(instance.eventIds as string[])].sort(), calls.map((c) => c.eventId).sort());
   const [security] = await query(
     `SELECT event_type, mitre_technique, description FROM audit.audit_security_log
       WHERE tenant_id = 'delta' AND detection_method = 'builtin.ai-spend'`,
@@ -429,17 +426,8 @@ test("the demo's AI bill spike: wangwu's runaway agent fires builtin.ai-spend", 
     await traffic.everydayTraffic(); // one ordinary, cheap call first
     await traffic.aiBillSpike();
     await audit.forceFlush();
-    let instance: Row | undefined;
-    await waitUntil(
-      async () => {
-        const { body } = await api('/alerts?tenant=tenant_002&rule=builtin.ai-spend');
-        instance = (body.instances as Row[]).find((i) => i.state === 'firing');
-        return instance !== undefined;
-      },
-      20_000,
-      'the spend alert of the demo spike',
-    );
-    assert.equal((instance?.groupLabels as Record<string, string>).usage_currency, 'USD');
+    const instance = await firingInstance('tenant_002', 'builtin.ai-spend');
+    assert.equal((instance.groupLabels as Record<string, string>).usage_currency, 'USD');
     const [calls] = await query(
       `SELECT count() AS n, sum(usage_cost) AS cost FROM audit.audit_request_log
         WHERE tenant_id = 'tenant_002' AND gen_ai_request_model = 'o1-pro'`,
