@@ -346,8 +346,8 @@ export async function seed(otlpUrl, now = Date.now(), tenant = TENANT) {
 
 /**
  * Sends a tenant's seed to a running exporter and waits until it is queryable: every record in the
- * summary views, and the brute-force incident the built-in rule raises as the records stream in
- * (its security event and its alert state).
+ * summary views, and the incidents the built-in rules raise as the records stream in (brute force,
+ * AI spend: their security events and alert state).
  */
 export async function seedAndWait(exporter, now = Date.now(), tenant = TENANT) {
   const sent = await seed(exporter.otlpUrl, now, tenant);
@@ -358,12 +358,20 @@ export async function seedAndWait(exporter, now = Date.now(), tenant = TENANT) {
     `SELECT sum(events) FROM ${db}.audit_summary_minute WHERE ${where} AND kind != 'access'`,
     sent,
   );
-  await waitForRows(
-    exporter.store,
-    `SELECT count() FROM ${db}.audit_security_log WHERE ${where} AND detection_method != ''`,
-    1,
-  );
-  await waitForRows(exporter.store, `SELECT count() FROM ${db}.audit_alert_state WHERE ${where}`, 1);
+  // The incidents of the brute-force burst and of mallory's AI spend (separate batches, so
+  // separate security records): both, before a test compares two reads of the security log.
+  for (const rule of ['builtin.brute-force-ip', 'builtin.ai-spend']) {
+    await waitForRows(
+      exporter.store,
+      `SELECT count() FROM ${db}.audit_security_log WHERE ${where} AND detection_method = '${rule}'`,
+      1,
+    );
+    await waitForRows(
+      exporter.store,
+      `SELECT count() FROM ${db}.audit_alert_state WHERE ${where} AND rule_id = '${rule}'`,
+      1,
+    );
+  }
   return sent;
 }
 

@@ -379,6 +379,12 @@ test('GET /api/v1/stats/usage: calls, tokens and cost per user, model, provider,
     10_000,
     'access records of the usage reads',
   );
+
+  // The typed usage values are sealed as stored: the tenant's rows verify intact.
+  const verified = await api(`/integrity/verify?tenant=gamma&${period}`);
+  assert.equal(verified.status, 200);
+  assert.equal(verified.body.ok, true, JSON.stringify(verified.body.problems));
+  assert.ok(Number(verified.body.rows) >= 4);
 });
 
 test('the built-in spend rule fires when one user spends over 50 within an hour, with the calls as evidence', async () => {
