@@ -93,6 +93,30 @@ export const ATTR_ADMIN_TARGET_TYPE = 'audit.admin.target_type';
 export const ATTR_ADMIN_TARGET_ID = 'audit.admin.target_id';
 export const ATTR_ADMIN_TARGET_NAME = 'audit.admin.target_name';
 
+// Outbound AI / API usage, carried by `audit.request` records and GenAI spans: the OpenTelemetry
+// GenAI semantic conventions (gen_ai.*), plus the cost of the call, which they do not define.
+export const ATTR_GEN_AI_PROVIDER = 'gen_ai.provider.name';
+export const ATTR_GEN_AI_OPERATION = 'gen_ai.operation.name';
+export const ATTR_GEN_AI_REQUEST_MODEL = 'gen_ai.request.model';
+export const ATTR_GEN_AI_RESPONSE_MODEL = 'gen_ai.response.model';
+export const ATTR_GEN_AI_RESPONSE_ID = 'gen_ai.response.id';
+export const ATTR_GEN_AI_INPUT_TOKENS = 'gen_ai.usage.input_tokens';
+export const ATTR_GEN_AI_OUTPUT_TOKENS = 'gen_ai.usage.output_tokens';
+export const ATTR_SERVER_ADDRESS = 'server.address';
+/** What the call cost, in `audit.usage.currency` (a decimal amount, e.g. 0.0042). */
+export const ATTR_USAGE_COST = 'audit.usage.cost';
+/** ISO 4217 code of `audit.usage.cost` (USD, EUR, CNY, …). */
+export const ATTR_USAGE_CURRENCY = 'audit.usage.currency';
+/**
+ * Names of the same fields in earlier GenAI semantic-convention releases, still sent by many
+ * instrumentations; the exporter reads them when the current name is absent.
+ */
+export const GEN_AI_LEGACY_NAMES = {
+  [ATTR_GEN_AI_PROVIDER]: ['gen_ai.system'],
+  [ATTR_GEN_AI_INPUT_TOKENS]: ['gen_ai.usage.prompt_tokens'],
+  [ATTR_GEN_AI_OUTPUT_TOKENS]: ['gen_ai.usage.completion_tokens'],
+} as const;
+
 // Access to audit data (written by the exporter itself).
 export const ATTR_ACCESS_TYPE = 'audit.access.type';
 export const ATTR_ACCESS_RESOURCE = 'audit.access.resource';

@@ -9,6 +9,7 @@ import { registerIntegrityCommands } from './integrity/cli-commands.js';
 import { registerReportCommands } from './reports/cli-commands.js';
 import { registerRetentionCommands } from './retention/cli-commands.js';
 import { registerTenantCommands } from './tenants/cli-commands.js';
+import { registerUsageCommands } from './usage/cli-commands.js';
 
 /** Shutdown deadline: queued rows get this long to commit after SIGTERM/SIGINT. */
 const SHUTDOWN_DEADLINE_MS = 30_000;
@@ -101,6 +102,7 @@ export async function main(argv: string[]): Promise<number> {
   registerReportCommands(program, start);
   registerRetentionCommands(program, start);
   registerTenantCommands(program, start);
+  registerUsageCommands(program, start);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return await action;

@@ -11,6 +11,7 @@ export enum ROUTES {
   AlertRules = 'alert-rules',
   Compliance = 'compliance',
   Retention = 'retention',
+  AiUsage = 'ai-usage',
   /** Where the exporter's Grafana rules link to (alert annotations): redirects to the incident or rule. */
   Alerts = 'alerts',
 }
@@ -65,4 +66,5 @@ export const DASHBOARDS = [
   { uid: 'auditlens-data-changes', title: 'Data changes' },
   { uid: 'auditlens-user-activity', title: 'User activity' },
   { uid: 'auditlens-pipeline', title: 'Pipeline health & data quality' },
+  { uid: 'auditlens-ai-usage', title: 'AI & API usage' },
 ] as const;

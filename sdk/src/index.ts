@@ -21,6 +21,7 @@ export type {
   LoginFailedFields,
   PermissionDeniedFields,
   AdminOperationFields,
+  AiRequestFields,
 } from './record-fields.js';
 export {
   runAs,

@@ -101,3 +101,34 @@ export interface AdminOperationFields extends CommonRecordFields {
   durationMs?: number;
   error?: ErrorInfo;
 }
+
+/**
+ * One outbound AI / API call (OpenTelemetry GenAI semantic conventions; cost is AuditLens's own
+ * `audit.usage.*`). Recorded as an `audit.request` record inside the active span.
+ */
+export interface AiRequestFields extends CommonRecordFields {
+  /** `gen_ai.provider.name`: openai, anthropic, aws.bedrock, azure.ai.openai, gcp.vertex_ai, … */
+  provider: string;
+  /** `gen_ai.operation.name`: chat, text_completion, embeddings, generate_content, execute_tool, … */
+  operationName: string;
+  /** `gen_ai.request.model`: the model asked for. */
+  requestModel?: string;
+  /** `gen_ai.response.model`: the model that answered (the one billed). */
+  responseModel?: string;
+  /** `gen_ai.response.id` */
+  responseId?: string;
+  /** `gen_ai.usage.input_tokens` */
+  inputTokens?: number;
+  /** `gen_ai.usage.output_tokens` */
+  outputTokens?: number;
+  /** What the call cost: `audit.usage.cost`, in `audit.usage.currency` (ISO 4217, e.g. USD). */
+  cost?: { amount: number; currency: string };
+  /** `server.address` of the API. */
+  serverAddress?: string;
+  /** The HTTP call, when there is one. */
+  method?: string;
+  path?: string;
+  statusCode?: number;
+  durationMs?: number;
+  error?: ErrorInfo;
+}

@@ -13,8 +13,10 @@ import {
   type RecordBuilder,
   type RecordDefaults,
 } from './record-draft.js';
+import { recordAiRequest } from './ai-usage.js';
 import type {
   AdminOperationFields,
+  AiRequestFields,
   DbOperationEvent,
   DbOperationFields,
   LoginFailedFields,
@@ -189,8 +191,20 @@ export class AuditRecorder implements RecordBuilder {
   }
 
   /**
-   * A record of any kind with custom metadata (e.g. an LLM API call with model, provider, tokens
-   * and cost). The caller supplies the kind's own attributes in `fields.attributes`.
+   * One outbound AI / API call, following the OpenTelemetry GenAI semantic conventions (provider,
+   * operation, models, input/output tokens) with its cost and currency: an `audit.request`
+   * record inside the active span.
+   *
+   *   audit.aiRequest({ provider: 'openai', operationName: 'chat', requestModel: 'gpt-4o',
+   *     inputTokens: 812, outputTokens: 230, cost: { amount: 0.0042, currency: 'USD' } });
+   */
+  aiRequest(fields: AiRequestFields, ctx?: Context): RecordedEvent {
+    return recordAiRequest(this, fields, ctx);
+  }
+
+  /**
+   * A record of any kind with custom metadata. The caller supplies the kind's own attributes in
+   * `fields.attributes`.
    */
   record(eventName: AuditEventName, fields: CommonRecordFields): RecordedEvent {
     const draft = this.draft(fields, currentScope(), { result: 'success', riskLevel: 1 });

@@ -90,6 +90,8 @@ export const ruleDocumentSchema = z.looseObject({
   window: z.string(),
   severity: count,
   threshold: count.optional(),
+  /** threshold rules: the number field added up instead of counting records. */
+  sum: z.string().optional(),
   mitre: z.looseObject({ tactic: z.string().optional(), technique: z.string().optional() }).optional(),
   labels: z.record(z.string(), z.string()).optional(),
   cooldown: z.string().optional(),

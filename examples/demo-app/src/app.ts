@@ -23,6 +23,9 @@ function identityOf(user: User): AuditIdentity {
  * a few refusals, so that every kind of audit record shows up. Audit takes one line (the
  * middleware) plus the typed calls at the places that matter.
  */
+/** The demo gateway's models and their list prices, USD per million input / output tokens. */
+const MODEL_PRICES: Record<string, [number, number]> = { 'gpt-4o-mini': [0.15, 0.6], 'o1-pro': [150, 600] };
+
 export function createDemoApp(audit: AuditClient, users: UserRepository): express.Express {
   const app = express();
   const sessions = new Map<string, { userId: number; sessionId: string }>();
@@ -213,26 +216,36 @@ export function createDemoApp(audit: AuditClient, users: UserRepository): expres
     res.json({ retentionDays: 2555 });
   });
 
-  // The source's LLM API audit: model, provider, tokens, cost as custom metadata.
+  // The source's LLM API audit (issue 19): an AI gateway that records each outbound model call with
+  // the SDK's aiRequest (GenAI semantic conventions: provider, model, tokens; its cost in USD).
+  // `contextTokens` stands for what an agent attaches to the prompt (documents, tool results).
   app.post('/api/ai/chat', requireUser, (req, res) => {
     annotateRequest({ module: 'AI_GATEWAY', operation: 'CHAT' });
-    const prompt = String(((req.body ?? {}) as { prompt?: unknown }).prompt ?? '');
-    const inputTokens = Math.ceil(prompt.length / 4) + 12;
-    const outputTokens = 40 + Math.floor(Math.random() * 80);
-    audit.record('audit.request', {
-      module: 'AI_GATEWAY',
-      operation: 'LLM_API_REQUEST',
-      description: 'API request to openai/gpt-4o-mini',
-      attributes: {
-        'http.request.method': 'POST',
-        'url.path': '/v1/chat/completions',
-        'http.response.status_code': 200,
-        'gen_ai.provider.name': 'openai',
-        'gen_ai.request.model': 'gpt-4o-mini',
-        'gen_ai.usage.input_tokens': inputTokens,
-        'gen_ai.usage.output_tokens': outputTokens,
-        'audit.llm.cost_usd': Number(((inputTokens * 0.15 + outputTokens * 0.6) / 1_000_000).toFixed(8)),
+    const body = (req.body ?? {}) as { prompt?: unknown; model?: unknown; contextTokens?: unknown };
+    const model = typeof body.model === 'string' && body.model in MODEL_PRICES ? body.model : 'gpt-4o-mini';
+    const [inputPrice, outputPrice] = MODEL_PRICES[model] ?? [0, 0];
+    const inputTokens =
+      Math.ceil(String(body.prompt ?? '').length / 4) +
+      12 +
+      Math.max(0, Math.floor(Number(body.contextTokens) || 0));
+    const outputTokens = (model === 'o1-pro' ? 8000 : 40) + Math.floor(Math.random() * 80);
+    const started = Date.now();
+    audit.aiRequest({
+      provider: 'openai',
+      operationName: 'chat',
+      requestModel: model,
+      responseModel: `${model}-2025-01-01`,
+      inputTokens,
+      outputTokens,
+      cost: {
+        amount: Number(((inputTokens * inputPrice + outputTokens * outputPrice) / 1e6).toFixed(6)),
+        currency: 'USD',
       },
+      serverAddress: 'api.openai.com',
+      method: 'POST',
+      path: '/v1/chat/completions',
+      statusCode: 200,
+      durationMs: Date.now() - started,
     });
     res.json({ reply: 'Hello from the demo model', usage: { inputTokens, outputTokens } });
   });

@@ -1,7 +1,8 @@
 /**
  * Traffic for the demo app: everyday requests plus the source's four scenarios (a user updates
  * their profile; an administrator creates a user; a brute-force login attempt; system
- * initialisation without a tenant). Every round plays all of them once.
+ * initialisation without a tenant). Every round plays all of them once; every tenth round from
+ * the third on, an AI bill spikes (a runaway agent).
  */
 export interface TrafficOptions {
   /** Base URL of the demo app. */
@@ -60,6 +61,7 @@ export class TrafficGenerator {
     await this.adminCreatesUser();
     await this.bruteForceLogin();
     await this.everydayTraffic();
+    if (this.round % 10 === 3) await this.aiBillSpike();
     this.options.onRound?.(this.round, this.requests - before);
   }
 
@@ -105,6 +107,27 @@ export class TrafficGenerator {
       await this.call('POST', '/api/auth/login', {
         from,
         body: { username: 'hacker', password: `guess-${i}` },
+      });
+    }
+  }
+
+  /**
+   * An AI bill that spikes: wangwu's agent loops on the most expensive model with a large context,
+   * five calls of about 15 USD within seconds, which fires the built-in rule builtin.ai-spend
+   * (over 50 USD by one user within an hour).
+   */
+  async aiBillSpike(): Promise<void> {
+    const token = await this.login('wangwu', 'demo-wangwu', '10.20.30.40');
+    if (!token) return;
+    for (let i = 0; i < 5; i++) {
+      await this.call('POST', '/api/ai/chat', {
+        token,
+        from: '10.20.30.40',
+        body: {
+          prompt: `Re-check every audit record, pass ${i + 1}`,
+          model: 'o1-pro',
+          contextTokens: 60_000,
+        },
       });
     }
   }

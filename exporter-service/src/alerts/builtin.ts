@@ -173,6 +173,23 @@ const PACK: AlertRuleInput[] = [
     summary: '{count} exports by {user_id} within {window}',
   },
   {
+    id: 'builtin.ai-spend',
+    name: 'Unusual AI / API spend by one user',
+    description:
+      "The cost of one user's AI / API calls exceeds 50 (in the currency the calls report, each currency apart) within an hour: a runaway agent, a leaked key or abuse of paid models. Set the threshold to your own spend.",
+    kind: 'threshold',
+    source: 'request',
+    sum: 'usage_cost',
+    filter: [{ field: 'usage_currency', op: '!=', value: '' }],
+    groupBy: ['user_id', 'usage_currency'],
+    window: '1h',
+    threshold: 50,
+    severity: 3,
+    mitre: { tactic: 'TA0040', technique: 'T1496' },
+    eventType: 'UNUSUAL_SPEND',
+    summary: '{sum} {usage_currency} of AI / API calls by {user_id} within {window} ({count} calls)',
+  },
+  {
     id: 'builtin.off-hours-admin',
     name: 'Administrative operation outside business hours',
     description:

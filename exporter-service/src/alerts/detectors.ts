@@ -10,6 +10,8 @@ export interface Trigger {
   eventIds: string[];
   /** Matching records the trigger counted. */
   count: number;
+  /** Sum rules: the total of the summed field in the window. */
+  sum?: number;
   firstSeenMs: number;
 }
 
@@ -51,12 +53,38 @@ function admit<V>(map: Map<string, V>, k: string, options: DetectorOptions): voi
   }
 }
 
-/** Sorted insert (rows mostly arrive in time order, so this is usually a push). */
-function insertSorted(times: number[], ids: string[], t: number, id: string): void {
+/** Sorted insert (rows mostly arrive in time order, so this is usually a push); returns the index. */
+function insertSorted(times: number[], ids: string[], t: number, id: string): number {
   let i = times.length;
   while (i > 0 && (times[i - 1] ?? 0) > t) i--;
   times.splice(i, 0, t);
   ids.splice(i, 0, id);
+  return i;
+}
+
+/** The group of a row's tenant and labels, created (within the cap) when new, marked as used. */
+function groupOf<G>(
+  groups: Map<string, G>,
+  row: EngineRow,
+  labels: Labels,
+  options: DetectorOptions,
+  create: () => G,
+): G {
+  const k = key(row.tenantId, formatGroupKey(labels));
+  let group = groups.get(k);
+  if (!group) {
+    admit(groups, k, options);
+    group = create();
+  }
+  touch(groups, k, group);
+  return group;
+}
+
+/** Forgets the groups whose newest record left the window. */
+function forgetPassed(groups: Map<string, { times: number[] }>, nowMs: number, windowMs: number): void {
+  for (const [k, group] of groups) {
+    if ((group.times.at(-1) ?? 0) < nowMs - windowMs) groups.delete(k);
+  }
 }
 
 interface CountGroup {
@@ -86,13 +114,13 @@ export class ThresholdDetector implements Detector {
   }
 
   add(row: EngineRow, labels: Labels): Trigger | undefined {
-    const k = key(row.tenantId, formatGroupKey(labels));
-    let group = this.groups.get(k);
-    if (!group) {
-      admit(this.groups, k, this.options);
-      group = { tenantId: row.tenantId, labels, times: [], ids: [], firstSeenMs: row.timeMs };
-    }
-    touch(this.groups, k, group);
+    const group = groupOf(this.groups, row, labels, this.options, () => ({
+      tenantId: row.tenantId,
+      labels,
+      times: [],
+      ids: [],
+      firstSeenMs: row.timeMs,
+    }));
     if (group.ids.includes(row.eventId)) return undefined; // the same record twice (replay overlap)
     const keep = this.threshold + 1;
     if (group.times.length >= keep && row.timeMs < (group.times[0] ?? 0)) return undefined;
@@ -126,9 +154,96 @@ export class ThresholdDetector implements Detector {
   }
 
   tick(nowMs: number): Trigger[] {
-    for (const [k, group] of this.groups) {
-      if ((group.times.at(-1) ?? 0) < nowMs - this.windowMs) this.groups.delete(k);
+    forgetPassed(this.groups, nowMs, this.windowMs);
+    return [];
+  }
+}
+
+interface SumGroup {
+  tenantId: string;
+  labels: Labels;
+  times: number[];
+  ids: string[];
+  values: number[];
+  firstSeenMs: number;
+}
+
+/** Records a sum group keeps; beyond it the oldest leave early (the sum can only come out lower). */
+const MAX_SUMMED_RECORDS = 10_000;
+/** Event ids an incident of a sum rule names (the newest). */
+const MAX_SUM_EVENT_IDS = 100;
+
+/**
+ * threshold with `sum`: the total of a number field over the matching records within the window
+ * exceeds `threshold` (e.g. AI spend per user and currency per hour). Keeps each group's records
+ * of the window (time, id, value), at most MAX_SUMMED_RECORDS.
+ */
+export class SumDetector implements Detector {
+  private readonly groups = new Map<string, SumGroup>();
+
+  constructor(
+    private readonly field: string,
+    private readonly threshold: number,
+    private readonly windowMs: number,
+    private readonly options: DetectorOptions,
+  ) {}
+
+  get size(): number {
+    return this.groups.size;
+  }
+
+  add(row: EngineRow, labels: Labels): Trigger | undefined {
+    const value = Number(row.values[this.field] ?? 0);
+    if (!(value > 0)) return undefined; // adds nothing to the sum
+    const group = groupOf(this.groups, row, labels, this.options, () => ({
+      tenantId: row.tenantId,
+      labels,
+      times: [],
+      ids: [],
+      values: [],
+      firstSeenMs: row.timeMs,
+    }));
+    if (group.ids.includes(row.eventId)) return undefined; // the same record twice (replay overlap)
+    const newest = Math.max(row.timeMs, group.times.at(-1) ?? 0);
+    if (row.timeMs < newest - this.windowMs) return undefined; // already outside the window
+    group.values.splice(insertSorted(group.times, group.ids, row.timeMs, row.eventId), 0, value);
+    let expired = 0;
+    while (
+      expired < group.times.length &&
+      ((group.times[expired] ?? 0) < newest - this.windowMs ||
+        group.times.length - expired > MAX_SUMMED_RECORDS)
+    )
+      expired++;
+    if (expired > 0) {
+      group.times.splice(0, expired);
+      group.ids.splice(0, expired);
+      group.values.splice(0, expired);
     }
+    const total = group.values.reduce((a, b) => a + b, 0);
+    if (total <= this.threshold) return undefined;
+    return {
+      tenantId: group.tenantId,
+      labels: group.labels,
+      timeMs: newest,
+      eventIds: group.ids.slice(-MAX_SUM_EVENT_IDS),
+      count: group.ids.length,
+      sum: total,
+      firstSeenMs: group.times[0] ?? newest,
+    };
+  }
+
+  holds(tenantId: string, groupKey: string, nowMs: number): boolean {
+    const group = this.groups.get(key(tenantId, groupKey));
+    if (!group) return false;
+    let total = 0;
+    group.times.forEach((t, i) => {
+      if (t >= nowMs - this.windowMs) total += group.values[i] ?? 0;
+    });
+    return total > this.threshold;
+  }
+
+  tick(nowMs: number): Trigger[] {
+    forgetPassed(this.groups, nowMs, this.windowMs);
     return [];
   }
 }

@@ -265,3 +265,61 @@ test('disabling a rule resolves its firing instances', () => {
   h.engine.setRules([parseRule({ ...bruteForce, enabled: false })]);
   assert.deepEqual(h.types(), ['fired:ip_address="198.51.100.4"', 'resolved:ip_address="198.51.100.4"']);
 });
+
+const usageRow = (timeMs: number, cost: number, values: Record<string, unknown> = {}): EngineRow => ({
+  table: 'audit_request_log',
+  tenantId: 'acme',
+  eventId: randomUUID(),
+  timeMs,
+  values: {
+    service: 'assistant',
+    user_id: 'u-1',
+    usage_cost: cost,
+    usage_currency: 'USD',
+    gen_ai_operation: 'chat',
+    attributes: {},
+    ...values,
+  },
+});
+
+test('threshold with sum (builtin.ai-spend): fires when one user spends over 50 in an hour, per currency, and resolves', () => {
+  const spend = BUILTIN_RULES.find((r) => r.id === 'builtin.ai-spend');
+  assert.ok(spend);
+  const h = harness([spend]);
+  // 45 USD and 45 EUR: each currency apart stays under 50; many calls do not count, their cost does.
+  h.engine.ingest('audit_request_log', [
+    ...Array.from({ length: 90 }, (_, i) => usageRow(T0 + i * SECOND, 0.5)),
+    usageRow(T0, 45, { usage_currency: 'EUR' }),
+    usageRow(T0, 0, { usage_currency: '' }), // no cost reported: not part of the rule
+  ]);
+  assert.deepEqual(h.types(), []);
+  const big = usageRow(T0 + 10 * MINUTE, 6);
+  h.engine.ingest('audit_request_log', [big, big]); // the same record twice counts once
+  assert.deepEqual(h.types(), ['fired:usage_currency="USD",user_id="u-1"']);
+  const [instance] = h.engine.instances();
+  assert.equal(instance?.summary, '51 USD of AI / API calls by u-1 within 1h (91 calls)');
+  assert.equal(instance?.mitreTechnique, 'T1496');
+  assert.equal(instance?.eventIds.at(-1), big.eventId);
+  // An hour after the first calls, the 0.5s have left the window: 6 remains, the alert resolves.
+  h.at(T0 + 61 * MINUTE + 30 * SECOND);
+  assert.deepEqual(h.types(), [
+    'fired:usage_currency="USD",user_id="u-1"',
+    'resolved:usage_currency="USD",user_id="u-1"',
+  ]);
+});
+
+test('threshold with sum: the summed field must be a number column of the source', () => {
+  assert.throws(
+    () =>
+      parseRule({
+        id: 'x',
+        name: 'x',
+        kind: 'threshold',
+        source: 'request',
+        sum: 'usage_currency',
+        window: '1h',
+        threshold: 5,
+      }),
+    /sum needs a number column of source request/,
+  );
+});

@@ -10,6 +10,7 @@ import {
   NewValueDetector,
   SequenceDetector,
   SilenceDetector,
+  SumDetector,
   ThresholdDetector,
   type Detector,
   type Trigger,
@@ -102,7 +103,9 @@ function detectorFor(compiled: CompiledRule, options: { maxGroups: number; onEvi
   const rule = compiled.rule;
   switch (rule.kind) {
     case 'threshold':
-      return new ThresholdDetector(rule.threshold, compiled.windowMs, options);
+      return rule.sum === undefined
+        ? new ThresholdDetector(rule.threshold, compiled.windowMs, options)
+        : new SumDetector(rule.sum, rule.threshold, compiled.windowMs, options);
     case 'match':
       return new ThresholdDetector(0, compiled.windowMs, options);
     case 'sequence':
@@ -120,12 +123,19 @@ function detectorFor(compiled: CompiledRule, options: { maxGroups: number; onEvi
 }
 
 /** The summary line of an incident, from the rule's template or a default per kind. */
-export function summarize(rule: AlertRule, labels: Record<string, string>, count: number): string {
+export function summarize(
+  rule: AlertRule,
+  labels: Record<string, string>,
+  count: number,
+  sum?: number,
+): string {
   const group = formatGroupKey(labels) || 'all records';
   const template =
     rule.summary ??
     (rule.kind === 'threshold'
-      ? '{count} matching records in {window} for {group}'
+      ? rule.sum === undefined
+        ? '{count} matching records in {window} for {group}'
+        : '{sum} of {field} in {window} ({count} records) for {group}'
       : rule.kind === 'sequence'
         ? 'sequence of {count} records within {window} for {group}'
         : rule.kind === 'new_value'
@@ -135,6 +145,8 @@ export function summarize(rule: AlertRule, labels: Record<string, string>, count
             : 'matching record for {group}');
   return template.replace(/\{([A-Za-z0-9_.]+)\}/g, (whole, name: string) => {
     if (name === 'count') return String(count);
+    if (name === 'sum' && sum !== undefined) return String(Math.round(sum * 100) / 100);
+    if (name === 'field' && rule.kind === 'threshold' && rule.sum !== undefined) return rule.sum;
     if (name === 'window') return formatDuration(durationMs(rule.window));
     if (name === 'group') return group;
     return labels[name] ?? whole;
@@ -280,7 +292,7 @@ export class AlertEngine {
       mitreTactic: rule.mitre.tactic ?? '',
       mitreTechnique: rule.mitre.technique ?? '',
       contactPoint: rule.contactPoint ?? '',
-      summary: summarize(rule, trigger.labels, trigger.count),
+      summary: summarize(rule, trigger.labels, trigger.count, trigger.sum),
       matchCount: reopen && previous ? previous.matchCount + trigger.count : trigger.count,
       firstSeenMs: reopen && previous ? previous.firstSeenMs : trigger.firstSeenMs,
       lastSeenMs: Math.max(trigger.timeMs, ...(reopen && previous ? [previous.lastSeenMs] : [])),

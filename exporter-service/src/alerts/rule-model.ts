@@ -114,6 +114,11 @@ const thresholdRule = z.strictObject({
   kind: z.literal('threshold'),
   /** Fires when more than `threshold` matching records fall in the sliding window (per group). */
   threshold: z.number().int().min(0).max(100_000),
+  /**
+   * A number field to add up instead of counting records: fires when its total over the matching
+   * records in the window exceeds `threshold` (e.g. `usage_cost`: spend per user per hour).
+   */
+  sum: field.optional(),
 });
 const matchRule = z.strictObject({ ...base, kind: z.literal('match') });
 const sequenceRule = z.strictObject({
@@ -310,6 +315,12 @@ function semanticIssues(rule: AlertRule): Issue[] {
   }
   if (rule.tenant !== '*' && !/^[^\s*]+$/.test(rule.tenant)) {
     issues.push({ path: ['tenant'], message: 'a tenant id, @system or * expected' });
+  }
+  if (rule.kind === 'threshold' && rule.sum !== undefined) {
+    const spec = fieldSpec(rule.source, rule.sum);
+    if (spec?.type !== 'number' || spec.column === undefined) {
+      issues.push({ path: ['sum'], message: `sum needs a number column of source ${rule.source}` });
+    }
   }
   if (rule.kind === 'sequence') {
     checkFilter(rule.source, rule.sequence.first, ['sequence', 'first'], issues);

@@ -6,9 +6,23 @@ import type { AuditStore, QueryParams } from '../store/store.js';
 import { ApiError } from './errors.js';
 import { afterCursor, nextCursor } from './cursor.js';
 
+/** A request: `POST /orders → 201` (no arrow when it has no status, e.g. a call still under way). */
+const HTTP_SUMMARY_SQL =
+  "concat(http_method, ' ', url_path, if(status_code = 0, '', concat(' → ', toString(status_code))))";
+/**
+ * An AI / API call (issue 19): `chat gpt-4o (openai): 812 in + 230 out tokens, 0.0042 USD` —
+ * the model that answered when known, else the one asked for.
+ */
+const AI_SUMMARY_SQL = `concat(gen_ai_operation, ' ',
+  if(gen_ai_response_model = '', gen_ai_request_model, gen_ai_response_model),
+  if(gen_ai_provider = '', '', concat(' (', gen_ai_provider, ')')),
+  ': ', toString(gen_ai_input_tokens), ' in + ', toString(gen_ai_output_tokens), ' out tokens',
+  if(usage_currency = '', '', concat(', ', toString(usage_cost), ' ', usage_currency)),
+  if(status_code = 0, '', concat(' → ', toString(status_code))))`;
+
 /** A one-line description of a row, per kind, computed in SQL. */
 const SUMMARY_SQL: Record<AuditKind, string> = {
-  request: "concat(http_method, ' ', url_path, ' → ', toString(status_code))",
+  request: `if(gen_ai_operation = '', ${HTTP_SUMMARY_SQL}, ${AI_SUMMARY_SQL})`,
   db_operation: "concat(db_operation, ' ', db_table, ' (', toString(affected_rows), ' rows)')",
   field_change: "concat(change_type, ' ', db_table, '#', record_id, '.', field_name)",
   security: "concat(event_type, if(mitre_technique = '', '', concat(' ', mitre_technique)))",

@@ -1,4 +1,4 @@
-import { ATTR_RECORDED_BY_SDK } from '@auditlens/contract';
+import { ATTR_GEN_AI_OPERATION, ATTR_RECORDED_BY_SDK } from '@auditlens/contract';
 import { attributesToMap, bytesToHex, millisBetween, nanosToMillis, valueToText } from '../otlp/values.js';
 import { SPAN_KIND_SERVER, STATUS_CODE_ERROR, type TracesRequest } from '../otlp/schema.js';
 import { deriveRequestRisk, deriveResult } from './derive.js';
@@ -9,8 +9,10 @@ import { recordTenant, resourceOrReject } from './resource.js';
 
 /**
  * Maps HTTP server spans (stable HTTP semantic conventions: kind SERVER with
- * `http.request.method`) to audit_request_log rows, so any OTel-instrumented service gets request
- * audit without code changes. Every other span is skipped.
+ * `http.request.method`) and GenAI spans (GenAI semantic conventions: any span with
+ * `gen_ai.operation.name`, usually a CLIENT span per model call) to audit_request_log rows, so any
+ * OTel-instrumented service gets request and AI-usage audit without code changes. Every other
+ * span is skipped.
  */
 export function mapTracesRequest(
   request: TracesRequest,
@@ -28,11 +30,9 @@ export function mapTracesRequest(
         try {
           const attributes = attributesToMap(span.attributes);
           const method = attributes.get('http.request.method') ?? attributes.get('http.method');
-          if (
-            span.kind !== SPAN_KIND_SERVER ||
-            method === undefined ||
-            attributes.get(ATTR_RECORDED_BY_SDK) === true
-          ) {
+          const httpServer = span.kind === SPAN_KIND_SERVER && method !== undefined;
+          const genAi = attributes.has(ATTR_GEN_AI_OPERATION);
+          if ((!httpServer && !genAi) || attributes.get(ATTR_RECORDED_BY_SDK) === true) {
             batch.skipped++;
             continue;
           }
@@ -40,7 +40,7 @@ export function mapTracesRequest(
           const spanId = bytesToHex(span.spanId);
           const startMs = nanosToMillis(span.startTimeUnixNano);
           const durationMs = millisBetween(span.startTimeUnixNano, span.endTimeUnixNano);
-          if (!attributes.has('url.path'))
+          if (httpServer && !attributes.has('url.path'))
             attributes.set('url.path', attributes.get('http.target') ?? attributes.get('http.route') ?? '/');
           if (!attributes.has('audit.duration_ms') && durationMs >= 0)
             attributes.set('audit.duration_ms', durationMs);
@@ -68,11 +68,13 @@ export function mapTracesRequest(
               limits,
               {
                 result: deriveResult(attributes),
-                risk_level: deriveRequestRisk(
-                  valueToText(method),
-                  valueToText(attributes.get('url.path') ?? ''),
-                  status,
-                ),
+                risk_level: httpServer
+                  ? deriveRequestRisk(
+                      valueToText(method ?? ''),
+                      valueToText(attributes.get('url.path') ?? ''),
+                      status,
+                    )
+                  : 1,
                 operation_name: span.name ?? '',
               },
             ),

@@ -1,5 +1,7 @@
 import {
   ACCESS_TYPES,
+  ATTR_GEN_AI_OPERATION,
+  GEN_AI_LEGACY_NAMES,
   APPROVAL_STATUSES,
   CHANGE_TYPES,
   EVENT_NAMES,
@@ -19,6 +21,8 @@ export interface ColumnMapping {
   /** Older semantic-convention names accepted for the same field. */
   aliases?: readonly string[];
   required?: boolean;
+  /** Not required when the record carries this attribute (an AI call has no HTTP method of its own). */
+  requiredUnless?: AuditAttributeName;
 }
 
 /** Columns every audit table has, filled from these attributes. */
@@ -56,6 +60,38 @@ const HTTP: readonly ColumnMapping[] = [
   { column: 'error_message', attribute: 'audit.error.message', kind: 'text' },
 ];
 
+/**
+ * Outbound AI / API usage (issue 19), in audit_request_log: typed columns rather than the
+ * attributes map, so that tokens and cost sum as numbers (the measurement that chose columns over
+ * typed maps is in migrations.ts). Rows that are not AI calls hold the defaults, which ClickHouse
+ * stores sparsely.
+ */
+const GEN_AI: readonly ColumnMapping[] = [
+  {
+    column: 'gen_ai_provider',
+    attribute: 'gen_ai.provider.name',
+    kind: 'text',
+    aliases: GEN_AI_LEGACY_NAMES['gen_ai.provider.name'],
+  },
+  { column: 'gen_ai_operation', attribute: ATTR_GEN_AI_OPERATION, kind: 'text' },
+  { column: 'gen_ai_request_model', attribute: 'gen_ai.request.model', kind: 'text' },
+  { column: 'gen_ai_response_model', attribute: 'gen_ai.response.model', kind: 'text' },
+  {
+    column: 'gen_ai_input_tokens',
+    attribute: 'gen_ai.usage.input_tokens',
+    kind: 'uint',
+    aliases: GEN_AI_LEGACY_NAMES['gen_ai.usage.input_tokens'],
+  },
+  {
+    column: 'gen_ai_output_tokens',
+    attribute: 'gen_ai.usage.output_tokens',
+    kind: 'uint',
+    aliases: GEN_AI_LEGACY_NAMES['gen_ai.usage.output_tokens'],
+  },
+  { column: 'usage_cost', attribute: 'audit.usage.cost', kind: 'float' },
+  { column: 'usage_currency', attribute: 'audit.usage.currency', kind: 'text' },
+];
+
 const APPROVAL: readonly ColumnMapping[] = [
   { column: 'approval_required', attribute: 'audit.approval.required', kind: 'bool' },
   {
@@ -79,7 +115,13 @@ export const KINDS: Record<
   request: {
     eventName: EVENT_NAMES.request,
     table: 'audit_request_log',
-    columns: [...COMMON, ...required(HTTP, ['http_method', 'url_path'])],
+    columns: [
+      ...COMMON,
+      ...required(HTTP, ['http_method', 'url_path']).map((m): ColumnMapping =>
+        m.required ? { ...m, requiredUnless: ATTR_GEN_AI_OPERATION } : m,
+      ),
+      ...GEN_AI,
+    ],
   },
   db_operation: {
     eventName: EVENT_NAMES.db_operation,

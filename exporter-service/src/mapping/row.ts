@@ -114,7 +114,8 @@ export function buildRow(
       }
     }
     if (raw === undefined || raw === null || raw === '') {
-      if (mapping.required) throw new FieldError(`${mapping.attribute}: required for ${spec.eventName}`);
+      if (mapping.required && !(mapping.requiredUnless && attributes.has(mapping.requiredUnless)))
+        throw new FieldError(`${mapping.attribute}: required for ${spec.eventName}`);
       values[mapping.column] = defaults[mapping.column] ?? emptyValue(mapping.kind);
       continue;
     }

@@ -14,6 +14,7 @@ export const queryKeys = {
   all: [ROOT] as const,
   resource: (resource: Resource) => [ROOT, resource] as const,
   stats: (params: CallParams) => [ROOT, 'stats', params] as const,
+  usage: (params: CallParams) => [ROOT, 'stats', 'usage', params] as const,
   incidents: (tenant: string) => [ROOT, 'alerts', 'incidents', tenant] as const,
   search: (params: CallParams) => [ROOT, 'search', params] as const,
   record: (tenant: string, kind: string, eventId: string) =>

@@ -11,6 +11,7 @@ export {
   searchPageSchema,
   statsSchema,
   traceChainSchema,
+  usageSchema,
   type AuditRecord,
   type AuditRow,
   type DeniedReason,
@@ -18,4 +19,6 @@ export {
   type SearchPage,
   type Stats,
   type TraceChain,
+  type Usage,
+  type UsageRow,
 } from '@auditlens/contract/rest';

@@ -10,6 +10,7 @@ for (const uid of [
   'auditlens-data-changes',
   'auditlens-user-activity',
   'auditlens-pipeline',
+  'auditlens-ai-usage',
 ]) {
   test(`dashboard ${uid} renders its ClickHouse panels without errors`, async ({
     gotoDashboardPage,

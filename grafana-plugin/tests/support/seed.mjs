@@ -281,8 +281,45 @@ export function seedBatches(now = Date.now(), tenant = TENANT) {
       }),
     );
   }
+  // Outbound AI calls (GenAI attributes, cost): alice's ordinary use, one failed call, and mallory's
+  // burst of expensive calls, which fires the built-in spend rule.
+  const assistant = [];
+  const aiCall = (user, minutesAgo, model, input, output, cost, extra = {}) =>
+    record(
+      'audit.request',
+      now - minutesAgo * 60_000,
+      {
+        'user.id': user,
+        'client.address': '198.51.100.30',
+        'gen_ai.provider.name': model.startsWith('claude') ? 'anthropic' : 'openai',
+        'gen_ai.operation.name': 'chat',
+        'gen_ai.request.model': model,
+        'gen_ai.response.model': `${model}-2025-01-01`,
+        'gen_ai.usage.input_tokens': input,
+        'gen_ai.usage.output_tokens': output,
+        'audit.usage.cost': cost,
+        'audit.usage.currency': 'USD',
+        'audit.module': 'AI',
+        'audit.operation': `chat ${model}`,
+        ...extra,
+      },
+      { body: `chat ${model}` },
+    );
+  for (let i = 0; i < 6; i++)
+    assistant.push(aiCall('alice', 200 - i * 30, 'gpt-4o', 800 + i * 10, 200, 0.004));
+  assistant.push(
+    aiCall('bob', 50, 'claude-sonnet-4', 1500, 300, 0.009, {
+      'audit.result': 'failure',
+      'error.type': 'rate_limit_exceeded',
+    }),
+  );
+  for (let i = 0; i < 3; i++) assistant.push(aiCall('mallory', 15 - i, 'o1-pro', 200_000, 50_000, 20));
   return [
     [{ 'service.name': 'shop-api', 'service.version': '1.4.2', 'deployment.environment.name': 'prod' }, shop],
+    [
+      { 'service.name': 'assistant', 'service.version': '0.3.0', 'deployment.environment.name': 'prod' },
+      assistant,
+    ],
     [
       { 'service.name': 'admin-portal', 'service.version': '2.0.0', 'deployment.environment.name': 'prod' },
       admin,
@@ -309,8 +346,8 @@ export async function seed(otlpUrl, now = Date.now(), tenant = TENANT) {
 
 /**
  * Sends a tenant's seed to a running exporter and waits until it is queryable: every record in the
- * summary views, and the brute-force incident the built-in rule raises as the records stream in
- * (its security event and its alert state).
+ * summary views, and the incidents the built-in rules raise as the records stream in (brute force,
+ * AI spend: their security events and alert state).
  */
 export async function seedAndWait(exporter, now = Date.now(), tenant = TENANT) {
   const sent = await seed(exporter.otlpUrl, now, tenant);
@@ -321,12 +358,20 @@ export async function seedAndWait(exporter, now = Date.now(), tenant = TENANT) {
     `SELECT sum(events) FROM ${db}.audit_summary_minute WHERE ${where} AND kind != 'access'`,
     sent,
   );
-  await waitForRows(
-    exporter.store,
-    `SELECT count() FROM ${db}.audit_security_log WHERE ${where} AND detection_method != ''`,
-    1,
-  );
-  await waitForRows(exporter.store, `SELECT count() FROM ${db}.audit_alert_state WHERE ${where}`, 1);
+  // The incidents of the brute-force burst and of mallory's AI spend (separate batches, so
+  // separate security records): both, before a test compares two reads of the security log.
+  for (const rule of ['builtin.brute-force-ip', 'builtin.ai-spend']) {
+    await waitForRows(
+      exporter.store,
+      `SELECT count() FROM ${db}.audit_security_log WHERE ${where} AND detection_method = '${rule}'`,
+      1,
+    );
+    await waitForRows(
+      exporter.store,
+      `SELECT count() FROM ${db}.audit_alert_state WHERE ${where} AND rule_id = '${rule}'`,
+      1,
+    );
+  }
   return sent;
 }
 

@@ -443,17 +443,18 @@ test('system operations without a tenant, and a generic record with LLM metadata
     url_path: '/system/init',
     risk_level: 1,
   });
+  // The GenAI attributes land in their typed columns (issue 19), custom keys in the map.
   const [llm] = await query(
-    `SELECT attributes['gen_ai.request.model'] AS model, attributes['gen_ai.provider.name'] AS provider,
-            attributes['gen_ai.usage.input_tokens'] AS input_tokens, attributes['gen_ai.usage.output_tokens'] AS output_tokens,
+    `SELECT gen_ai_request_model AS model, gen_ai_provider AS provider,
+            toUInt32(gen_ai_input_tokens) AS input_tokens, toUInt32(gen_ai_output_tokens) AS output_tokens,
             attributes['audit.llm.cost_usd'] AS cost, attributes['audit.llm.api_key'] AS api_key, operation_name, description
        FROM audit.audit_request_log WHERE operation_name = 'LLM_API_REQUEST'`,
   );
   assert.deepEqual(llm, {
     model: 'gpt-4o',
     provider: 'openai',
-    input_tokens: '812',
-    output_tokens: '143',
+    input_tokens: 812,
+    output_tokens: 143,
     cost: '0.0042',
     api_key: '***',
     operation_name: 'LLM_API_REQUEST',

@@ -18,6 +18,7 @@ const SecurityEvent = lazy(() => import('../../pages/SecurityEvent'));
 const AlertRules = lazy(() => import('../../pages/AlertRules'));
 const ComplianceReports = lazy(() => import('../../pages/ComplianceReports'));
 const RetentionIntegrity = lazy(() => import('../../pages/RetentionIntegrity'));
+const AiUsage = lazy(() => import('../../pages/AiUsage'));
 
 /**
  * The app's root: the query cache, settings and scope (tenant, period) for every page, one lazily
@@ -39,6 +40,7 @@ export default function App({ meta }: AppRootProps<AppJsonData>) {
               <Route path={ROUTES.AlertRules} element={<AlertRules />} />
               <Route path={ROUTES.Compliance} element={<ComplianceReports />} />
               <Route path={ROUTES.Retention} element={<RetentionIntegrity />} />
+              <Route path={ROUTES.AiUsage} element={<AiUsage />} />
               <Route path={ROUTES.Alerts} element={<AlertLink />} />
               <Route path="*" element={<Navigate to={`${PLUGIN_BASE_URL}/${ROUTES.Overview}`} replace />} />
             </Routes>

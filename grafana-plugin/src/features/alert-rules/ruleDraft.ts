@@ -23,6 +23,7 @@ export interface RuleDraft {
 
 const ADVANCED_KEYS = [
   'filter',
+  'sum',
   'sequence',
   'newValue',
   'silence',
