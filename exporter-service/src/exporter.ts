@@ -19,6 +19,7 @@ import type { ExporterModule, ModuleContext } from './modules.js';
 import { alertingModule } from './alerts/module.js';
 import { complianceModule } from './compliance/module.js';
 import { selfAuditModule } from './self-audit/self-audit.js';
+import { announceRunningExporter } from './running-exporter.js';
 
 export interface RunningExporter {
   config: ExporterConfig;
@@ -174,10 +175,18 @@ export async function startExporter(
   const apiUrl = `http://${urlHost(config.host)}:${apiPort}`;
   const otlpGrpcAddress = `${urlHost(config.host)}:${otlpGrpcPort}`;
   logger.info({ otlpUrl, otlpGrpcAddress, apiUrl, mode: store.mode }, 'exporter listening');
+  // So that `auditlens` commands use this API rather than the store this process holds.
+  const withdraw = announceRunningExporter(config.dataDir, {
+    pid: process.pid,
+    apiUrl,
+    mode: store.mode,
+    startedAt: new Date().toISOString(),
+  });
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= (async () => {
+      withdraw();
       await stopModules();
       await deniedAccess.close();
       await pipeline.close();
