@@ -38,6 +38,22 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/**
+ * The process that holds the embedded store of this data directory, if any: ClickHouse writes its
+ * pid into `clickhouse/status` while it runs and removes the file when it closes (a SIGKILL leaves
+ * it, with a dead pid).
+ */
+export function embeddedStoreHolder(dataDir: string): number | undefined {
+  let status: string;
+  try {
+    status = readFileSync(join(dataDir, 'clickhouse', 'status'), 'utf8');
+  } catch {
+    return undefined;
+  }
+  const pid = Number(/^PID: (\d+)$/m.exec(status)?.[1]);
+  return Number.isInteger(pid) && pid !== process.pid && isAlive(pid) ? pid : undefined;
+}
+
 /** The exporter running on this data directory, if the file names a live process. */
 export function readRunningExporter(dataDir: string): RunningExporterInfo | undefined {
   let info: Partial<RunningExporterInfo>;

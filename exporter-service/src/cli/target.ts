@@ -2,7 +2,7 @@ import { Option } from 'commander';
 import { join } from 'node:path';
 import type { Answer, DeniedReason, readySchema } from '@auditlens/contract/rest';
 import type { ExporterConfig } from '../config.js';
-import { readRunningExporter, runningExporterFile } from '../running-exporter.js';
+import { embeddedStoreHolder, readRunningExporter, runningExporterFile } from '../running-exporter.js';
 import { createStore, type AuditStore } from '../store/index.js';
 import { CliUsageError } from './command.js';
 
@@ -113,21 +113,25 @@ export function exporterApi(config: ExporterConfig, api: string | undefined): Ex
   return new ExporterApi(running.apiUrl, token);
 }
 
-/** Opens the store of the configuration for a command, saying so; a locked embedded store is named. */
+/** Opens the store of the configuration for a command, saying so; a store another process holds is named. */
 export async function openCliStore(config: ExporterConfig): Promise<AuditStore> {
   const where = config.clickhouse.url
     ? `the ClickHouse server at ${config.clickhouse.url}`
     : `the embedded store in ${join(config.dataDir, 'clickhouse')}`;
   say(`using ${where} directly`);
+  const inUse = (by: string) =>
+    new Error(
+      `${where} is in use by ${by} (an exporter or another auditlens command) that left no ` +
+        `${runningExporterFile(config.dataDir)}: stop it, or give its API with --api URL or AUDITLENS_API_URL`,
+    );
+  // Checked before opening: chdb prints its own lock exception on stderr when it finds the store locked.
+  const holder = config.clickhouse.url ? undefined : embeddedStoreHolder(config.dataDir);
+  if (holder !== undefined) throw inUse(`process ${holder}`);
   try {
     return await createStore(config);
   } catch (error) {
-    if (/Cannot lock file/.test((error as Error).message)) {
-      throw new Error(
-        `${where} is in use by another process (an exporter or another auditlens command) that left no ` +
-          `${runningExporterFile(config.dataDir)}: stop it, or give its API with --api URL or AUDITLENS_API_URL`,
-      );
-    }
+    if (/Cannot lock file|Failed to create connection/.test((error as Error).message))
+      throw inUse('another process');
     throw error;
   }
 }
