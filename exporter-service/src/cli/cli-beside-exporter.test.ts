@@ -148,16 +148,18 @@ test('a store held by a process that did not announce itself: a clear error, not
   }
 });
 
-test('migrate --print into a pipe closed early ends quietly', async () => {
-  const child = spawn(process.execPath, [BIN, 'migrate', '--print'], {
-    env: { PATH: process.env.PATH ?? '' },
+test('migrate --print | head -1 ends quietly', async () => {
+  // pipefail: the exit status is the command's own, not head's.
+  const child = spawn('bash', ['-o', 'pipefail', '-c', '"$NODE" "$BIN" migrate --print | head -1'], {
+    env: { PATH: process.env.PATH ?? '', NODE: process.execPath, BIN },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  let stdout = '';
   let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  // `| head -1`: read the first chunk, then close the pipe.
-  child.stdout.once('data', () => child.stdout.destroy());
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  assert.equal(stdout, 'CREATE DATABASE IF NOT EXISTS audit;\n');
   assert.equal(stderr, '');
   assert.equal(code, 0);
 });
