@@ -20,6 +20,7 @@ import { alertingModule } from './alerts/module.js';
 import { complianceModule } from './compliance/module.js';
 import { selfAuditModule } from './self-audit/self-audit.js';
 import { announceRunningExporter } from './running-exporter.js';
+import { RecordRedactor } from './mapping/redaction.js';
 
 export interface RunningExporter {
   config: ExporterConfig;
@@ -119,6 +120,7 @@ export async function startExporter(
     logger,
     limits: { maxAttributeBytes: config.maxAttributeBytes, maxFutureSkewMs: config.maxFutureSkewMs },
     spansAsRequests: config.spansAsRequests,
+    redactor: new RecordRedactor(config.redaction),
   });
   const receiverOptions = {
     handler,

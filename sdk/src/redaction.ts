@@ -1,12 +1,12 @@
+import { DEFAULT_MASK, DEFAULT_REDACTION_KEYS, normaliseKey, redactionPattern } from '@auditlens/contract';
+
 /**
- * Masks sensitive values before anything is serialized, so they never leave the process.
- *
- * Matching is by key name, in nested objects and arrays. A key is normalised to lower-case words
- * joined by `_` with a leading and trailing `_` (`accessToken` → `_access_token_`,
- * `X-Api-Key` → `_x_api_key_`), and the patterns are tested against that form: word boundaries
- * are visible, so `api_key` matches without `monkey` matching, and `input_tokens` (a count) is
- * not mistaken for a token.
+ * Masks sensitive values before anything is serialized, so they never leave the process: values
+ * under keys of the redaction list (`@auditlens/contract`'s, shared with the exporter), in nested
+ * objects and arrays.
  */
+
+export { DEFAULT_MASK, DEFAULT_REDACTION_KEYS, normaliseKey } from '@auditlens/contract';
 
 export interface RedactionOptions {
   /** Replaces the default key patterns. Strings match as a substring of the normalised key. */
@@ -17,41 +17,6 @@ export interface RedactionOptions {
   mask?: string;
   /** Nesting depth below which values are replaced by a marker. Default 8. */
   maxDepth?: number;
-}
-
-export const DEFAULT_MASK = '***';
-
-/** password, passwd, token, secret, api key, authorization, cookie, credit card, id number, phone, email. */
-export const DEFAULT_REDACTION_KEYS: readonly RegExp[] = [
-  /pass_?w(or)?d|_pwd_|_pin_|passphrase/,
-  /token(?!s_)/,
-  /secret/,
-  /api_?key|access_?key|private_?key|signing_?key|_credentials?_/,
-  /authori[sz]ation|_auth_/,
-  /cookie|_session_?id_|_sid_/,
-  /credit_?card|card_?(number|num|no)_|_cvv|_cvc|_pan_|_iban_/,
-  /_id_?(number|num|no|card)_|_ssn_|national_?id|passport|social_security/,
-  /phone|mobile|_tel_/,
-  /e_?mail/,
-];
-
-const SEPARATORS = /[^a-zA-Z0-9]+/g;
-const CAMEL_BOUNDARY = /([a-z0-9])([A-Z])/g;
-const ACRONYM_BOUNDARY = /([A-Z]+)([A-Z][a-z])/g;
-
-/** `userPassword` → `_user_password_`; `X-API-Key` → `_x_api_key_`. */
-export function normaliseKey(key: string): string {
-  const words = key
-    .replace(ACRONYM_BOUNDARY, '$1_$2')
-    .replace(CAMEL_BOUNDARY, '$1_$2')
-    .replace(SEPARATORS, '_');
-  return `_${words.toLowerCase()}_`.replace(/__+/g, '_');
-}
-
-function toPattern(key: string | RegExp): RegExp {
-  if (key instanceof RegExp) return key;
-  const normalised = normaliseKey(key).slice(1, -1);
-  return new RegExp(normalised.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
 }
 
 /** Keys seen in practice are few (headers, field names); the cache keeps matching O(1). */
@@ -74,7 +39,7 @@ export class Redactor {
 
   constructor(options: RedactionOptions = {}) {
     this.patterns = [...(options.keys ?? DEFAULT_REDACTION_KEYS), ...(options.extraKeys ?? [])].map(
-      toPattern,
+      redactionPattern,
     );
     this.mask = options.mask ?? DEFAULT_MASK;
     this.queryMask = encodeURIComponent(this.mask);

@@ -61,19 +61,30 @@ async function storedRules(
   }
 }
 
-async function sync(options: GrafanaOptions & { all?: boolean; dryRun?: boolean }): Promise<number> {
+type SyncOptions = GrafanaOptions & { all?: boolean; dryRun?: boolean; api?: string };
+
+async function sync(options: SyncOptions): Promise<number> {
   const settings = settingsFrom(options);
-  const grafana = client(settings);
   const flags = { all: options.all ?? false, dryRun: options.dryRun ?? false };
+  const api = exporterApi(loadConfig(process.env, options.config), options.api);
+  if (api && (options.url || options.token || options.datasourceUid || options.folderUid)) {
+    throw new Error(
+      'the running exporter syncs with its own Grafana settings (its AUDITLENS_GRAFANA_* variables): ' +
+        'leave out --url, --token, --datasource-uid and --folder-uid',
+    );
+  }
   const syncRules = (rules: StoredRule[], database: string) =>
     syncGrafanaRules(
-      grafana,
+      client(settings),
       rules.map((r) => r.rule),
       { ...settings, database },
       flags,
     );
   let report: Awaited<ReturnType<typeof syncRules>>;
-  if (flags.dryRun) {
+  if (api) {
+    // The exporter audits the sync first (POST /api/v1/grafana/sync).
+    report = await api.call<typeof report>('POST', '/grafana/sync', flags);
+  } else if (flags.dryRun) {
     const { rules, database } = await storedRules(options.config);
     report = await syncRules(rules, database);
   } else {
@@ -218,8 +229,9 @@ export function registerAlertingCommands(
     .option('--folder-uid <uid>', 'folder uid (default auditlens)')
     .option('--all', 'also rules without a contact point (routed by notification policies)')
     .option('--dry-run', 'show what would change, change nothing')
+    .addOption(apiOption())
     .option('-c, --config <file>', 'JSON file of AUDITLENS_* variables (the environment wins)')
-    .action((options: GrafanaOptions & { all?: boolean; dryRun?: boolean }) => schedule(() => sync(options)));
+    .action((options: SyncOptions) => schedule(() => sync(options)));
   grafana
     .command('provisioning')
     .description('write Grafana provisioning files (alerting) for the built-in rule pack')
