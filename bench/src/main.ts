@@ -12,10 +12,11 @@ import { benchSeedDesign } from './seed-design/peer.js';
 import { benchHotPaths } from './hot-paths.js';
 import { benchAlerts } from './alerts.js';
 import { benchMemory } from './memory.js';
+import { benchSpool } from './spool.js';
 import { Results, log, type BenchConfig } from './context.js';
 import { writeReports } from './report.js';
 
-const SECTIONS = ['ingest', 'sdk', 'seed', 'hot', 'alerts', 'memory'] as const;
+const SECTIONS = ['ingest', 'sdk', 'seed', 'hot', 'alerts', 'memory', 'spool'] as const;
 
 function parseArgs(argv: string[]): BenchConfig {
   const flags = new Map<string, string>();
@@ -114,6 +115,7 @@ async function main(): Promise<void> {
     // Separate processes of their own, run once the exporter under test is gone.
     if (has('sdk')) await benchSdk(config, results);
     if (has('alerts')) await benchAlerts(config, results);
+    if (has('spool')) await benchSpool(config, results);
   } finally {
     results.set('run.seconds', (Date.now() - started) / 1000);
     writeReports(config, results);

@@ -94,3 +94,45 @@ test('a script that ends without shutdown() still delivers its records before th
     [],
   );
 });
+
+test(
+  "spool.mode 'always': a SIGKILL before the backend answers loses only the records not yet in a batch",
+  { timeout: 90_000 },
+  async () => {
+    collector.reset();
+    // The backend is up but has not answered when the process dies.
+    collector.reply = () => new Promise<never>(() => undefined);
+    const spool = path.join(dir.path, 'strict-spool');
+    const first = startAuditChild({
+      AUDIT_CHILD_MODE: 'strict',
+      AUDIT_CHILD_ENDPOINT: collector.url,
+      AUDIT_CHILD_SPOOL: spool,
+      AUDIT_CHILD_RECORDS: '200',
+    });
+    const ready = await first.next('ready');
+    first.child.kill('SIGKILL');
+    await first.exited();
+    assert.equal(collector.deliveredLogs().length, 0);
+
+    collector.reply = () => ({ status: 200 });
+    const second = startAuditChild({
+      AUDIT_CHILD_MODE: 'drain',
+      AUDIT_CHILD_ENDPOINT: collector.url,
+      AUDIT_CHILD_SPOOL: spool,
+    });
+    await second.next('drained');
+    assert.equal((await second.exited()).code, 0);
+    const counts = deliveredIds();
+    assert.deepEqual(
+      (ready.ids ?? []).filter((id) => counts.get(id) !== 1),
+      [],
+      'every record of a batch that was cut before the kill is delivered, exactly once',
+    );
+    assert.equal(ready.unbatched?.length, 30);
+    assert.deepEqual(
+      (ready.unbatched ?? []).filter((id) => counts.has(id)),
+      [],
+      'records still waiting for their batch (scheduledDelayMillis) die with the process',
+    );
+  },
+);
