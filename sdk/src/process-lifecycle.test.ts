@@ -113,6 +113,8 @@ test(
     first.child.kill('SIGKILL');
     await first.exited();
     assert.equal(collector.deliveredLogs().length, 0);
+    // Spooled before any send failed or timed out (the default mode spools only after a failure).
+    assert.equal(ready.stats?.retries, 0, JSON.stringify(ready.stats));
 
     collector.reply = () => ({ status: 200 });
     const second = startAuditChild({
