@@ -4,6 +4,7 @@ import { startExporter } from './exporter.js';
 import { migrate, schemaStatements } from './schema/migrate.js';
 import { LATEST_SCHEMA_VERSION } from './schema/migrations.js';
 import { registerAlertingCommands } from './alerts/cli-commands.js';
+import { CliUsageError } from './cli/command.js';
 import { progressBar } from './cli/progress.js';
 import { apiOption, exporterApi, openCliStore } from './cli/target.js';
 import { registerIntegrityCommands } from './integrity/cli-commands.js';
@@ -133,7 +134,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (error) {
     // Help and version exit 0; every other command-line mistake is a usage error (2), never 1 (broken).
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
-    if (error instanceof ConfigError) {
+    if (error instanceof ConfigError || error instanceof CliUsageError) {
       process.stderr.write(`auditlens: ${error.message}\n`);
       return 2;
     }

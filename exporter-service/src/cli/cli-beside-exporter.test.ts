@@ -88,6 +88,15 @@ test('beside a running exporter the CLI uses its API, after it the store, with t
     viaApi(report, exporter.apiUrl);
     assert.equal((JSON.parse(report.stdout) as { framework: { id: string } }).framework.id, 'mlps3');
 
+    // grafana sync goes through the exporter too, with the exporter's Grafana settings.
+    const sync = await runAuditlens(['grafana', 'sync', '--dry-run'], withToken);
+    viaApi(sync, exporter.apiUrl);
+    assert.equal(sync.code, 2, sync.stderr);
+    assert.match(
+      sync.stderr,
+      /the exporter's API answered 409: Grafana is not configured on the exporter \(AUDITLENS_GRAFANA_URL/,
+    );
+
     // --api names the API explicitly; one that does not answer is an error naming it.
     const named = await runAuditlens(['rules', 'list', '--json', '--api', exporter.apiUrl], {
       AUDITLENS_DATA_DIR: join(dir.path, 'elsewhere'),
