@@ -5,13 +5,9 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import { AuditClient, type LogBatchTransport } from '@auditlens/sdk';
+import { AuditClient } from '@auditlens/sdk';
 import { fmt, log, median, type BenchConfig, type Results } from './context.js';
-
-const sink: LogBatchTransport = {
-  encoding: 'protobuf',
-  send: () => Promise.resolve({ kind: 'accepted', rejectedRecords: 0 }),
-};
+import { sinkTransport } from './sink-transport.js';
 
 interface Setting {
   key: string;
@@ -36,7 +32,7 @@ function client(setting: Setting, dir: string): AuditClient {
   mkdirSync(dir, { recursive: true });
   return new AuditClient({
     serviceName: 'bench-spool',
-    transport: sink,
+    transport: sinkTransport,
     spoolDir: dir,
     spool: setting.spool,
     handleSignals: false,

@@ -45,3 +45,31 @@ export function redactionPattern(key: string | RegExp): RegExp {
   const normalised = normaliseKey(key).slice(1, -1);
   return new RegExp(normalised.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
 }
+
+/** Keys seen in practice are few (headers, field names); the cache keeps matching O(1). */
+const MAX_CACHED_KEYS = 10_000;
+
+/** A redaction list: the default patterns (or `keys`) plus `extraKeys`, matched with a cache. */
+export class SensitiveKeys {
+  private readonly patterns: RegExp[];
+  private readonly cache = new Map<string, boolean>();
+
+  constructor(
+    keys: readonly (string | RegExp)[] = DEFAULT_REDACTION_KEYS,
+    extraKeys: readonly (string | RegExp)[] = [],
+  ) {
+    this.patterns = [...keys, ...extraKeys].map(redactionPattern);
+  }
+
+  /** True when the key's values are masked. */
+  matches(key: string): boolean {
+    let hit = this.cache.get(key);
+    if (hit === undefined) {
+      const normalised = normaliseKey(key);
+      hit = this.patterns.some((pattern) => pattern.test(normalised));
+      if (this.cache.size >= MAX_CACHED_KEYS) this.cache.clear();
+      this.cache.set(key, hit);
+    }
+    return hit;
+  }
+}

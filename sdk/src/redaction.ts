@@ -1,4 +1,4 @@
-import { DEFAULT_MASK, DEFAULT_REDACTION_KEYS, normaliseKey, redactionPattern } from '@auditlens/contract';
+import { DEFAULT_MASK, SensitiveKeys } from '@auditlens/contract';
 
 /**
  * Masks sensitive values before anything is serialized, so they never leave the process: values
@@ -19,9 +19,6 @@ export interface RedactionOptions {
   maxDepth?: number;
 }
 
-/** Keys seen in practice are few (headers, field names); the cache keeps matching O(1). */
-const MAX_CACHED_KEYS = 10_000;
-
 /** Nesting the fast path of `toJson` follows; deeper values (or cycles) take the replacer path. */
 const MAX_FAST_DEPTH = 32;
 /** Returned by `masked` when the fast path cannot tell what JSON.stringify with the replacer would do. */
@@ -33,28 +30,18 @@ export class Redactor {
   readonly mask: string;
   /** The mask as a query-string value. */
   private readonly queryMask: string;
-  private readonly patterns: RegExp[];
+  private readonly keys: SensitiveKeys;
   private readonly maxDepth: number;
-  private readonly cache = new Map<string, boolean>();
 
   constructor(options: RedactionOptions = {}) {
-    this.patterns = [...(options.keys ?? DEFAULT_REDACTION_KEYS), ...(options.extraKeys ?? [])].map(
-      redactionPattern,
-    );
+    this.keys = new SensitiveKeys(options.keys, options.extraKeys);
     this.mask = options.mask ?? DEFAULT_MASK;
     this.queryMask = encodeURIComponent(this.mask);
     this.maxDepth = options.maxDepth ?? 8;
   }
 
   isSensitiveKey(key: string): boolean {
-    let hit = this.cache.get(key);
-    if (hit === undefined) {
-      const normalised = normaliseKey(key);
-      hit = this.patterns.some((p) => p.test(normalised));
-      if (this.cache.size >= MAX_CACHED_KEYS) this.cache.clear();
-      this.cache.set(key, hit);
-    }
-    return hit;
+    return this.keys.matches(key);
   }
 
   /**

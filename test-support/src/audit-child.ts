@@ -47,6 +47,17 @@ function emit(from = 0, to = count): string[] {
   return ids;
 }
 
+/** Keeps the process running and calls `then` once `count` records are in the spool. */
+function onceSpooled(then: () => void): void {
+  setInterval(() => undefined, 1000);
+  const poll = setInterval(() => {
+    if (audit.stats().spooled >= count) {
+      clearInterval(poll);
+      then();
+    }
+  }, 20);
+}
+
 switch (mode) {
   case 'script': {
     // Emits and simply ends, like a CLI script that never calls shutdown().
@@ -61,27 +72,17 @@ switch (mode) {
   }
   case 'spool': {
     // Keeps running (the test kills it) once every record is in the spool.
-    setInterval(() => undefined, 1000);
     const ids = emit();
-    const poll = setInterval(() => {
-      if (audit.stats().spooled >= count) {
-        clearInterval(poll);
-        say('spooled', { ids, stats: audit.stats() });
-      }
-    }, 20);
+    onceSpooled(() => say('spooled', { ids, stats: audit.stats() }));
     break;
   }
   case 'strict': {
     // `count` records cut into batches of 100 and spooled before their first send (which the test
     // never answers), then 30 more that stay in memory waiting for their batch; the test kills it.
-    setInterval(() => undefined, 1000);
     const batched = emit();
-    const poll = setInterval(() => {
-      if (audit.stats().spooled >= count) {
-        clearInterval(poll);
-        say('ready', { ids: batched, unbatched: emit(count, count + 30), stats: audit.stats() });
-      }
-    }, 20);
+    onceSpooled(() =>
+      say('ready', { ids: batched, unbatched: emit(count, count + 30), stats: audit.stats() }),
+    );
     break;
   }
   default: {

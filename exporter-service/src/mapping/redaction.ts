@@ -10,9 +10,7 @@ import {
   ATTR_REQUEST_PARAMS,
   ATTR_URL_QUERY,
   DEFAULT_MASK,
-  DEFAULT_REDACTION_KEYS,
-  normaliseKey,
-  redactionPattern,
+  SensitiveKeys,
 } from '@auditlens/contract';
 import type { AttributeValue } from '../otlp/values.js';
 import { KINDS } from './kinds.js';
@@ -44,7 +42,6 @@ const COLUMN_ATTRIBUTES = new Set(
   Object.values(KINDS).flatMap((kind) => kind.columns.flatMap((m) => [m.attribute, ...(m.aliases ?? [])])),
 );
 
-const MAX_CACHED_KEYS = 10_000;
 const MAX_DEPTH = 32;
 
 export interface RedactionSettings {
@@ -55,25 +52,15 @@ export interface RedactionSettings {
 }
 
 export class RecordRedactor {
-  private readonly patterns: RegExp[];
-  private readonly cache = new Map<string, boolean>();
+  private readonly keys: SensitiveKeys;
   private readonly queryMask = encodeURIComponent(DEFAULT_MASK);
 
   constructor(settings: RedactionSettings = { extraKeys: [] }) {
-    this.patterns = [...(settings.keys ?? DEFAULT_REDACTION_KEYS), ...settings.extraKeys].map(
-      redactionPattern,
-    );
+    this.keys = new SensitiveKeys(settings.keys, settings.extraKeys);
   }
 
   isSensitiveKey(key: string): boolean {
-    let hit = this.cache.get(key);
-    if (hit === undefined) {
-      const normalised = normaliseKey(key);
-      hit = this.patterns.some((pattern) => pattern.test(normalised));
-      if (this.cache.size >= MAX_CACHED_KEYS) this.cache.clear();
-      this.cache.set(key, hit);
-    }
-    return hit;
+    return this.keys.matches(key);
   }
 
   /** Masks, in place, the values of one record's attributes that the redaction list covers. */
