@@ -177,13 +177,22 @@ export async function startExporter(
   const apiUrl = `http://${urlHost(config.host)}:${apiPort}`;
   const otlpGrpcAddress = `${urlHost(config.host)}:${otlpGrpcPort}`;
   logger.info({ otlpUrl, otlpGrpcAddress, apiUrl, mode: store.mode }, 'exporter listening');
-  // So that `auditlens` commands use this API rather than the store this process holds.
-  const withdraw = announceRunningExporter(config.dataDir, {
-    pid: process.pid,
-    apiUrl,
-    mode: store.mode,
-    startedAt: new Date().toISOString(),
-  });
+  // So that `auditlens` commands use this API rather than the store this process holds. Not fatal:
+  // a server-mode exporter may run with a read-only data directory (the CLI then needs --api).
+  let withdraw = (): void => undefined;
+  try {
+    withdraw = announceRunningExporter(config.dataDir, {
+      pid: process.pid,
+      apiUrl,
+      mode: store.mode,
+      startedAt: new Date().toISOString(),
+    });
+  } catch (error) {
+    logger.warn(
+      { err: (error as Error).message, dataDir: config.dataDir },
+      'could not write exporter.json: auditlens commands need --api or AUDITLENS_API_URL to find this exporter',
+    );
+  }
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {

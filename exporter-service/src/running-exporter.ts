@@ -23,8 +23,11 @@ export function announceRunningExporter(dataDir: string, info: RunningExporterIn
   const path = runningExporterFile(dataDir);
   writeFileSync(path, `${JSON.stringify(info, null, 2)}\n`);
   return () => {
-    const current = readRunningExporter(dataDir);
-    if (current?.pid === info.pid) rmSync(path, { force: true });
+    try {
+      if (readRunningExporter(dataDir)?.pid === info.pid) rmSync(path, { force: true });
+    } catch {
+      // Left behind, it names a dead process once this one has exited: readers ignore it.
+    }
   };
 }
 
