@@ -13,10 +13,11 @@ import { benchHotPaths } from './hot-paths.js';
 import { benchAlerts } from './alerts.js';
 import { benchMemory } from './memory.js';
 import { benchUsageStorage } from './usage-storage.js';
+import { benchSpool } from './spool.js';
 import { Results, log, type BenchConfig } from './context.js';
 import { writeReports } from './report.js';
 
-const SECTIONS = ['ingest', 'sdk', 'seed', 'hot', 'alerts', 'memory', 'usage'] as const;
+const SECTIONS = ['ingest', 'sdk', 'seed', 'hot', 'alerts', 'memory', 'usage', 'spool'] as const;
 
 function parseArgs(argv: string[]): BenchConfig {
   const flags = new Map<string, string>();
@@ -116,6 +117,7 @@ async function main(): Promise<void> {
     if (has('sdk')) await benchSdk(config, results);
     if (has('alerts')) await benchAlerts(config, results);
     if (has('usage')) await benchUsageStorage(config, results);
+    if (has('spool')) await benchSpool(config, results);
   } finally {
     results.set('run.seconds', (Date.now() - started) / 1000);
     writeReports(config, results);

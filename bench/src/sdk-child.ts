@@ -30,7 +30,8 @@ import express from 'express';
 import { writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { AuditClient, auditMiddleware, runAs, type LogBatchTransport } from '@auditlens/sdk';
+import { AuditClient, auditMiddleware, runAs } from '@auditlens/sdk';
+import { sinkTransport } from './sink-transport.js';
 
 const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 50_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -63,11 +64,6 @@ class SerializingSinkExporter implements LogRecordExporter {
   async forceFlush(): Promise<void> {}
   async shutdown(): Promise<void> {}
 }
-
-const sinkTransport: LogBatchTransport = {
-  encoding: 'protobuf',
-  send: () => Promise.resolve({ kind: 'accepted', rejectedRecords: 0 }),
-};
 
 interface Measurement {
   /** ns per record spent inside the calls (median over rounds). */

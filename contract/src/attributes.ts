@@ -129,3 +129,9 @@ export const ATTR_ACCESS_ROWS = 'audit.access.rows';
  * `audit.request` record for them.
  */
 export const ATTR_RECORDED_BY_SDK = 'audit.recorded';
+
+/**
+ * The instrumentation scope of the SDK's records. The SDK has masked the values of the redaction
+ * list already; the exporter masks them in records of every other scope (and in HTTP server spans).
+ */
+export const SDK_SCOPE_NAME = '@auditlens/sdk';

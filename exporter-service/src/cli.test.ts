@@ -92,3 +92,25 @@ test('auditlens serve answers health checks, logs no secrets, and stops cleanly 
     dir.remove();
   }
 });
+
+test('outside the repository, npx --prefix <repository> auditlens runs the CLI', async () => {
+  const dir = tempDir('cli-elsewhere');
+  try {
+    const repository = fileURLToPath(new URL('../../', import.meta.url));
+    const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn('npx', ['--no-install', '--prefix', repository, 'auditlens', 'migrate', '--help'], {
+        cwd: dir.path,
+        env: { PATH: process.env.PATH ?? '', HOME: dir.path },
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /^Usage: auditlens migrate/);
+  } finally {
+    dir.remove();
+  }
+});

@@ -2,9 +2,11 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError, loadConfig } from './config.js';
 import { startExporter } from './exporter.js';
 import { migrate, schemaStatements } from './schema/migrate.js';
-import { createStore } from './store/index.js';
+import { LATEST_SCHEMA_VERSION } from './schema/migrations.js';
 import { registerAlertingCommands } from './alerts/cli-commands.js';
+import { CliUsageError } from './cli/command.js';
 import { progressBar } from './cli/progress.js';
+import { apiOption, exporterApi, openCliStore } from './cli/target.js';
 import { registerIntegrityCommands } from './integrity/cli-commands.js';
 import { registerReportCommands } from './reports/cli-commands.js';
 import { registerRetentionCommands } from './retention/cli-commands.js';
@@ -40,7 +42,12 @@ async function serve(options: { config?: string }): Promise<number> {
   });
 }
 
-async function runMigrate(options: { print?: boolean; cluster?: string; config?: string }): Promise<number> {
+async function runMigrate(options: {
+  print?: boolean;
+  cluster?: string;
+  config?: string;
+  api?: string;
+}): Promise<number> {
   const config = loadConfig(process.env, options.config);
   const cluster = options.cluster ?? config.clickhouse.cluster;
   if (options.print) {
@@ -51,7 +58,16 @@ async function runMigrate(options: { print?: boolean; cluster?: string; config?:
     }
     return 0;
   }
-  const store = await createStore(config);
+  const api = exporterApi(config, options.api);
+  if (api) {
+    // A running exporter migrated its store at start (or refused to start without the schema).
+    const ready = await api.ready();
+    if (!ready.schemaCurrent)
+      throw new Error(`the exporter at ${api.url} is not ready: ${JSON.stringify(ready)}`);
+    process.stdout.write(`schema is current (version ${LATEST_SCHEMA_VERSION})\n`);
+    return 0;
+  }
+  const store = await openCliStore(config);
   const bar = progressBar('migrate', 'statements');
   try {
     const report = await migrate(store, { cluster, onStep: bar.update });
@@ -68,8 +84,18 @@ async function runMigrate(options: { print?: boolean; cluster?: string; config?:
   }
 }
 
+/** `auditlens … | head`: a reader that closes the pipe ends the command quietly, not with an EPIPE trace. */
+function endQuietlyOnClosedPipe(): void {
+  if (process.stdout.listenerCount('error') > 0) return;
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
+}
+
 /** The `auditlens` command line. Returns the process exit code. */
 export async function main(argv: string[]): Promise<number> {
+  endQuietlyOnClosedPipe();
   const program = new Command()
     .name('auditlens')
     .description('AuditLens exporter: OTLP in, ClickHouse audit tables out')
@@ -91,7 +117,8 @@ export async function main(argv: string[]): Promise<number> {
     .option('-c, --config <file>', 'JSON file of AUDITLENS_* variables (the environment wins)')
     .option('--cluster <name>', 'generate replicated/distributed DDL for this ClickHouse cluster')
     .option('--print', 'print the DDL instead of running it')
-    .action((options: { print?: boolean; cluster?: string; config?: string }) => {
+    .addOption(apiOption())
+    .action((options: { print?: boolean; cluster?: string; config?: string; api?: string }) => {
       action = runMigrate(options);
     });
   const start = (work: () => Promise<number>): void => {
@@ -109,7 +136,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (error) {
     // Help and version exit 0; every other command-line mistake is a usage error (2), never 1 (broken).
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
-    if (error instanceof ConfigError) {
+    if (error instanceof ConfigError || error instanceof CliUsageError) {
       process.stderr.write(`auditlens: ${error.message}\n`);
       return 2;
     }

@@ -2,6 +2,7 @@ import { REPORT_FRAMEWORK_IDS, type ReportFramework } from '@auditlens/contract/
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import type { RedactionSettings } from './mapping/redaction.js';
 
 /** Thrown when the configuration is invalid; the message names every offending variable. */
 export class ConfigError extends Error {
@@ -50,6 +51,11 @@ export interface ExporterConfig {
   apiTokens: ReadonlyMap<string, ApiToken>;
   /** Map HTTP server spans that follow the HTTP semantic conventions to audit_request_log rows. */
   spansAsRequests: boolean;
+  /**
+   * The redaction list the exporter applies to records not from the SDK: the SDK's (DESIGN §3),
+   * replaced by AUDITLENS_REDACT_KEYS (`none` = nothing masked), extended by _EXTRA_KEYS.
+   */
+  redaction: RedactionSettings;
   /** Apply migrations at start; false when a least-privilege user runs the exporter and `auditlens migrate` runs apart. */
   migrateOnStart: boolean;
   batch: {
@@ -152,6 +158,8 @@ const envSchema = z.object({
   AUDITLENS_INGEST_TOKENS: z.string().optional(),
   AUDITLENS_API_TOKENS: z.string().optional(),
   AUDITLENS_SPANS_AS_REQUESTS: boolFromEnv.default(true),
+  AUDITLENS_REDACT_KEYS: z.string().optional(),
+  AUDITLENS_REDACT_EXTRA_KEYS: z.string().optional(),
   AUDITLENS_MIGRATE_ON_START: boolFromEnv.default(true),
   AUDITLENS_BATCH_MAX_ROWS: positiveInt.default(5000),
   AUDITLENS_BATCH_MAX_DELAY_MS: positiveInt.default(200),
@@ -348,6 +356,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, configFile?: st
     ingestTokens: parseIngestTokens(e.AUDITLENS_INGEST_TOKENS),
     apiTokens: parseApiTokens(e.AUDITLENS_API_TOKENS),
     spansAsRequests: e.AUDITLENS_SPANS_AS_REQUESTS,
+    redaction: {
+      ...(e.AUDITLENS_REDACT_KEYS === undefined
+        ? {}
+        : { keys: e.AUDITLENS_REDACT_KEYS === 'none' ? [] : keyList(e.AUDITLENS_REDACT_KEYS) }),
+      extraKeys: keyList(e.AUDITLENS_REDACT_EXTRA_KEYS ?? ''),
+    },
     migrateOnStart: e.AUDITLENS_MIGRATE_ON_START,
     batch: {
       maxRows: e.AUDITLENS_BATCH_MAX_ROWS,
@@ -391,6 +405,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, configFile?: st
       archiveStoragePolicy: e.AUDITLENS_ARCHIVE_STORAGE_POLICY,
     },
   };
+}
+
+/** `password, pin` → ['password', 'pin']. */
+function keyList(text: string): string[] {
+  return text
+    .split(',')
+    .map((key) => key.trim())
+    .filter(Boolean);
 }
 
 /** `+08:00` → 480. */

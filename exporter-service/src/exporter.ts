@@ -20,6 +20,8 @@ import { alertingModule } from './alerts/module.js';
 import { usageModule } from './usage/module.js';
 import { complianceModule } from './compliance/module.js';
 import { selfAuditModule } from './self-audit/self-audit.js';
+import { announceRunningExporter } from './running-exporter.js';
+import { RecordRedactor } from './mapping/redaction.js';
 
 export interface RunningExporter {
   config: ExporterConfig;
@@ -119,6 +121,7 @@ export async function startExporter(
     logger,
     limits: { maxAttributeBytes: config.maxAttributeBytes, maxFutureSkewMs: config.maxFutureSkewMs },
     spansAsRequests: config.spansAsRequests,
+    redactor: new RecordRedactor(config.redaction),
   });
   const receiverOptions = {
     handler,
@@ -175,10 +178,27 @@ export async function startExporter(
   const apiUrl = `http://${urlHost(config.host)}:${apiPort}`;
   const otlpGrpcAddress = `${urlHost(config.host)}:${otlpGrpcPort}`;
   logger.info({ otlpUrl, otlpGrpcAddress, apiUrl, mode: store.mode }, 'exporter listening');
+  // So that `auditlens` commands use this API rather than the store this process holds. Not fatal:
+  // a server-mode exporter may run with a read-only data directory (the CLI then needs --api).
+  let withdraw = (): void => undefined;
+  try {
+    withdraw = announceRunningExporter(config.dataDir, {
+      pid: process.pid,
+      apiUrl,
+      mode: store.mode,
+      startedAt: new Date().toISOString(),
+    });
+  } catch (error) {
+    logger.warn(
+      { err: (error as Error).message, dataDir: config.dataDir },
+      'could not write exporter.json: auditlens commands need --api or AUDITLENS_API_URL to find this exporter',
+    );
+  }
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= (async () => {
+      withdraw();
       await stopModules();
       await deniedAccess.close();
       await pipeline.close();

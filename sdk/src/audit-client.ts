@@ -20,6 +20,7 @@ import {
 } from '@opentelemetry/resources';
 import { LoggerProvider, type LogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { BatchSpanProcessor, NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import { SDK_SCOPE_NAME } from '@auditlens/contract';
 import { runAs } from './audit-context.js';
 import { resolveEndpoint, type EndpointOptions } from './config.js';
 import { BatchSpool } from './export/batch-spool.js';
@@ -128,7 +129,7 @@ export class AuditClient extends AuditRecorder {
       meterProvider: options.meterProvider,
     });
     const loggerProvider = new LoggerProvider({ resource, processors: [processor as LogRecordProcessor] });
-    const sdkLogger = loggerProvider.getLogger('@auditlens/sdk', SDK_VERSION);
+    const sdkLogger = loggerProvider.getLogger(SDK_SCOPE_NAME, SDK_VERSION);
     super({
       logger: new DirectLogger(processor, resource, sdkLogger, '@auditlens/sdk', SDK_VERSION),
       redactor: new Redactor(options.redaction),

@@ -217,7 +217,7 @@ test('health checks and static files are not audited', async () => {
   );
   const [notFound] = all;
   assert.equal(notFound?.attributes['http.response.status_code'], 404);
-  assert.equal(notFound?.attributes['http.route'], undefined);
+  assert.equal(notFound?.attributes['http.route'], '/api/nothing-here');
   assert.equal(notFound?.attributes['audit.result'], 'failure');
 });
 

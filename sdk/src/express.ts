@@ -4,6 +4,7 @@ import { performance } from 'node:perf_hooks';
 import { getAudit, type AuditClient } from './audit-client.js';
 import { recordRequestError, runInScope, type AuditScope, type RequestFacts } from './audit-context.js';
 import { clientAddressResolver, type TrustProxy } from './client-ip.js';
+import { trackRouteTemplate } from './express-route.js';
 import { assessRisk, DEFAULT_SKIP, isSkipped, type RiskRule, type SkipPattern } from './request-rules.js';
 import {
   ATTR_HTTP_METHOD,
@@ -37,7 +38,7 @@ export interface AuditMiddlewareOptions {
 }
 
 /**
- * One line of Express 5 middleware that records every request as an `audit.request` record, inside
+ * One line of Express (4 or 5) middleware that records every request as an `audit.request` record, inside
  * a span that every record of the request shares. Recording happens when the response finishes and
  * never waits for I/O.
  *
@@ -77,6 +78,7 @@ export function auditMiddleware(options: AuditMiddlewareOptions = {}): RequestHa
       parent,
     );
     const ctx = trace.setSpan(parent, span);
+    const routeTemplate = trackRouteTemplate(req);
     const userAgent = req.headers['user-agent'];
     const sessionId = (req as { sessionID?: unknown }).sessionID;
     const scope: AuditScope = {
@@ -95,7 +97,7 @@ export function auditMiddleware(options: AuditMiddlewareOptions = {}): RequestHa
     }
     let facts: RequestFacts | undefined;
     scope.requestFacts = () =>
-      (facts ??= requestFacts(client, req, captureHeaders, keepHeaders, captureBody));
+      (facts ??= requestFacts(client, req, routeTemplate(), captureHeaders, keepHeaders, captureBody));
 
     let recorded = false;
     const record = (): void => {
@@ -108,6 +110,7 @@ export function auditMiddleware(options: AuditMiddlewareOptions = {}): RequestHa
           client,
           req,
           res,
+          routeTemplate(),
           scope,
           span,
           started,
@@ -136,12 +139,6 @@ export function auditErrorHandler(): ErrorRequestHandler {
     recordRequestError(error);
     next(error);
   };
-}
-
-function routeOf(req: Request): string | undefined {
-  const path = (req.route as { path?: unknown } | undefined)?.path;
-  if (path === undefined) return undefined;
-  return `${req.baseUrl}${typeof path === 'string' ? path : String(path)}`;
 }
 
 function queryOf(req: Request): string | undefined {
@@ -199,6 +196,7 @@ function pathOf(req: Request): string {
 function requestFacts(
   client: AuditClient,
   req: Request,
+  routeTemplate: string | undefined,
   captureHeaders: boolean,
   keepHeaders: ReadonlySet<string> | undefined,
   captureBody: boolean,
@@ -212,7 +210,7 @@ function requestFacts(
     method: req.method,
     path: pathOf(req),
     query: query === undefined ? undefined : redactor.redactQuery(query),
-    route: routeOf(req),
+    route: routeTemplate ?? pathOf(req),
     params: params === undefined ? undefined : redactor.toJson(params, limits.params),
     headers: captureHeaders ? redactor.toJson(headersOf(req, keepHeaders), limits.headers) : undefined,
     body: body === undefined ? undefined : redactor.toJson(body, limits.body),
@@ -223,6 +221,7 @@ function recordRequest(
   client: AuditClient,
   req: Request,
   res: Response,
+  routeTemplate: string | undefined,
   scope: AuditScope,
   span: ReturnType<AuditClient['tracer']['startSpan']>,
   started: number,
@@ -234,7 +233,6 @@ function recordRequest(
 ): void {
   const completed = res.writableFinished;
   const statusCode = completed || res.headersSent ? res.statusCode : undefined;
-  const route = routeOf(req);
   const path = pathOf(req);
   const annotations = scope.annotations;
   const error =
@@ -251,7 +249,8 @@ function recordRequest(
       method: req.method,
       path,
       query: queryOf(req),
-      route,
+      // The template; the path when no route matched (a 404), so the record always says where.
+      route: routeTemplate ?? path,
       statusCode,
       durationMs: Math.round((performance.now() - started) * 1000) / 1000,
       params: paramsOf(req),
@@ -270,9 +269,10 @@ function recordRequest(
     ctx,
   );
 
-  if (route !== undefined) {
-    span.updateName(`${req.method} ${route}`);
-    span.setAttribute(ATTR_HTTP_ROUTE, route);
+  // The span follows the HTTP semantic conventions: `http.route` only when a route matched.
+  if (routeTemplate !== undefined) {
+    span.updateName(`${req.method} ${routeTemplate}`);
+    span.setAttribute(ATTR_HTTP_ROUTE, routeTemplate);
   }
   if (statusCode !== undefined) span.setAttribute(ATTR_HTTP_STATUS, statusCode);
   if ((statusCode ?? 500) >= 500 || error !== undefined) span.setStatus({ code: SpanStatusCode.ERROR });

@@ -23,6 +23,34 @@ function deliveredIds(): Map<string, number> {
   return counts;
 }
 
+/** A child of `mode` emitting `records` records, with a spool of its own under the test's directory. */
+function startWithSpool(mode: string, records: number) {
+  const spool = path.join(dir.path, `${mode}-spool`);
+  const first = startAuditChild({
+    AUDIT_CHILD_MODE: mode,
+    AUDIT_CHILD_ENDPOINT: collector.url,
+    AUDIT_CHILD_SPOOL: spool,
+    AUDIT_CHILD_RECORDS: String(records),
+  });
+  return { first, spool };
+}
+
+/** Kills the child, then drains its spool with a new one while the backend accepts everything. */
+async function killAndDrain(first: ReturnType<typeof startAuditChild>, spool: string) {
+  first.child.kill('SIGKILL');
+  await first.exited();
+  assert.equal(collector.deliveredLogs().length, 0);
+  collector.reply = () => ({ status: 200 });
+  const second = startAuditChild({
+    AUDIT_CHILD_MODE: 'drain',
+    AUDIT_CHILD_ENDPOINT: collector.url,
+    AUDIT_CHILD_SPOOL: spool,
+  });
+  const drained = await second.next('drained');
+  assert.equal((await second.exited()).code, 0);
+  return drained;
+}
+
 test('SIGTERM: records still buffered in memory are flushed before the process ends', async () => {
   collector.reset();
   const { child, next, exited } = startAuditChild({
@@ -47,27 +75,9 @@ test('SIGTERM: records still buffered in memory are flushed before the process e
 test('SIGKILL with records spooled: the restarted process delivers them, exactly once', async () => {
   collector.reset();
   collector.reply = () => ({ status: 503, headers: { 'retry-after': '0' } });
-  const spool = path.join(dir.path, 'kill-spool');
-  const first = startAuditChild({
-    AUDIT_CHILD_MODE: 'spool',
-    AUDIT_CHILD_ENDPOINT: collector.url,
-    AUDIT_CHILD_SPOOL: spool,
-    AUDIT_CHILD_RECORDS: '300',
-  });
+  const { first, spool } = startWithSpool('spool', 300);
   const spooled = await first.next('spooled');
-  first.child.kill('SIGKILL');
-  await first.exited();
-  assert.equal(collector.deliveredLogs().length, 0);
-
-  collector.reply = () => ({ status: 200 });
-  const second = startAuditChild({
-    AUDIT_CHILD_MODE: 'drain',
-    AUDIT_CHILD_ENDPOINT: collector.url,
-    AUDIT_CHILD_SPOOL: spool,
-  });
-  const drained = await second.next('drained');
-  const { code } = await second.exited();
-  assert.equal(code, 0);
+  const drained = await killAndDrain(first, spool);
   assert.equal(drained.stats?.recovered, 300);
   const counts = deliveredIds();
   assert.deepEqual(
@@ -94,3 +104,30 @@ test('a script that ends without shutdown() still delivers its records before th
     [],
   );
 });
+
+test(
+  "spool.mode 'always': a SIGKILL before the backend answers loses only the records not yet in a batch",
+  { timeout: 90_000 },
+  async () => {
+    collector.reset();
+    // The backend is up but has not answered when the process dies.
+    collector.reply = () => new Promise<never>(() => undefined);
+    const { first, spool } = startWithSpool('strict', 200);
+    const ready = await first.next('ready');
+    await killAndDrain(first, spool);
+    // Spooled before any send failed or timed out (the default mode spools only after a failure).
+    assert.equal(ready.stats?.retries, 0, JSON.stringify(ready.stats));
+    const counts = deliveredIds();
+    assert.deepEqual(
+      (ready.ids ?? []).filter((id) => counts.get(id) !== 1),
+      [],
+      'every record of a batch that was cut before the kill is delivered, exactly once',
+    );
+    assert.equal(ready.unbatched?.length, 30);
+    assert.deepEqual(
+      (ready.unbatched ?? []).filter((id) => counts.has(id)),
+      [],
+      'records still waiting for their batch (scheduledDelayMillis) die with the process',
+    );
+  },
+);

@@ -1,12 +1,12 @@
+import { DEFAULT_MASK, SensitiveKeys } from '@auditlens/contract';
+
 /**
- * Masks sensitive values before anything is serialized, so they never leave the process.
- *
- * Matching is by key name, in nested objects and arrays. A key is normalised to lower-case words
- * joined by `_` with a leading and trailing `_` (`accessToken` → `_access_token_`,
- * `X-Api-Key` → `_x_api_key_`), and the patterns are tested against that form: word boundaries
- * are visible, so `api_key` matches without `monkey` matching, and `input_tokens` (a count) is
- * not mistaken for a token.
+ * Masks sensitive values before anything is serialized, so they never leave the process: values
+ * under keys of the redaction list (`@auditlens/contract`'s, shared with the exporter), in nested
+ * objects and arrays.
  */
+
+export { DEFAULT_MASK, DEFAULT_REDACTION_KEYS, normaliseKey } from '@auditlens/contract';
 
 export interface RedactionOptions {
   /** Replaces the default key patterns. Strings match as a substring of the normalised key. */
@@ -19,44 +19,6 @@ export interface RedactionOptions {
   maxDepth?: number;
 }
 
-export const DEFAULT_MASK = '***';
-
-/** password, passwd, token, secret, api key, authorization, cookie, credit card, id number, phone, email. */
-export const DEFAULT_REDACTION_KEYS: readonly RegExp[] = [
-  /pass_?w(or)?d|_pwd_|_pin_|passphrase/,
-  /token(?!s_)/,
-  /secret/,
-  /api_?key|access_?key|private_?key|signing_?key|_credentials?_/,
-  /authori[sz]ation|_auth_/,
-  /cookie|_session_?id_|_sid_/,
-  /credit_?card|card_?(number|num|no)_|_cvv|_cvc|_pan_|_iban_/,
-  /_id_?(number|num|no|card)_|_ssn_|national_?id|passport|social_security/,
-  /phone|mobile|_tel_/,
-  /e_?mail/,
-];
-
-const SEPARATORS = /[^a-zA-Z0-9]+/g;
-const CAMEL_BOUNDARY = /([a-z0-9])([A-Z])/g;
-const ACRONYM_BOUNDARY = /([A-Z]+)([A-Z][a-z])/g;
-
-/** `userPassword` → `_user_password_`; `X-API-Key` → `_x_api_key_`. */
-export function normaliseKey(key: string): string {
-  const words = key
-    .replace(ACRONYM_BOUNDARY, '$1_$2')
-    .replace(CAMEL_BOUNDARY, '$1_$2')
-    .replace(SEPARATORS, '_');
-  return `_${words.toLowerCase()}_`.replace(/__+/g, '_');
-}
-
-function toPattern(key: string | RegExp): RegExp {
-  if (key instanceof RegExp) return key;
-  const normalised = normaliseKey(key).slice(1, -1);
-  return new RegExp(normalised.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
-}
-
-/** Keys seen in practice are few (headers, field names); the cache keeps matching O(1). */
-const MAX_CACHED_KEYS = 10_000;
-
 /** Nesting the fast path of `toJson` follows; deeper values (or cycles) take the replacer path. */
 const MAX_FAST_DEPTH = 32;
 /** Returned by `masked` when the fast path cannot tell what JSON.stringify with the replacer would do. */
@@ -68,28 +30,18 @@ export class Redactor {
   readonly mask: string;
   /** The mask as a query-string value. */
   private readonly queryMask: string;
-  private readonly patterns: RegExp[];
+  private readonly keys: SensitiveKeys;
   private readonly maxDepth: number;
-  private readonly cache = new Map<string, boolean>();
 
   constructor(options: RedactionOptions = {}) {
-    this.patterns = [...(options.keys ?? DEFAULT_REDACTION_KEYS), ...(options.extraKeys ?? [])].map(
-      toPattern,
-    );
+    this.keys = new SensitiveKeys(options.keys, options.extraKeys);
     this.mask = options.mask ?? DEFAULT_MASK;
     this.queryMask = encodeURIComponent(this.mask);
     this.maxDepth = options.maxDepth ?? 8;
   }
 
   isSensitiveKey(key: string): boolean {
-    let hit = this.cache.get(key);
-    if (hit === undefined) {
-      const normalised = normaliseKey(key);
-      hit = this.patterns.some((p) => p.test(normalised));
-      if (this.cache.size >= MAX_CACHED_KEYS) this.cache.clear();
-      this.cache.set(key, hit);
-    }
-    return hit;
+    return this.keys.matches(key);
   }
 
   /**

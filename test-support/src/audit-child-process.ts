@@ -8,6 +8,8 @@ export const AUDIT_CHILD_SCRIPT = path.join(path.dirname(fileURLToPath(import.me
 export interface ChildMessage {
   event: string;
   ids?: string[];
+  /** strict mode: records still waiting for their batch when the child said so. */
+  unbatched?: string[];
   stats?: Record<string, number>;
 }
 

@@ -1,6 +1,6 @@
 /**
  * A process using the SDK, for tests that kill or signal it. Configured by env:
- *   AUDIT_CHILD_MODE      spool | sigterm | drain | script
+ *   AUDIT_CHILD_MODE      spool | sigterm | drain | script | strict
  *   AUDIT_CHILD_ENDPOINT  OTLP base URL
  *   AUDIT_CHILD_SPOOL     spool directory
  *   AUDIT_CHILD_RECORDS   how many records to emit (spool, sigterm)
@@ -19,10 +19,11 @@ const audit = initAudit({
   endpoint: process.env.AUDIT_CHILD_ENDPOINT,
   spoolDir: process.env.AUDIT_CHILD_SPOOL,
   tenant: 'tenant_child',
-  spool: { fsync: false },
+  // strict: the README's strict setting, every batch on disk (synced) before its first send.
+  spool: mode === 'strict' ? { mode: 'always', fsync: true } : { fsync: false },
   delivery: {
     // In sigterm mode records must still be buffered when the signal arrives.
-    scheduledDelayMillis: mode === 'sigterm' || mode === 'script' ? 60_000 : 20,
+    scheduledDelayMillis: mode === 'sigterm' || mode === 'script' || mode === 'strict' ? 60_000 : 20,
     maxExportBatchSize: 100,
     retry: { initialBackoffMs: 50, maxBackoffMs: 300 },
     shutdownTimeoutMillis: 5000,
@@ -30,9 +31,9 @@ const audit = initAudit({
   onError: () => undefined,
 });
 
-function emit(): string[] {
+function emit(from = 0, to = count): string[] {
   const ids: string[] = [];
-  for (let i = 0; i < count; i++) {
+  for (let i = from; i < to; i++) {
     const { eventId } = audit.runAs({ userId: String(i), userName: `user-${i}` }, () =>
       audit.request({
         method: 'POST',
@@ -44,6 +45,17 @@ function emit(): string[] {
     ids.push(eventId);
   }
   return ids;
+}
+
+/** Keeps the process running and calls `then` once `count` records are in the spool. */
+function onceSpooled(then: () => void): void {
+  setInterval(() => undefined, 1000);
+  const poll = setInterval(() => {
+    if (audit.stats().spooled >= count) {
+      clearInterval(poll);
+      then();
+    }
+  }, 20);
 }
 
 switch (mode) {
@@ -60,14 +72,17 @@ switch (mode) {
   }
   case 'spool': {
     // Keeps running (the test kills it) once every record is in the spool.
-    setInterval(() => undefined, 1000);
     const ids = emit();
-    const poll = setInterval(() => {
-      if (audit.stats().spooled >= count) {
-        clearInterval(poll);
-        say('spooled', { ids, stats: audit.stats() });
-      }
-    }, 20);
+    onceSpooled(() => say('spooled', { ids, stats: audit.stats() }));
+    break;
+  }
+  case 'strict': {
+    // `count` records cut into batches of 100 and spooled before their first send (which the test
+    // never answers), then 30 more that stay in memory waiting for their batch; the test kills it.
+    const batched = emit();
+    onceSpooled(() =>
+      say('ready', { ids: batched, unbatched: emit(count, count + 30), stats: audit.stats() }),
+    );
     break;
   }
   default: {

@@ -8,6 +8,40 @@ const AUDITLENS_BIN = fileURLToPath(
   new URL('../bin/auditlens.js', import.meta.resolve('@auditlens/exporter')),
 );
 const READY_TIMEOUT_MS = 60_000;
+const COMMAND_TIMEOUT_MS = 120_000;
+
+/** What one run of the `auditlens` command printed and its exit code. */
+export interface AuditlensRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs `auditlens <args>` as its own process with only PATH and `env` in its environment; killed
+ * (and the run failed) when it has not ended within two minutes.
+ */
+export function runAuditlens(args: readonly string[], env: Record<string, string>): Promise<AuditlensRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [AUDITLENS_BIN, ...args], {
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    killAtExit(child);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`auditlens ${args.join(' ')} did not end within ${COMMAND_TIMEOUT_MS} ms: ${stderr}`));
+    }, COMMAND_TIMEOUT_MS);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
 const STOP_TIMEOUT_MS = 45_000;
 
 /** A port free on loopback now (the caller binds it soon after; another process may race). */

@@ -8,7 +8,8 @@ import { provisioningYaml } from '../grafana/provisioning.js';
 import { DEFAULT_GRAFANA_SETTINGS, grafanaSettingsFrom, type GrafanaSettings } from '../grafana/settings.js';
 import { out } from '../cli/command.js';
 import { openSession } from '../cli/session.js';
-import { createStore } from '../store/index.js';
+import { jsonOption, printJson, printTable } from '../cli/table.js';
+import { apiOption, exporterApi, openCliStore } from '../cli/target.js';
 import { BUILTIN_RULES } from './builtin.js';
 import { parseRule } from './rule-model.js';
 import { RuleStore, type StoredRule } from './rule-store.js';
@@ -48,7 +49,7 @@ async function storedRules(
   configFile: string | undefined,
 ): Promise<{ rules: StoredRule[]; database: string }> {
   const config = loadConfig(process.env, configFile);
-  const store = await createStore(config);
+  const store = await openCliStore(config);
   try {
     return { rules: await new RuleStore(store).list(), database: store.database };
   } catch (error) {
@@ -60,19 +61,30 @@ async function storedRules(
   }
 }
 
-async function sync(options: GrafanaOptions & { all?: boolean; dryRun?: boolean }): Promise<number> {
+type SyncOptions = GrafanaOptions & { all?: boolean; dryRun?: boolean; api?: string };
+
+async function sync(options: SyncOptions): Promise<number> {
   const settings = settingsFrom(options);
-  const grafana = client(settings);
   const flags = { all: options.all ?? false, dryRun: options.dryRun ?? false };
+  const api = exporterApi(loadConfig(process.env, options.config), options.api);
+  if (api && (options.url || options.token || options.datasourceUid || options.folderUid)) {
+    throw new Error(
+      'the running exporter syncs with its own Grafana settings (its AUDITLENS_GRAFANA_* variables): ' +
+        'leave out --url, --token, --datasource-uid and --folder-uid',
+    );
+  }
   const syncRules = (rules: StoredRule[], database: string) =>
     syncGrafanaRules(
-      grafana,
+      client(settings),
       rules.map((r) => r.rule),
       { ...settings, database },
       flags,
     );
   let report: Awaited<ReturnType<typeof syncRules>>;
-  if (flags.dryRun) {
+  if (api) {
+    // The exporter audits the sync first (POST /api/v1/grafana/sync).
+    report = await api.call<typeof report>('POST', '/grafana/sync', flags);
+  } else if (flags.dryRun) {
     const { rules, database } = await storedRules(options.config);
     report = await syncRules(rules, database);
   } else {
@@ -143,28 +155,42 @@ function provisioning(options: {
   return 0;
 }
 
-async function contactPoints(options: GrafanaOptions): Promise<number> {
-  for (const point of await client(settingsFrom(options)).listContactPoints()) {
-    out(`${point.name}\t${point.types.join(',')}`);
-  }
+async function contactPoints(options: GrafanaOptions & { json?: boolean }): Promise<number> {
+  const points = await client(settingsFrom(options)).listContactPoints();
+  if (options.json) printJson(points);
+  else
+    printTable(
+      ['NAME', 'TYPES'],
+      points.map((point) => [point.name, point.types.join(',')]),
+    );
   return 0;
 }
 
-async function listRules(options: { config?: string }): Promise<number> {
-  const { rules } = await storedRules(options.config);
-  for (const { rule, builtIn, modified } of rules) {
-    out(
-      [
-        rule.id,
-        rule.kind,
-        rule.enabled ? 'enabled' : 'disabled',
-        `tenant=${rule.tenant}`,
-        builtIn ? (modified ? 'built-in (edited)' : 'built-in') : 'custom',
-      ].join('\t'),
-    );
+/** Through the running exporter's API when there is one, else from the store. */
+async function listRules(options: { config?: string; api?: string; json?: boolean }): Promise<number> {
+  const api = exporterApi(loadConfig(process.env, options.config), options.api);
+  const rules: ListedRule[] = api
+    ? (await api.call<{ rules: ListedRule[] }>('GET', '/alert-rules?tenant=*')).rules
+    : (await storedRules(options.config)).rules;
+  if (options.json) {
+    printJson(rules.map(({ rule, builtIn, modified }) => ({ rule, builtIn, modified: modified ?? false })));
+    return 0;
   }
+  printTable(
+    ['ID', 'KIND', 'STATE', 'TENANT', 'ORIGIN'],
+    rules.map(({ rule, builtIn, modified }) => [
+      rule.id,
+      rule.kind,
+      rule.enabled ? 'enabled' : 'disabled',
+      rule.tenant,
+      builtIn ? (modified ? 'built-in (edited)' : 'built-in') : 'custom',
+    ]),
+  );
   return 0;
 }
+
+/** What a rule listing shows of a stored rule (the API's rule view has more). */
+type ListedRule = Pick<StoredRule, 'rule' | 'builtIn'> & { modified?: boolean };
 
 function validateRules(file: string): number {
   const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
@@ -203,8 +229,9 @@ export function registerAlertingCommands(
     .option('--folder-uid <uid>', 'folder uid (default auditlens)')
     .option('--all', 'also rules without a contact point (routed by notification policies)')
     .option('--dry-run', 'show what would change, change nothing')
+    .addOption(apiOption())
     .option('-c, --config <file>', 'JSON file of AUDITLENS_* variables (the environment wins)')
-    .action((options: GrafanaOptions & { all?: boolean; dryRun?: boolean }) => schedule(() => sync(options)));
+    .action((options: SyncOptions) => schedule(() => sync(options)));
   grafana
     .command('provisioning')
     .description('write Grafana provisioning files (alerting) for the built-in rule pack')
@@ -223,14 +250,19 @@ export function registerAlertingCommands(
     .description("list Grafana's contact points")
     .option('--url <url>', 'Grafana URL (default AUDITLENS_GRAFANA_URL)')
     .option('--token <token>', 'service-account token (default AUDITLENS_GRAFANA_TOKEN)')
-    .action((options: GrafanaOptions) => schedule(() => contactPoints(options)));
+    .addOption(jsonOption())
+    .action((options: GrafanaOptions & { json?: boolean }) => schedule(() => contactPoints(options)));
 
   const rules = program.command('rules').description('alert rules');
   rules
     .command('list')
     .description('list the alert rules (built-in pack and stored rules)')
+    .addOption(jsonOption())
+    .addOption(apiOption())
     .option('-c, --config <file>', 'JSON file of AUDITLENS_* variables (the environment wins)')
-    .action((options: { config?: string }) => schedule(() => listRules(options)));
+    .action((options: { config?: string; api?: string; json?: boolean }) =>
+      schedule(() => listRules(options)),
+    );
   rules
     .command('validate')
     .description('validate a rule (or an array of rules) in a JSON file; exit 2 when any is invalid')

@@ -11,7 +11,8 @@ import { ExporterMetrics } from '../metrics.js';
 import { ComplianceRuntime } from '../compliance/runtime.js';
 import type { Actor, AdminRequest } from '../retention/admin-record.js';
 import { migrate } from '../schema/migrate.js';
-import { createStore, type AuditStore } from '../store/index.js';
+import type { AuditStore } from '../store/index.js';
+import { openCliStore } from './target.js';
 
 // What a CLI command that writes audit records (changes, reads of audit data) runs in.
 
@@ -62,7 +63,7 @@ export async function openSession(
   options: { migrate: boolean },
 ): Promise<CliSession> {
   const config = loadConfig(process.env, configFile);
-  const store = await createStore(config);
+  const store = await openCliStore(config);
   try {
     if (options.migrate) await migrate(store, { cluster: config.clickhouse.cluster });
     const pipeline = new IngestPipeline(store, config.batch, new ExporterMetrics());

@@ -4,6 +4,7 @@ import { IngestPipeline, QueueFullError } from './pipeline.js';
 import { mapLogsRequest } from '../mapping/log-records.js';
 import type { MappedBatch, Rejection } from '../mapping/mapped-batch.js';
 import { mapTracesRequest } from '../mapping/http-spans.js';
+import type { RecordRedactor } from '../mapping/redaction.js';
 import type { RowLimits } from '../mapping/row.js';
 import { StoreUnavailableError } from '../store/store.js';
 import { mayWrite, type IngestGrant } from './grants.js';
@@ -23,6 +24,8 @@ export interface ExportHandlerOptions {
   logger: Logger;
   limits: RowLimits;
   spansAsRequests: boolean;
+  /** Masks records that did not come from the SDK (AUDITLENS_REDACT_KEYS, _EXTRA_KEYS). */
+  redactor: RecordRedactor;
 }
 
 /** partial_success.error_message stays readable and bounded: the first few reasons, then a count. */
@@ -50,11 +53,11 @@ export class OtlpExportHandler {
 
   private map(signal: Signal, body: Uint8Array, encoding: Encoding, grant: IngestGrant): MappedBatch {
     const tenant = { defaultTenant: grant.defaultTenant };
-    const { limits, spansAsRequests } = this.options;
-    if (signal === 'logs') return mapLogsRequest(decodeLogsRequest(body, encoding), limits, tenant);
+    const { limits, spansAsRequests, redactor } = this.options;
+    if (signal === 'logs') return mapLogsRequest(decodeLogsRequest(body, encoding), limits, tenant, redactor);
     const traces = decodeTracesRequest(body, encoding);
     return spansAsRequests
-      ? mapTracesRequest(traces, limits, tenant)
+      ? mapTracesRequest(traces, limits, tenant, redactor)
       : { rows: [], rejections: [], skipped: countSpans(traces) };
   }
 

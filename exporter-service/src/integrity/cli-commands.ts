@@ -1,12 +1,12 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { ConfigError, loadConfig } from '../config.js';
+import { ConfigError, loadConfig, type ExporterConfig } from '../config.js';
 import { AUDIT_TABLES } from '../mapping/kinds.js';
-import { createStore } from '../store/index.js';
 import { RetentionPolicies } from '../retention/policies.js';
 import { CliUsageError, configOption, EXIT, failuresAreUsageErrors, parseCliTime } from '../cli/command.js';
 import { progressBar } from '../cli/progress.js';
 import { recordCliAccess } from '../cli/session.js';
+import { apiOption, exporterApi, openCliStore, type ExporterApi } from '../cli/target.js';
 import { CanonicalSchema } from './canonical.js';
 import { defaultKeyPath, loadPublicKeys, loadSigningKey } from './keys.js';
 import { DEFAULT_CHUNK_ROWS, verifyIntegrity } from './verify.js';
@@ -73,6 +73,7 @@ async function runVerify(options: {
   json?: boolean;
   chunkRows?: string;
   config?: string;
+  api?: string;
 }): Promise<number> {
   const config = loadConfig(process.env, options.config);
   const fromMs = parseCliTime(options.from, '--from');
@@ -82,6 +83,36 @@ async function runVerify(options: {
     throw new CliUsageError('--chunk-rows: a positive whole number expected');
   }
   const tenantId = options.tenant === '@system' ? '' : options.tenant;
+  const api = options.publicKey?.length ? undefined : exporterApi(config, options.api);
+  const result = api
+    ? await verifyThroughApi(api, options.tenant, fromMs, toMs)
+    : await verifyOnStore(config, options, tenantId, { fromMs, toMs, chunkRows });
+  if (options.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  else printVerify(result);
+  return result.verdict === 'intact' ? EXIT.ok : result.verdict === 'broken' ? EXIT.broken : EXIT.noData;
+}
+
+/** The running exporter verifies with the keys it trusts (and records the access itself). */
+function verifyThroughApi(
+  api: ExporterApi,
+  tenant: string,
+  fromMs: number | undefined,
+  toMs: number | undefined,
+): Promise<VerifyResult> {
+  const query = new URLSearchParams({ tenant });
+  if (fromMs !== undefined) query.set('from', String(fromMs));
+  if (toMs !== undefined) query.set('to', String(toMs));
+  return api.call<VerifyResult>('GET', `/integrity/verify?${query.toString()}`);
+}
+
+/** Verifies on the store itself: with the exporter's keys, or (auditor mode) the given public keys only. */
+async function verifyOnStore(
+  config: ExporterConfig,
+  options: { from?: string; to?: string; publicKey?: string[]; config?: string },
+  tenantId: string,
+  range: { fromMs: number | undefined; toMs: number | undefined; chunkRows: number | undefined },
+): Promise<VerifyResult> {
+  const { fromMs, toMs, chunkRows } = range;
   let trusted;
   if (options.publicKey && options.publicKey.length > 0) {
     trusted = loadPublicKeys(options.publicKey);
@@ -96,7 +127,7 @@ async function runVerify(options: {
     const key = loadSigningKey(keyPath, { create: false });
     trusted.set(key.keyId, key.publicKey);
   }
-  const store = await createStore(config);
+  const store = await openCliStore(config);
   let result: VerifyResult;
   try {
     const schema = await CanonicalSchema.load(store, AUDIT_TABLES);
@@ -128,9 +159,7 @@ async function runVerify(options: {
     filter: { from: options.from ?? null, to: options.to ?? null },
     rows: result.rows,
   });
-  if (options.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-  else printVerify(result);
-  return result.verdict === 'intact' ? EXIT.ok : result.verdict === 'broken' ? EXIT.broken : EXIT.noData;
+  return result;
 }
 
 /** Adds `verify` and `integrity public-key` to the CLI. */
@@ -145,12 +174,16 @@ export function registerIntegrityCommands(
     .requiredOption('--tenant <tenant>', 'tenant id (@system for system-level records)')
     .option('--from <time>', 'start of the period (ISO-8601 or epoch ms); default: the earliest record')
     .option('--to <time>', 'end of the period; default: now')
-    .option('--public-key <file...>', 'trust these public keys only (auditor mode; no signing key needed)')
+    .option(
+      '--public-key <file...>',
+      'trust these public keys only (auditor mode: reads the store itself, never the API; no signing key needed)',
+    )
     .option('--json', 'print the full result as JSON')
     .option(
       '--chunk-rows <n>',
       `rows verified at a time (memory: a few hundred bytes each); default ${DEFAULT_CHUNK_ROWS}`,
     )
+    .addOption(apiOption())
     .addOption(configOption())
     .addHelpText('after', VERIFY_EXIT_CODES)
     .action((options: Parameters<typeof runVerify>[0]) =>

@@ -6,18 +6,20 @@ import { derivedUuid } from './ids.js';
 import type { MappedBatch, TenantContext } from './mapped-batch.js';
 import { buildRow, type RowLimits } from './row.js';
 import { recordTenant, resourceOrReject } from './resource.js';
+import { DEFAULT_REDACTOR, type RecordRedactor } from './redaction.js';
 
 /**
  * Maps HTTP server spans (stable HTTP semantic conventions: kind SERVER with
  * `http.request.method`) and GenAI spans (GenAI semantic conventions: any span with
  * `gen_ai.operation.name`, usually a CLIENT span per model call) to audit_request_log rows, so any
- * OTel-instrumented service gets request and AI-usage audit without code changes. Every other
- * span is skipped.
+ * OTel-instrumented service gets request and AI-usage audit without code changes, its attributes
+ * masked with the redaction list (the SDK did not see them). Every other span is skipped.
  */
 export function mapTracesRequest(
   request: TracesRequest,
   limits: RowLimits,
   tenant: TenantContext,
+  redactor: RecordRedactor = DEFAULT_REDACTOR,
 ): MappedBatch {
   const batch: MappedBatch = { rows: [], rejections: [], skipped: 0 };
   for (const resourceSpans of request.resourceSpans ?? []) {
@@ -36,6 +38,7 @@ export function mapTracesRequest(
             batch.skipped++;
             continue;
           }
+          redactor.redact(attributes);
           const traceId = bytesToHex(span.traceId);
           const spanId = bytesToHex(span.spanId);
           const startMs = nanosToMillis(span.startTimeUnixNano);

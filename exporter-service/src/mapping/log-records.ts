@@ -14,13 +14,23 @@ import { recordTenant, resourceOrReject } from './resource.js';
 import { derivedUuid } from './ids.js';
 import { kindOfEventName } from './kinds.js';
 import type { MappedBatch, TenantContext } from './mapped-batch.js';
+import { DEFAULT_REDACTOR, type RecordRedactor } from './redaction.js';
+import { SDK_SCOPE_NAME } from '@auditlens/contract';
 
 function errorReason(error: Error): string {
   return error.name === 'AttributeError' || error.name === 'FieldError' ? 'invalid_field' : 'invalid_record';
 }
 
-/** Maps every LogRecord with an audit EventName to a row; a bad record is rejected on its own. */
-export function mapLogsRequest(request: LogsRequest, limits: RowLimits, tenant: TenantContext): MappedBatch {
+/**
+ * Maps every LogRecord with an audit EventName to a row; a bad record is rejected on its own.
+ * Records not from the SDK (another instrumentation scope) are masked with the redaction list first.
+ */
+export function mapLogsRequest(
+  request: LogsRequest,
+  limits: RowLimits,
+  tenant: TenantContext,
+  redactor: RecordRedactor = DEFAULT_REDACTOR,
+): MappedBatch {
   const batch: MappedBatch = { rows: [], rejections: [], skipped: 0 };
   for (const resourceLogs of request.resourceLogs ?? []) {
     const resource = resourceOrReject(resourceLogs.resource, batch, () =>
@@ -28,6 +38,7 @@ export function mapLogsRequest(request: LogsRequest, limits: RowLimits, tenant: 
     );
     if (!resource) continue;
     for (const scopeLogs of resourceLogs.scopeLogs ?? []) {
+      const fromSdk = scopeLogs.scope?.name === SDK_SCOPE_NAME;
       for (const record of scopeLogs.logRecords ?? []) {
         const kind = kindOfEventName(record.eventName ?? '');
         if (!kind) {
@@ -41,6 +52,7 @@ export function mapLogsRequest(request: LogsRequest, limits: RowLimits, tenant: 
             );
           }
           const attributes = attributesToMap(record.attributes);
+          if (!fromSdk) redactor.redact(attributes);
           const traceId = bytesToHex(record.traceId);
           const spanId = bytesToHex(record.spanId);
           const eventTimeMs =

@@ -8,15 +8,19 @@ import {
   type PeriodType,
   type ReportFramework,
   type ReportLanguage,
+  type ReportRequest,
 } from '@auditlens/contract/rest';
+import { loadConfig } from '../config.js';
 import { CliUsageError, configOption, EXIT, failuresAreUsageErrors, parseCliTime } from '../cli/command.js';
 import { cliPrincipal, openSession } from '../cli/session.js';
+import { apiOption, exporterApi, type ExporterApi } from '../cli/target.js';
+import type { GeneratedReport } from './generate.js';
 import { renderCsv } from './csv.js';
 import { resolvePeriod } from './periods.js';
 import { controlTitle } from './locale.js';
 import { renderPdf } from './pdf.js';
 
-async function runReport(options: {
+interface ReportOptions {
   tenant: string;
   framework: string;
   period: string;
@@ -28,7 +32,10 @@ async function runReport(options: {
   failOnGap?: boolean;
   lang?: string;
   config?: string;
-}): Promise<number> {
+  api?: string;
+}
+
+async function runReport(options: ReportOptions): Promise<number> {
   if (!(REPORT_FRAMEWORK_IDS as readonly string[]).includes(options.framework)) {
     throw new CliUsageError(`--framework: one of ${REPORT_FRAMEWORK_IDS.join(', ')}`);
   }
@@ -41,18 +48,71 @@ async function runReport(options: {
     throw new CliUsageError(`--lang: one of ${REPORT_LANGUAGES.join(', ')}`);
   }
   const lang = (options.lang ?? 'en') as ReportLanguage;
+  const config = loadConfig(process.env, options.config);
+  const tenantId = options.tenant === '@system' ? '' : options.tenant;
+  const times = {
+    at: parseCliTime(options.at, '--at'),
+    from: parseCliTime(options.from, '--from'),
+    to: parseCliTime(options.to, '--to'),
+  };
+  const api = exporterApi(config, options.api);
+  const report = api
+    ? await reportThroughApi(api, options, times)
+    : await reportOnStore(options, tenantId, times, format);
+  const { content, sha256 } = report;
+  let output: Buffer | string | undefined;
+  if (format === 'pdf')
+    output = await renderPdf(content, sha256, { font: config.compliance.reportFont, lang });
+  else if (format === 'csv') output = renderCsv(content, sha256);
+  else if (format === 'json') output = `${report.json}\n`;
+  if (output !== undefined && options.out) writeFileSync(options.out, output);
+  else if (output !== undefined) process.stdout.write(output);
+  const summary =
+    `report ${content.id} ${content.framework.id} ${content.period.label} tenant ${tenantId || '(system)'}: ` +
+    `${content.status.toUpperCase()} (met ${content.statusCounts.met}, gap ${content.statusCounts.gap}, ` +
+    `n/a ${content.statusCounts.not_applicable}) in ${content.generationMs} ms; sha256 ${sha256}` +
+    (options.out ? `; written to ${options.out}` : '');
+  (output !== undefined && !options.out ? process.stderr : process.stdout).write(`${summary}\n`);
+  if (format === 'text') {
+    for (const control of content.controls)
+      process.stdout.write(`  ${control.status.padEnd(14)} ${control.id}  ${controlTitle(control, lang)}\n`);
+  }
+  return options.failOnGap && content.status === 'gap' ? EXIT.gap : EXIT.ok;
+}
+
+type CliTimes = { at: number | undefined; from: number | undefined; to: number | undefined };
+
+/** The running exporter generates and stores the report (and records the access). */
+async function reportThroughApi(
+  api: ExporterApi,
+  options: ReportOptions,
+  times: CliTimes,
+): Promise<GeneratedReport> {
+  const request: ReportRequest = {
+    tenant: options.tenant,
+    framework: options.framework as ReportFramework,
+    period: options.period as PeriodType,
+    ...(times.at === undefined ? {} : { at: times.at }),
+    ...(times.from === undefined ? {} : { from: times.from }),
+    ...(times.to === undefined ? {} : { to: times.to }),
+  };
+  const created = await api.call<GeneratedReport>('POST', '/reports', request);
+  return { content: created.content, sha256: created.sha256, json: JSON.stringify(created.content) };
+}
+
+async function reportOnStore(
+  options: ReportOptions,
+  tenantId: string,
+  times: CliTimes,
+  format: string,
+): Promise<GeneratedReport> {
   const session = await openSession(options.config, { migrate: true });
   try {
-    const tenantId = options.tenant === '@system' ? '' : options.tenant;
     let period;
     try {
       period = resolvePeriod(
         options.period as PeriodType,
-        {
-          at: parseCliTime(options.at, '--at'),
-          from: parseCliTime(options.from, '--from'),
-          to: parseCliTime(options.to, '--to'),
-        },
+        times,
         session.config.compliance.reportUtcOffsetMinutes,
       );
     } catch (error) {
@@ -71,27 +131,7 @@ async function runReport(options: {
       filter: { framework: options.framework, period: options.period, label: period.label },
       rows: report.content.summary.total,
     });
-    const { content, sha256 } = report;
-    let output: Buffer | string | undefined;
-    if (format === 'pdf')
-      output = await renderPdf(content, sha256, { font: session.config.compliance.reportFont, lang });
-    else if (format === 'csv') output = renderCsv(content, sha256);
-    else if (format === 'json') output = `${report.json}\n`;
-    if (output !== undefined && options.out) writeFileSync(options.out, output);
-    else if (output !== undefined) process.stdout.write(output);
-    const summary =
-      `report ${content.id} ${content.framework.id} ${content.period.label} tenant ${tenantId || '(system)'}: ` +
-      `${content.status.toUpperCase()} (met ${content.statusCounts.met}, gap ${content.statusCounts.gap}, ` +
-      `n/a ${content.statusCounts.not_applicable}) in ${content.generationMs} ms; sha256 ${sha256}` +
-      (options.out ? `; written to ${options.out}` : '');
-    (output !== undefined && !options.out ? process.stderr : process.stdout).write(`${summary}\n`);
-    if (format === 'text') {
-      for (const control of content.controls)
-        process.stdout.write(
-          `  ${control.status.padEnd(14)} ${control.id}  ${controlTitle(control, lang)}\n`,
-        );
-    }
-    return options.failOnGap && content.status === 'gap' ? EXIT.gap : EXIT.ok;
+    return report;
   } finally {
     await session.close();
   }
@@ -117,6 +157,7 @@ export function registerReportCommands(program: Command, start: (work: () => Pro
       'en',
     )
     .option('--fail-on-gap', 'exit 3 when a control has a gap')
+    .addOption(apiOption())
     .addOption(configOption())
     .action((options: Parameters<typeof runReport>[0]) => run(() => runReport(options)));
 }

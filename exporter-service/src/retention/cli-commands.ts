@@ -1,21 +1,84 @@
 import type { Command } from 'commander';
+import type { Answer, retentionListSchema, RetentionPolicy } from '@auditlens/contract/rest';
+import { loadConfig } from '../config.js';
 import { AUDIT_TABLES } from '../mapping/kinds.js';
-import { CliUsageError, configOption, failuresAreUsageErrors } from '../cli/command.js';
+import { CliUsageError, configOption, EXIT, failuresAreUsageErrors } from '../cli/command.js';
 import { cliRequest, withSession, type CliSession } from '../cli/session.js';
+import { jsonOption, printJson, printTable } from '../cli/table.js';
+import { apiOption, exporterApi, type ExporterApi } from '../cli/target.js';
 import { policyInputSchema, type PolicyChange, type PolicyInput } from './policies.js';
 import { policyView } from './routes.js';
-import { applyArchiveVolume } from './storage.js';
+import { applyArchiveVolume, type ArchiveResult, type ReapplyResult } from './storage.js';
 
-/** Audits, then applies, planned policy changes; prints what they leave. */
-async function changePolicies(session: CliSession, changes: PolicyChange[], command: string): Promise<void> {
+// Every command but `storage` (server mode, no lock) works through the running exporter's API when
+// there is one (cli/target.ts), else on the store; the output is the same either way.
+
+/** What a change leaves: the policy as the API shows it, or the id of a deleted one. */
+type PolicyOutcome = RetentionPolicy | { deleted: string | undefined };
+
+const printOutcomes = (outcomes: readonly PolicyOutcome[]): void => printJson(outcomes);
+
+/** Audits, then applies, planned policy changes; returns what they leave. */
+async function changePolicies(
+  session: CliSession,
+  changes: PolicyChange[],
+  command: string,
+): Promise<PolicyOutcome[]> {
   await session.runtime.changePolicies(changes, session.actor, cliRequest(command));
-  process.stdout.write(
-    `${JSON.stringify(
-      changes.map((c) => (c.after ? policyView(c.after) : { deleted: c.before?.id })),
-      null,
-      2,
-    )}\n`,
+  return changes.map((c) => (c.after ? policyView(c.after) : { deleted: c.before?.id }));
+}
+
+const days = (value: number | null | undefined): string =>
+  value === null || value === undefined ? '∞' : String(value);
+
+function printPolicies(list: { floorDays: number; policies: RetentionPolicy[] }, json: boolean): void {
+  if (json) {
+    printJson(list);
+    return;
+  }
+  printTable(
+    ['ID', 'TABLE', 'MODULE', 'RISK', 'ONLINE', 'TOTAL', 'DELETE', 'ENABLED', 'NAME'],
+    list.policies.map((p) => [
+      p.id,
+      p.table,
+      p.module,
+      p.riskLevel === null ? 'any' : `≥${p.riskLevel}`,
+      days(p.effective?.onlineDays),
+      days(p.effective?.totalDays),
+      p.autoDelete ? days(p.effective?.deleteDays) : 'never',
+      p.enabled ? 'yes' : 'no',
+      p.name,
+    ]),
   );
+  process.stdout.write(`legal retention floor: ${list.floorDays} days\n`);
+}
+
+/**
+ * Runs a command through the exporter's API when one runs (or is named), else in a session on the
+ * store; `viaApi` and `direct` return what the command prints.
+ */
+function either<T>(
+  options: { config?: string; api?: string },
+  viaApi: (api: ExporterApi) => Promise<T>,
+  direct: (session: CliSession) => Promise<T>,
+  print: (result: T) => void,
+): () => Promise<number> {
+  return async () => {
+    const api = exporterApi(loadConfig(process.env, options.config), options.api);
+    if (api) {
+      print(await viaApi(api));
+      return EXIT.ok;
+    }
+    return withSession(options.config, async (session) => print(await direct(session)));
+  };
+}
+
+/** The policy the options describe, or a usage error naming every invalid option. */
+function validInput(parsed: ReturnType<typeof policyInputSchema.safeParse>): PolicyInput {
+  if (!parsed.success) {
+    throw new CliUsageError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+  }
+  return parsed.data;
 }
 
 function policyError(error: unknown): never {
@@ -35,15 +98,26 @@ export function registerRetentionCommands(
   retention
     .command('list')
     .description('list the retention policies and what they mean for rows')
+    .addOption(jsonOption())
+    .addOption(apiOption())
     .addOption(configOption())
-    .action((options: { config?: string }) =>
-      run(() =>
-        withSession(options.config, async (session) => {
-          const policies = session.runtime.policies;
-          process.stdout.write(
-            `${JSON.stringify({ floorDays: policies.floorDays, policies: policies.list().map(policyView) }, null, 2)}\n`,
-          );
-        }),
+    .action((options: { json?: boolean; config?: string; api?: string }) =>
+      run(
+        either(
+          options,
+          async (api) => {
+            const { floorDays, policies } = await api.call<Answer<typeof retentionListSchema>>(
+              'GET',
+              '/retention-policies',
+            );
+            return { floorDays, policies };
+          },
+          async (session) => ({
+            floorDays: session.runtime.policies.floorDays,
+            policies: session.runtime.policies.list().map(policyView),
+          }),
+          (list) => printPolicies(list, options.json ?? false),
+        ),
       ),
     );
   retention
@@ -59,6 +133,7 @@ export function registerRetentionCommands(
     .option('--no-auto-archive', 'keep rows online until they expire')
     .option('--auto-delete', 'delete rows when their retention ends')
     .option('--requirement <text>', 'compliance requirement this policy serves', '')
+    .addOption(apiOption())
     .addOption(configOption())
     .action(
       (options: {
@@ -73,103 +148,156 @@ export function registerRetentionCommands(
         autoDelete?: boolean;
         requirement: string;
         config?: string;
-      }) =>
-        run(() =>
-          withSession(options.config, async (session) => {
-            const parsed = policyInputSchema.safeParse({
-              name:
-                options.name ??
-                `${options.table} ${options.module}${options.risk ? ` risk ≥ ${options.risk}` : ''}`,
-              table: options.table,
-              module: options.module,
-              riskLevel: options.risk === undefined ? null : Number(options.risk),
-              retentionDays: Number(options.online),
-              archiveDays: options.archive === 'none' ? null : Number(options.archive),
-              autoArchive: options.autoArchive,
-              autoDelete: options.autoDelete ?? false,
-              complianceRequirement: options.requirement,
-            });
-            if (!parsed.success) {
-              throw new CliUsageError(
-                parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
-              );
-            }
-            const input: PolicyInput = parsed.data;
-            const policies = session.runtime.policies;
-            const planned = await (
-              options.id
-                ? policies.planUpdate(options.id, input, session.actor.id)
-                : policies.planCreate(input, session.actor.id)
-            ).catch(policyError);
-            await changePolicies(session, planned, 'auditlens retention set');
-          }),
-        ),
+        api?: string;
+      }) => {
+        const parsed = policyInputSchema.safeParse({
+          name:
+            options.name ??
+            `${options.table} ${options.module}${options.risk ? ` risk ≥ ${options.risk}` : ''}`,
+          table: options.table,
+          module: options.module,
+          riskLevel: options.risk === undefined ? null : Number(options.risk),
+          retentionDays: Number(options.online),
+          archiveDays: options.archive === 'none' ? null : Number(options.archive),
+          autoArchive: options.autoArchive,
+          autoDelete: options.autoDelete ?? false,
+          complianceRequirement: options.requirement,
+        });
+        run(
+          either(
+            options,
+            async (api) => {
+              const input = validInput(parsed);
+              const id = options.id;
+              return [
+                id
+                  ? await api.call<RetentionPolicy>(
+                      'PUT',
+                      `/retention-policies/${encodeURIComponent(id)}`,
+                      input,
+                    )
+                  : await api.call<RetentionPolicy>('POST', '/retention-policies', input),
+              ];
+            },
+            async (session) => {
+              const input = validInput(parsed);
+              const policies = session.runtime.policies;
+              const planned = await (
+                options.id
+                  ? policies.planUpdate(options.id, input, session.actor.id)
+                  : policies.planCreate(input, session.actor.id)
+              ).catch(policyError);
+              return changePolicies(session, planned, 'auditlens retention set');
+            },
+            printOutcomes,
+          ),
+        );
+      },
     );
   retention
     .command('delete <id>')
     .description('delete a policy')
+    .addOption(apiOption())
     .addOption(configOption())
-    .action((id: string, options: { config?: string }) =>
-      run(() =>
-        withSession(options.config, async (session) => {
-          const planned = await session.runtime.policies.planRemove(id, session.actor.id).catch(policyError);
-          await changePolicies(session, planned, `auditlens retention delete ${id}`);
-        }),
+    .action((id: string, options: { config?: string; api?: string }) =>
+      run(
+        either(
+          options,
+          async (api) => {
+            await api.call('DELETE', `/retention-policies/${encodeURIComponent(id)}`);
+            return [{ deleted: id }];
+          },
+          async (session) => {
+            const planned = await session.runtime.policies
+              .planRemove(id, session.actor.id)
+              .catch(policyError);
+            return changePolicies(session, planned, `auditlens retention delete ${id}`);
+          },
+          printOutcomes,
+        ),
       ),
     );
   retention
     .command('preset <name>')
     .description('raise every enabled policy to a framework’s minimum (mlps3, pci-dss-4, soc2, iso27001)')
+    .addOption(apiOption())
     .addOption(configOption())
-    .action((name: string, options: { config?: string }) =>
-      run(() =>
-        withSession(options.config, async (session) => {
-          const planned = await session.runtime.policies
-            .planPreset(name, session.actor.id)
-            .catch(policyError);
-          await changePolicies(session, planned, `auditlens retention preset ${name}`);
-          process.stdout.write(`${planned.length} policies raised to ${name}\n`);
-        }),
+    .action((name: string, options: { config?: string; api?: string }) =>
+      run(
+        either(
+          options,
+          async (api) =>
+            (
+              await api.call<{ changed: (RetentionPolicy | null)[] }>(
+                'POST',
+                `/retention-policies/presets/${encodeURIComponent(name)}`,
+              )
+            ).changed.flatMap((policy) => (policy ? [policy] : [])),
+          async (session) => {
+            const planned = await session.runtime.policies
+              .planPreset(name, session.actor.id)
+              .catch(policyError);
+            return changePolicies(session, planned, `auditlens retention preset ${name}`);
+          },
+          (outcomes) => {
+            printOutcomes(outcomes);
+            process.stdout.write(`${outcomes.length} policies raised to ${name}\n`);
+          },
+        ),
       ),
     );
   retention
     .command('reapply')
     .description('set retention_days/online_days of stored rows from the current policies (a mutation)')
     .option('--wait', 'wait until ClickHouse has rewritten the rows')
+    .addOption(apiOption())
     .addOption(configOption())
-    .action((options: { wait?: boolean; config?: string }) =>
-      run(() =>
-        withSession(options.config, async (session) => {
-          const tables = await session.runtime.reapply(
-            session.actor,
-            cliRequest('auditlens retention reapply'),
-            options.wait ?? false,
-          );
-          for (const t of tables)
-            process.stdout.write(`${t.table}: ${t.rows} rows re-timed (${t.policies} policies)\n`);
-        }),
+    .action((options: { wait?: boolean; config?: string; api?: string }) =>
+      run(
+        either(
+          options,
+          async (api) =>
+            (
+              await api.call<{ tables: ReapplyResult[] }>('POST', '/retention/reapply', {
+                wait: options.wait ?? false,
+              })
+            ).tables,
+          (session) =>
+            session.runtime.reapply(
+              session.actor,
+              cliRequest('auditlens retention reapply'),
+              options.wait ?? false,
+            ),
+          (tables) => {
+            for (const t of tables)
+              process.stdout.write(`${t.table}: ${t.rows} rows re-timed (${t.policies} policies)\n`);
+          },
+        ),
       ),
     );
   retention
     .command('archive')
     .description('embedded mode: move rows past their online days to the archive tables now')
+    .addOption(apiOption())
     .addOption(configOption())
-    .action((options: { config?: string }) =>
-      run(() =>
-        withSession(options.config, async (session) => {
-          if (session.store.mode !== 'embedded') {
-            throw new CliUsageError('server mode archives by TTL … TO VOLUME (AUDITLENS_ARCHIVE_VOLUME)');
-          }
-          const moved = await session.runtime.archive(
-            session.actor,
-            cliRequest('auditlens retention archive'),
-          );
-          process.stdout.write(
-            moved.length === 0
-              ? 'nothing to archive\n'
-              : `${moved.map((m) => `${m.table}: ${m.moved}`).join('\n')}\n`,
-          );
-        }),
+    .action((options: { config?: string; api?: string }) =>
+      run(
+        either(
+          options,
+          async (api) => (await api.call<{ moved: ArchiveResult[] }>('POST', '/retention/archive')).moved,
+          async (session) => {
+            if (session.store.mode !== 'embedded') {
+              throw new CliUsageError('server mode archives by TTL … TO VOLUME (AUDITLENS_ARCHIVE_VOLUME)');
+            }
+            return session.runtime.archive(session.actor, cliRequest('auditlens retention archive'));
+          },
+          (moved) =>
+            process.stdout.write(
+              moved.length === 0
+                ? 'nothing to archive\n'
+                : `${moved.map((m) => `${m.table}: ${m.moved}`).join('\n')}\n`,
+            ),
+        ),
       ),
     );
 

@@ -15,6 +15,7 @@ import type { RenderTarget } from '../schema/ddl.js';
 import { out } from '../cli/command.js';
 import { cliRequest, withSession } from '../cli/session.js';
 import type { AdminChange } from '../retention/admin-record.js';
+import { jsonOption, printJson, printTable } from '../cli/table.js';
 import { createStore } from '../store/index.js';
 import {
   DEFAULT_PLATFORM_READER,
@@ -252,7 +253,7 @@ export function readerSummary(rows: readonly PolicyRow[], target: RenderTarget):
   });
 }
 
-async function list(options: { config?: string; cluster?: string }): Promise<number> {
+async function list(options: { config?: string; cluster?: string; json?: boolean }): Promise<number> {
   const config = loadConfig(process.env, options.config);
   if (!config.clickhouse.url)
     throw new Error('tenants list reads a ClickHouse server (AUDITLENS_CLICKHOUSE_URL)');
@@ -270,9 +271,13 @@ async function list(options: { config?: string; cluster?: string }): Promise<num
           `could not read system.row_policies: tenants list needs a user with SHOW ROW POLICIES (${(error as Error).message.trim()})`,
         );
       });
-    const lines = readerSummary(rows, target);
-    if (lines.length === 0) out('no AuditLens readers on this server');
-    for (const line of lines) out(line);
+    const readers = readerSummary(rows, target).map((line) => line.split('\t'));
+    if (options.json) {
+      printJson(readers.map(([user, tenants, tables]) => ({ user, tenants, tables })));
+      return 0;
+    }
+    if (readers.length === 0) out('no AuditLens readers on this server');
+    else printTable(['READER', 'TENANTS', 'TABLES'], readers);
     return 0;
   } finally {
     await store.close();
@@ -368,6 +373,9 @@ export function registerTenantCommands(
     .command('list')
     .description('the AuditLens readers of the server: tenants, and tables their policies miss')
     .option('--cluster <name>', 'expect the cluster tables (default AUDITLENS_CLICKHOUSE_CLUSTER)')
+    .addOption(jsonOption())
     .option('-c, --config <file>', 'JSON file of AUDITLENS_* variables (the environment wins)')
-    .action((options: { config?: string; cluster?: string }) => schedule(() => list(options)));
+    .action((options: { config?: string; cluster?: string; json?: boolean }) =>
+      schedule(() => list(options)),
+    );
 }
