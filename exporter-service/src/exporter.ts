@@ -4,6 +4,7 @@ import express from 'express';
 import { loadConfig, type ExporterConfig } from './config.js';
 import { createLogger, type Logger } from './logger.js';
 import { ExporterMetrics } from './metrics.js';
+import { BusinessMetrics } from './business-metrics.js';
 import { IngestPipeline } from './ingest/pipeline.js';
 import { createOtlpReceiver } from './http/otlp-receiver.js';
 import { closeGrpc, createOtlpGrpcServer, listenGrpc } from './grpc/otlp-grpc.js';
@@ -111,6 +112,8 @@ export async function startExporter(
     throw error;
   }
   const pipeline = new IngestPipeline(store, config.batch, metrics);
+  const businessMetrics = new BusinessMetrics(metrics.registry, config.metrics);
+  pipeline.onCommit((_table, rows) => businessMetrics.observe(rows));
 
   const handler = new OtlpExportHandler({
     pipeline,
