@@ -20,6 +20,7 @@ import type { ExporterModule, ModuleContext } from './modules.js';
 import { alertingModule } from './alerts/module.js';
 import { complianceModule } from './compliance/module.js';
 import { selfAuditModule } from './self-audit/self-audit.js';
+import { storageGrowthModule } from './storage-growth/module.js';
 
 export interface RunningExporter {
   config: ExporterConfig;
@@ -50,7 +51,7 @@ export type ExporterOverrides = Partial<Omit<ExporterConfig, 'clickhouse' | 'bat
 /** The modules every exporter runs, in start order. */
 export function defaultModules(): ExporterModule[] {
   // Compliance first: its integrity hooks must seal every record the other modules write.
-  return [complianceModule(), selfAuditModule(), alertingModule()];
+  return [complianceModule(), selfAuditModule(), alertingModule(), storageGrowthModule()];
 }
 
 function listen(server: Server, port: number, host: string): Promise<number> {
