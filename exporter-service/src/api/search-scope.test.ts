@@ -269,3 +269,14 @@ test("a resource's history: everything that happened to sys_user#1001, in order,
     /resourceType: only admin, field_change, db_operation, security/,
   );
 });
+
+test('a call about one tenant refuses * and lists with a 400 instead of answering with no rows', async () => {
+  for (const path of [
+    '/traces/0123456789abcdef0123456789abcdef?tenant=*',
+    '/alert-rules?tenant=acme,globex',
+  ]) {
+    const { status, body } = await api(path);
+    assert.equal(status, 400, path);
+    assert.match(String(body.error), /this call reads one tenant/);
+  }
+});

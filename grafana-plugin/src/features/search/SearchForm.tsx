@@ -11,6 +11,10 @@ const RESULT_OPTIONS: SelectableValue<string>[] = [
   { label: 'any', value: '' },
   ...RESULTS.map((r) => ({ label: r, value: r })),
 ];
+const ORDER_OPTIONS: SelectableValue<string>[] = [
+  { label: 'newest first', value: '' },
+  { label: 'oldest first', value: 'asc' },
+];
 const RISK_OPTIONS: SelectableValue<string>[] = [
   { label: 'any', value: '' },
   { label: '≥ 2 medium', value: '2' },
@@ -24,6 +28,8 @@ export function validateFilters(f: SearchFilters): Partial<Record<keyof SearchFi
   if (f.trace.trim() && !/^[0-9a-fA-F]{32}$/.test(f.trace.trim()))
     problems.trace = 'a 32-character hex trace id';
   if (f.ip.trim() && !/^[0-9a-fA-F:.]+$/.test(f.ip.trim())) problems.ip = 'an IPv4 or IPv6 address';
+  if (f.resourceId.trim() && !f.resourceType.trim())
+    problems.resourceType = 'the table or target type of the id';
   return problems;
 }
 
@@ -45,7 +51,7 @@ export function SearchForm({
     if (Object.keys(problems).length === 0) onSearch(draft);
   };
   const text = (
-    key: 'user' | 'ip' | 'trace' | 'action' | 'module' | 'service' | 'text',
+    key: 'user' | 'ip' | 'trace' | 'action' | 'module' | 'service' | 'text' | 'resourceType' | 'resourceId',
     label: string,
     placeholder = '',
   ) => (
@@ -92,6 +98,17 @@ export function SearchForm({
       {text('service', 'Service')}
       {text('trace', 'Trace id', '32 hex characters')}
       {text('text', 'Text', 'in the description')}
+      {text('resourceType', 'Resource type', 'table or target type')}
+      {text('resourceId', 'Resource id', 'record or target id')}
+      <Field label="Order" className={styles.field}>
+        <Select
+          inputId="search-order"
+          aria-label="Order"
+          options={ORDER_OPTIONS}
+          value={draft.order}
+          onChange={(o) => setDraft({ ...draft, order: o?.value ?? '' })}
+        />
+      </Field>
       <div className={styles.buttons}>
         <Button type="submit" icon="search" disabled={Object.keys(problems).length > 0}>
           Search
