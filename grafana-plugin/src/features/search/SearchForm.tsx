@@ -59,6 +59,17 @@ export function SearchForm({
       <Input id={`search-${key}`} value={draft[key]} placeholder={placeholder} onChange={set(key)} />
     </Field>
   );
+  const choice = (key: 'result' | 'minRisk' | 'order', label: string, options: SelectableValue<string>[]) => (
+    <Field label={label} className={styles.field}>
+      <Select
+        inputId={`search-${label.toLowerCase()}`}
+        aria-label={label}
+        options={options}
+        value={draft[key]}
+        onChange={(o) => setDraft({ ...draft, [key]: o?.value ?? '' })}
+      />
+    </Field>
+  );
   return (
     <form onSubmit={submit} className={styles.form} aria-label="Search filters">
       <Field label="Kinds" className={styles.wide}>
@@ -76,39 +87,15 @@ export function SearchForm({
       {text('user', 'User', 'user id or name')}
       {text('ip', 'IP address', '192.0.2.10')}
       {text('action', 'Action', 'operation name')}
-      <Field label="Result" className={styles.field}>
-        <Select
-          inputId="search-result"
-          aria-label="Result"
-          options={RESULT_OPTIONS}
-          value={draft.result}
-          onChange={(o) => setDraft({ ...draft, result: o?.value ?? '' })}
-        />
-      </Field>
-      <Field label="Risk" className={styles.field}>
-        <Select
-          inputId="search-risk"
-          aria-label="Risk"
-          options={RISK_OPTIONS}
-          value={draft.minRisk}
-          onChange={(o) => setDraft({ ...draft, minRisk: o?.value ?? '' })}
-        />
-      </Field>
+      {choice('result', 'Result', RESULT_OPTIONS)}
+      {choice('minRisk', 'Risk', RISK_OPTIONS)}
       {text('module', 'Module')}
       {text('service', 'Service')}
       {text('trace', 'Trace id', '32 hex characters')}
       {text('text', 'Text', 'in the description')}
       {text('resourceType', 'Resource type', 'table or target type')}
       {text('resourceId', 'Resource id', 'record or target id')}
-      <Field label="Order" className={styles.field}>
-        <Select
-          inputId="search-order"
-          aria-label="Order"
-          options={ORDER_OPTIONS}
-          value={draft.order}
-          onChange={(o) => setDraft({ ...draft, order: o?.value ?? '' })}
-        />
-      </Field>
+      {choice('order', 'Order', ORDER_OPTIONS)}
       <div className={styles.buttons}>
         <Button type="submit" icon="search" disabled={Object.keys(problems).length > 0}>
           Search
