@@ -73,6 +73,22 @@ export interface ExporterConfig {
   /** How far in the future an event time may lie (clock skew allowance). */
   maxFutureSkewMs: number;
   logLevel: string;
+  /** The business metrics of /metrics (business-metrics.ts). */
+  metrics: {
+    /** Slower than this, an audited request or operation is slow (ms). */
+    slowRequestMs: number;
+    /** Actions with a label of their own; the rest are `other`. */
+    maxActions: number;
+  };
+  /** Storage growth (storage-growth/): snapshots, and when to warn that the disk fills. */
+  storageGrowth: {
+    /** Minutes between snapshots (0 = none). */
+    snapshotMinutes: number;
+    /** Warn when the forecast says the disk fills within this many days. */
+    alertDays: number;
+    /** Warn when the disk is at least this full (percent). */
+    alertPercent: number;
+  };
   alerts: {
     /** Evaluate alert rules on committed rows. */
     enabled: boolean;
@@ -167,6 +183,11 @@ const envSchema = z.object({
   AUDITLENS_MAX_BODY_BYTES: positiveInt.default(16 * 1024 * 1024),
   AUDITLENS_MAX_ATTRIBUTE_BYTES: positiveInt.default(64 * 1024),
   AUDITLENS_MAX_FUTURE_SKEW_MS: positiveInt.default(5 * 60 * 1000),
+  AUDITLENS_SLOW_REQUEST_MS: positiveInt.default(2000),
+  AUDITLENS_METRICS_MAX_ACTIONS: z.coerce.number().int().min(1).max(1000).default(50),
+  AUDITLENS_STORAGE_SNAPSHOT_MINUTES: z.coerce.number().min(0).max(10_080).default(60),
+  AUDITLENS_STORAGE_ALERT_DAYS: z.coerce.number().min(0).max(3650).default(30),
+  AUDITLENS_STORAGE_ALERT_PERCENT: z.coerce.number().min(1).max(100).default(90),
   AUDITLENS_ALERTS_ENABLED: boolFromEnv.default(true),
   AUDITLENS_ALERTS_MAX_GROUPS_PER_RULE: z.coerce.number().int().min(100).max(10_000_000).default(50_000),
   AUDITLENS_ALERTS_MIN_FIRING_MS: z.coerce.number().int().min(0).max(3_600_000).default(120_000),
@@ -372,6 +393,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, configFile?: st
     maxAttributeBytes: e.AUDITLENS_MAX_ATTRIBUTE_BYTES,
     maxFutureSkewMs: e.AUDITLENS_MAX_FUTURE_SKEW_MS,
     logLevel: e.AUDITLENS_LOG_LEVEL,
+    metrics: { slowRequestMs: e.AUDITLENS_SLOW_REQUEST_MS, maxActions: e.AUDITLENS_METRICS_MAX_ACTIONS },
+    storageGrowth: {
+      snapshotMinutes: e.AUDITLENS_STORAGE_SNAPSHOT_MINUTES,
+      alertDays: e.AUDITLENS_STORAGE_ALERT_DAYS,
+      alertPercent: e.AUDITLENS_STORAGE_ALERT_PERCENT,
+    },
     alerts: {
       enabled: e.AUDITLENS_ALERTS_ENABLED,
       maxGroupsPerRule: e.AUDITLENS_ALERTS_MAX_GROUPS_PER_RULE,

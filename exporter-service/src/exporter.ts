@@ -4,6 +4,7 @@ import express from 'express';
 import { loadConfig, type ExporterConfig } from './config.js';
 import { createLogger, type Logger } from './logger.js';
 import { ExporterMetrics } from './metrics.js';
+import { BusinessMetrics } from './business-metrics.js';
 import { IngestPipeline } from './ingest/pipeline.js';
 import { createOtlpReceiver } from './http/otlp-receiver.js';
 import { closeGrpc, createOtlpGrpcServer, listenGrpc } from './grpc/otlp-grpc.js';
@@ -22,6 +23,7 @@ import { complianceModule } from './compliance/module.js';
 import { selfAuditModule } from './self-audit/self-audit.js';
 import { announceRunningExporter } from './running-exporter.js';
 import { RecordRedactor } from './mapping/redaction.js';
+import { storageGrowthModule } from './storage-growth/module.js';
 
 export interface RunningExporter {
   config: ExporterConfig;
@@ -52,7 +54,7 @@ export type ExporterOverrides = Partial<Omit<ExporterConfig, 'clickhouse' | 'bat
 /** The modules every exporter runs, in start order. */
 export function defaultModules(): ExporterModule[] {
   // Compliance first: its integrity hooks must seal every record the other modules write.
-  return [complianceModule(), selfAuditModule(), alertingModule(), usageModule()];
+  return [complianceModule(), selfAuditModule(), alertingModule(), usageModule(), storageGrowthModule()];
 }
 
 function listen(server: Server, port: number, host: string): Promise<number> {
@@ -114,6 +116,8 @@ export async function startExporter(
     throw error;
   }
   const pipeline = new IngestPipeline(store, config.batch, metrics);
+  const businessMetrics = new BusinessMetrics(metrics.registry, config.metrics);
+  pipeline.onCommit((_table, rows) => businessMetrics.observe(rows));
 
   const handler = new OtlpExportHandler({
     pipeline,

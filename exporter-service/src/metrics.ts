@@ -114,6 +114,7 @@ export class ExporterMetrics {
   });
 
   constructor() {
-    collectDefaultMetrics({ register: this.registry, prefix: 'auditlens_process_' });
+    // prom-client's names start with process_ and nodejs_ already: auditlens_process_cpu_seconds_total.
+    collectDefaultMetrics({ register: this.registry, prefix: 'auditlens_' });
   }
 }

@@ -6,7 +6,11 @@ import { count, flag, pageOf, rangeQuerySchema, traceId } from './common.js';
 // /stats, the Grafana Explore SQL of a search and of the trend (/search/sql, /stats/sql); and the
 // exporter's readiness (GET /readyz).
 
-/** GET /api/v1/search: the filters (query string). */
+/**
+ * GET /api/v1/search: the filters (query string). `tenant` may also be a list (`acme,@system`) or
+ * `*` (every tenant; tokens bound to all tenants), as for /stats and /security-events. Without
+ * `kinds`, every kind but `access` (reads of audit data) is searched.
+ */
 export const searchQuerySchema = rangeQuerySchema.extend({
   kinds: z
     .string()
@@ -22,6 +26,15 @@ export const searchQuerySchema = rangeQuerySchema.extend({
   module: z.string().max(256).optional(),
   service: z.string().max(256).optional(),
   text: z.string().max(256).optional(),
+  /**
+   * A resource: an admin operation's target type (with `resourceId`, its target id), a data
+   * operation's or field change's table (with `resourceId`, the record id), a security event's
+   * target resource `<type>#<id>`. Kinds without a resource (requests, access) are left out.
+   */
+  resourceType: z.string().min(1).max(256).optional(),
+  resourceId: z.string().min(1).max(256).optional(),
+  /** desc (default): newest first; asc: oldest first (a resource's history). */
+  order: z.enum(['desc', 'asc']).default('desc'),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   cursor: z.string().max(512).optional(),
 });

@@ -26,11 +26,28 @@ export const flag = z.union([z.boolean(), z.number().transform((v) => v !== 0)])
 /** An ISO-8601 time, or null/absent when the event has not happened. */
 export const optionalTime = z.string().nullable().optional();
 
-/** ISO-8601 time or epoch milliseconds (query strings and bodies) → epoch milliseconds. */
+const RELATIVE_TIME = /^now(?:-(\d+)([smhdw]))?$/;
+const UNIT_MS: Record<string, number> = { s: 1e3, m: 6e4, h: 36e5, d: 864e5, w: 6048e5 };
+
+/**
+ * A time as query strings and bodies give it → epoch milliseconds: ISO-8601, epoch milliseconds,
+ * or relative to the moment of the call as Grafana writes it (`now`, `now-15m`, `now-1h`,
+ * `now-7d`, `now-2w`).
+ */
 export const timeValue = z.union([z.string(), z.number()]).transform((value, context) => {
-  const ms = typeof value === 'number' ? value : /^\d+$/.test(value) ? Number(value) : Date.parse(value);
+  const relative = typeof value === 'string' ? RELATIVE_TIME.exec(value.trim()) : null;
+  const ms = relative
+    ? Date.now() - Number(relative[1] ?? 0) * (UNIT_MS[relative[2] ?? 's'] ?? 0)
+    : typeof value === 'number'
+      ? value
+      : /^\d+$/.test(value)
+        ? Number(value)
+        : Date.parse(value);
   if (!Number.isFinite(ms)) {
-    context.addIssue({ code: 'custom', message: 'an ISO-8601 time or epoch milliseconds expected' });
+    context.addIssue({
+      code: 'custom',
+      message: 'an ISO-8601 time, epoch milliseconds, now or now-<n><s|m|h|d|w> (e.g. now-1h) expected',
+    });
     return z.NEVER;
   }
   return ms;

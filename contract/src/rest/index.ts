@@ -9,3 +9,4 @@ export * from './alerts.js';
 export * from './security-events.js';
 export * from './compliance.js';
 export * from './usage.js';
+export * from './storage.js';

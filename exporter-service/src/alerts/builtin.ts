@@ -2,6 +2,9 @@ import { parseRule, type AlertRule, type AlertRuleInput } from './rule-model.js'
 
 /** The security event type the exporter's scheduled integrity verification records on a failure. */
 export const INTEGRITY_VIOLATION = 'INTEGRITY_VIOLATION';
+/** The security event of an audit store whose disk is nearly full (storage-growth/module.ts). */
+export const STORAGE_EXHAUSTION = 'STORAGE_EXHAUSTION';
+export const STORAGE_DETECTION = 'storage-forecast';
 
 /**
  * The built-in rule pack (DESIGN §7), on by default and editable through the API (an edited
@@ -246,6 +249,24 @@ const PACK: AlertRuleInput[] = [
     mitre: { tactic: 'TA0040', technique: 'T1565.001' },
     eventType: 'AUDIT_TAMPERING',
     summary: 'integrity verification failed for {target_resource}',
+  },
+  {
+    id: 'builtin.storage-exhaustion',
+    name: 'Audit storage running out',
+    description:
+      "The audit store's disk is nearly full, or fills within days at the current growth (AUDITLENS_STORAGE_ALERT_PERCENT, AUDITLENS_STORAGE_ALERT_DAYS): when it is full, audit records are refused (GB/T 22239-2019 8.1.4.3 c; PCI DSS v4.0 10.7.2).",
+    kind: 'match',
+    source: 'security',
+    filter: [
+      { field: 'event_type', op: '=', value: STORAGE_EXHAUSTION },
+      { field: 'detection_method', op: '=', value: STORAGE_DETECTION },
+    ],
+    groupBy: ['target_resource'],
+    window: '6h',
+    severity: 3,
+    mitre: { tactic: 'TA0040', technique: 'T1499.001' },
+    eventType: 'AUDIT_STORAGE_EXHAUSTION',
+    summary: 'audit storage running out: {target_resource}',
   },
   {
     id: 'builtin.pipeline-silence',

@@ -17,7 +17,8 @@ import { formatTime, parseTime } from '../mapping/fields.js';
 import { recordAdminOperation } from './admin-audit.js';
 import { afterCursor, nextCursor } from '../api/cursor.js';
 import { grafanaSql } from '../api/grafana-sql.js';
-import { singleValues } from '../api/params.js';
+import { parseQuery, singleValues } from '../api/params.js';
+import { authorizedScope, tenantCondition, type TenantScope } from '../api/tenant-scope.js';
 import type { AlertingRuntime } from './runtime.js';
 
 const DAY = 86_400_000;
@@ -100,28 +101,29 @@ export function createSecurityEventRoutes(runtime: AlertingRuntime): express.Rou
   const { store, accessLog, recorder } = runtime.context;
   const db = store.database;
   // Aliases differ from the column names: an alias equal to a column would shadow it inside the aggregates.
-  const latestStatus = `SELECT event_id, argMax(status, changed_at) AS cur_status, argMax(handler_id, changed_at) AS cur_handler_id,
+  const latestStatus = (
+    tenants: string,
+  ) => `SELECT event_id, argMax(status, changed_at) AS cur_status, argMax(handler_id, changed_at) AS cur_handler_id,
       argMax(handler_name, changed_at) AS cur_handler_name, argMax(handle_result, changed_at) AS cur_handle_result,
       argMax(false_positive, changed_at) AS cur_false_positive, max(changed_at) AS cur_changed_at,
       argMax(changed_by, changed_at) AS cur_changed_by
-    FROM ${db}.audit_security_event_status WHERE tenant_id = {tenant:String}`;
+    FROM ${db}.audit_security_event_status WHERE ${tenants}`;
 
-  const currentStatuses = `SELECT event_id, cur_status FROM (${latestStatus} GROUP BY event_id)`;
-
-  /** The conditions of a list or queue query: tenant, period and filters, as parameters. */
-  function listConditions(query: ListQuery, tenantId: string) {
+  /** The conditions of a list or queue query: tenants, period and filters, as parameters. */
+  function listConditions(query: ListQuery, scope: TenantScope) {
     const toMs = query.to ?? Date.now() + 1000;
     const fromMs = query.from ?? toMs - 7 * DAY;
     if (fromMs >= toMs) throw new ApiError(400, 'from: must be before to');
     const params: Record<string, unknown> = {
-      tenant: tenantId,
       from: formatTime(fromMs),
       to: formatTime(toMs),
       limit: query.limit,
       open: OPEN_STATUSES,
     };
+    const tenants = tenantCondition(scope, params);
+    const currentStatuses = `SELECT event_id, cur_status FROM (${latestStatus(tenants)} GROUP BY event_id)`;
     const conditions = [
-      'tenant_id = {tenant:String}',
+      tenants,
       "event_time >= {from:DateTime64(3, 'UTC')}",
       "event_time < {to:DateTime64(3, 'UTC')}",
     ];
@@ -153,12 +155,12 @@ export function createSecurityEventRoutes(runtime: AlertingRuntime): express.Rou
           WHERE cur_status NOT IN {open:Array(String)})`,
       );
     }
-    return { where: conditions.join(' AND '), params };
+    return { where: conditions.join(' AND '), params, currentStatuses };
   }
 
   /** The SQL of a page of the list (run by GET /security-events, shown by GET /security-events/sql). */
-  function listQuerySql(query: ListQuery, tenantId: string) {
-    const { where, params } = listConditions(query, tenantId);
+  function listQuerySql(query: ListQuery, scope: TenantScope) {
+    const { where, params } = listConditions(query, scope);
     const conditions = query.cursor ? `${where} AND ${afterCursor(query.cursor, params)}` : where;
     return {
       sql: `SELECT ${EVENT_COLUMNS} FROM ${db}.audit_security_log WHERE ${conditions}
@@ -169,15 +171,16 @@ export function createSecurityEventRoutes(runtime: AlertingRuntime): express.Rou
 
   router.get('/security-events', async (request: Request, response: Response) => {
     const principal = principalOf(response);
-    const query = securityEventsQuerySchema.parse(singleValues(request.query));
-    const tenantId = authorizedTenant(principal, query.tenant);
-    const { sql, params } = listQuerySql(query, tenantId);
+    const query = parseQuery(securityEventsQuerySchema, request.query);
+    const scope = authorizedScope(principal, query.tenant);
+    const { sql, params } = listQuerySql(query, scope);
     const rows = await store.query<EventRow>(sql, params);
     const statuses = new Map<string, StatusRow>();
     if (rows.length > 0) {
+      const statusParams: Record<string, unknown> = { ids: rows.map((r) => r.event_id) };
       const found = await store.query<Record<string, unknown>>(
-        `${latestStatus} AND event_id IN {ids:Array(UUID)} GROUP BY event_id`,
-        { tenant: tenantId, ids: rows.map((r) => r.event_id) },
+        `${latestStatus(tenantCondition(scope, statusParams))} AND event_id IN {ids:Array(UUID)} GROUP BY event_id`,
+        statusParams,
       );
       for (const row of found) {
         const current = Object.fromEntries(
@@ -187,8 +190,7 @@ export function createSecurityEventRoutes(runtime: AlertingRuntime): express.Rou
       }
     }
     const { tenant: _tenant, cursor: _cursor, ...filter } = query;
-    await accessLog.record(principal, {
-      tenantId,
+    await accessLog.recordScope(principal, scope, {
       type: 'search',
       resource: 'GET /api/v1/security-events',
       filter,
@@ -205,9 +207,9 @@ export function createSecurityEventRoutes(runtime: AlertingRuntime): express.Rou
   // recency — one row per kind of trouble instead of one per LOGIN_FAILED.
   router.get('/security-events/queue', async (request: Request, response: Response) => {
     const principal = principalOf(response);
-    const query = securityEventsQuerySchema.parse(singleValues(request.query));
-    const tenantId = authorizedTenant(principal, query.tenant);
-    const { where, params } = listConditions(query, tenantId);
+    const query = parseQuery(securityEventsQuerySchema, request.query);
+    const scope = authorizedScope(principal, query.tenant);
+    const { where, params, currentStatuses } = listConditions(query, scope);
     const rows = await store.query<QueueRow>(
       `SELECT event_type, detection_method AS rule_id, any(rule_name) AS rule, count() AS events,
               countIf(s.cur_status = '' OR s.cur_status IN {open:Array(String)}) AS open_events,
@@ -222,8 +224,7 @@ export function createSecurityEventRoutes(runtime: AlertingRuntime): express.Rou
       params,
     );
     const { tenant: _tenant, cursor: _cursor, ...filter } = query;
-    await accessLog.record(principal, {
-      tenantId,
+    await accessLog.recordScope(principal, scope, {
       type: 'search',
       resource: 'GET /api/v1/security-events/queue',
       filter,
@@ -234,9 +235,9 @@ export function createSecurityEventRoutes(runtime: AlertingRuntime): express.Rou
 
   // The equivalent ClickHouse SQL of the list, for Grafana Explore (DESIGN §8); reads no audit data.
   router.get('/security-events/sql', (request: Request, response: Response) => {
-    const query = securityEventsQuerySchema.parse(singleValues(request.query));
-    const tenantId = authorizedTenant(principalOf(response), query.tenant);
-    const { sql, params } = listQuerySql({ ...query, cursor: undefined }, tenantId);
+    const query = parseQuery(securityEventsQuerySchema, request.query);
+    const scope = authorizedScope(principalOf(response), query.tenant);
+    const { sql, params } = listQuerySql({ ...query, cursor: undefined }, scope);
     response.json({ sql: grafanaSql(sql, params), format: 'table' } satisfies Answer<
       typeof grafanaSqlSchema
     >);

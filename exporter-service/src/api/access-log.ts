@@ -3,6 +3,7 @@ import type { AccessType as AccessRecordType } from '@auditlens/contract';
 import { normalizeIp } from '../mapping/fields.js';
 import type { DeniedReason } from '@auditlens/contract/rest';
 import type { Principal } from './principal.js';
+import type { TenantScope } from './tenant-scope.js';
 
 /** What an access to audit data was (a refused call, `denied`, is DeniedAccessLog's). */
 export type AccessType = Exclude<AccessRecordType, 'denied'>;
@@ -80,6 +81,25 @@ export class AccessLog {
         'audit.access.rows': event.rows,
       },
     });
+  }
+
+  /**
+   * The access records of a read of a tenant scope: one in each tenant read, so that every
+   * tenant's access log shows it; a read of every tenant (`*`) is one system-level record. The
+   * filter names the scope when it is more than one tenant.
+   */
+  async recordScope(
+    principal: Principal,
+    scope: TenantScope,
+    event: Omit<AccessEvent, 'tenantId'>,
+  ): Promise<void> {
+    if (scope === 'all') {
+      await this.record(principal, { ...event, tenantId: '', filter: { ...event.filter, tenant: '*' } });
+      return;
+    }
+    const { tenantIds } = scope;
+    const filter = tenantIds.length === 1 ? event.filter : { ...event.filter, tenants: tenantIds };
+    await Promise.all(tenantIds.map((tenantId) => this.record(principal, { ...event, tenantId, filter })));
   }
 
   async denied(attempt: DeniedAttempt): Promise<void> {

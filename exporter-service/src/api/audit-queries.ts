@@ -5,6 +5,7 @@ import { archivedColumn, auditSource } from '../store/audit-source.js';
 import type { AuditStore, QueryParams } from '../store/store.js';
 import { ApiError } from './errors.js';
 import { afterCursor, nextCursor } from './cursor.js';
+import { tenantCondition, type TenantScope } from './tenant-scope.js';
 
 /** A request: `POST /orders → 201` (no arrow when it has no status, e.g. a call still under way). */
 const HTTP_SUMMARY_SQL =
@@ -61,7 +62,7 @@ export interface AuditListRow {
 }
 
 export interface SearchFilter {
-  tenantId: string;
+  tenants: TenantScope;
   kinds: AuditKind[];
   fromMs: number;
   toMs: number;
@@ -74,9 +75,37 @@ export interface SearchFilter {
   module?: string | undefined;
   service?: string | undefined;
   text?: string | undefined;
+  resourceType?: string | undefined;
+  resourceId?: string | undefined;
+  /** desc: newest first; asc: oldest first. */
+  order: 'desc' | 'asc';
   limit: number;
   cursor?: string | undefined;
 }
+
+/**
+ * How each kind that names a resource matches `resourceType` and `resourceId` (source 004: find
+ * by resource). A data operation's record id is in its field changes (the SDK writes one per
+ * changed field, with the operation's event id), so the operation matches through them.
+ */
+const RESOURCE_SQL: Partial<
+  Record<AuditKind, (store: AuditStore, tenants: string) => { type: string; id: string }>
+> = {
+  admin: () => ({ type: 'target_type = {resourceType:String}', id: 'target_id = {resourceId:String}' }),
+  field_change: () => ({ type: 'db_table = {resourceType:String}', id: 'record_id = {resourceId:String}' }),
+  db_operation: (store, tenants) => ({
+    type: 'db_table = {resourceType:String}',
+    id: `event_id IN (SELECT db_event_id FROM ${auditSource(store, KINDS.field_change.table)}
+        WHERE ${tenants} AND db_table = {resourceType:String} AND record_id = {resourceId:String})`,
+  }),
+  security: () => ({
+    type: "startsWith(target_resource, concat({resourceType:String}, '#'))",
+    id: "target_resource = concat({resourceType:String}, '#', {resourceId:String})",
+  }),
+};
+
+/** The kinds whose records name a resource (resourceType, resourceId). */
+export const RESOURCE_KINDS = Object.keys(RESOURCE_SQL) as AuditKind[];
 
 export interface SearchPage {
   rows: AuditListRow[];
@@ -97,13 +126,13 @@ export async function searchAudit(store: AuditStore, filter: SearchFilter): Prom
 /** The SQL and parameters of a search (run by searchAudit, shown for Grafana by GET /search/sql). */
 export function searchQuery(store: AuditStore, filter: SearchFilter): { sql: string; params: QueryParams } {
   const params: QueryParams = {
-    tenant: filter.tenantId,
     from: formatTime(filter.fromMs),
     to: formatTime(filter.toMs),
     limit: filter.limit,
   };
+  const tenants = tenantCondition(filter.tenants, params);
   const conditions = [
-    'tenant_id = {tenant:String}',
+    tenants,
     "event_time >= {from:DateTime64(3, 'UTC')}",
     "event_time < {to:DateTime64(3, 'UTC')}",
   ];
@@ -120,16 +149,34 @@ export function searchQuery(store: AuditStore, filter: SearchFilter): { sql: str
   if (filter.module) add('module = {module:String}', 'module', filter.module);
   if (filter.service) add('service = {service:String}', 'service', filter.service);
   if (filter.text) add('positionCaseInsensitiveUTF8(description, {text:String}) > 0', 'text', filter.text);
-  if (filter.cursor) conditions.push(afterCursor(filter.cursor, params));
+  if (filter.cursor) conditions.push(afterCursor(filter.cursor, params, filter.order));
   const where = conditions.join(' AND ');
-  const parts = filter.kinds.map(
+  let kinds = filter.kinds;
+  const resource: Partial<Record<AuditKind, string>> = {};
+  if (filter.resourceType !== undefined) {
+    params.resourceType = filter.resourceType;
+    if (filter.resourceId !== undefined) params.resourceId = filter.resourceId;
+    kinds = kinds.filter((kind) => RESOURCE_KINDS.includes(kind));
+    if (kinds.length === 0)
+      throw new ApiError(400, `resourceType: only ${RESOURCE_KINDS.join(', ')} records name a resource`);
+    for (const kind of kinds) {
+      const match = RESOURCE_SQL[kind]?.(store, tenants);
+      if (match)
+        resource[kind] =
+          ` AND ${filter.resourceId === undefined ? match.type : `${match.type} AND ${match.id}`}`;
+    }
+  } else if (filter.resourceId !== undefined) {
+    throw new ApiError(400, 'resourceId: give resourceType too (a table or target type)');
+  }
+  const order = filter.order === 'asc' ? 'event_time, event_id' : 'event_time DESC, event_id DESC';
+  const parts = kinds.map(
     (kind) =>
       `(SELECT '${kind}' AS kind, ${listColumns(store)}, ${SUMMARY_SQL[kind]} AS summary
-        FROM ${auditSource(store, KINDS[kind].table)} WHERE ${where}
-        ORDER BY event_time DESC, event_id DESC LIMIT {limit:UInt32})`,
+        FROM ${auditSource(store, KINDS[kind].table)} WHERE ${where}${resource[kind] ?? ''}
+        ORDER BY ${order} LIMIT {limit:UInt32})`,
   );
   return {
-    sql: `SELECT * FROM (${parts.join(' UNION ALL ')}) ORDER BY event_time DESC, event_id DESC LIMIT {limit:UInt32}`,
+    sql: `SELECT * FROM (${parts.join(' UNION ALL ')}) ORDER BY ${order} LIMIT {limit:UInt32}`,
     params,
   };
 }
@@ -271,7 +318,7 @@ const SUMMARY_COLUMNS =
  */
 function summaryScope(
   database: string,
-  tenant: string,
+  tenants: TenantScope,
   fromMs: number,
   toMs: number,
   wholeHours: boolean,
@@ -279,13 +326,14 @@ function summaryScope(
   const firstMinute = Math.floor(fromMs / 60_000) * 60_000;
   const hoursFrom = Math.ceil(firstMinute / HOUR_MS) * HOUR_MS;
   const hoursTo = Math.floor(toMs / HOUR_MS) * HOUR_MS;
-  const where = "tenant_id = {tenant:String} AND kind != 'access'";
+  const params: QueryParams = {};
+  const where = `${tenantCondition(tenants, params)} AND kind != 'access'`;
   const time = (name: string) => `{${name}:DateTime64(3, 'UTC')}`;
   if (!wholeHours || hoursFrom >= hoursTo) {
     return {
       scope: `FROM ${database}.audit_summary_minute
         WHERE ${where} AND bucket >= ${time('from')} AND bucket < ${time('to')}`,
-      params: { tenant, from: formatTime(firstMinute), to: formatTime(toMs) },
+      params: { ...params, from: formatTime(firstMinute), to: formatTime(toMs) },
     };
   }
   return {
@@ -297,7 +345,7 @@ function summaryScope(
       SELECT ${SUMMARY_COLUMNS} FROM ${database}.audit_summary_hour
       WHERE ${where} AND bucket >= ${time('hoursFrom')} AND bucket < ${time('hoursTo')})`,
     params: {
-      tenant,
+      ...params,
       from: formatTime(firstMinute),
       to: formatTime(toMs),
       hoursFrom: formatTime(hoursFrom),
@@ -314,14 +362,15 @@ const TREND_COLUMNS = `sum(events) AS all_events, sumIf(events, result IN ('fail
  * The trend as a time series query for Grafana (GET /stats/sql): the minute view over the period,
  * in buckets of the width Grafana chooses for its panel ($__timeInterval).
  */
-export function trendQuery(database: string, tenantId: string): { sql: string; params: QueryParams } {
+export function trendQuery(database: string, tenants: TenantScope): { sql: string; params: QueryParams } {
+  const params: QueryParams = {};
   return {
     sql: `SELECT $__timeInterval(bucket) AS time, ${TREND_COLUMNS}
       FROM ${database}.audit_summary_minute
-      WHERE tenant_id = {tenant:String} AND kind != 'access'
+      WHERE ${tenantCondition(tenants, params)} AND kind != 'access'
         AND bucket >= {from:DateTime64(3, 'UTC')} AND bucket < {to:DateTime64(3, 'UTC')}
       GROUP BY time ORDER BY time`,
-    params: { tenant: tenantId },
+    params,
   };
 }
 
@@ -333,13 +382,13 @@ export function trendQuery(database: string, tenantId: string): { sql: string; p
  */
 export async function auditStats(
   store: AuditStore,
-  tenantId: string,
+  tenants: TenantScope,
   fromMs: number,
   toMs: number,
 ): Promise<AuditStats> {
   const stepMs = trendStepMs(toMs - fromMs);
   // A trend by the minute needs minute rows; longer periods read whole hours.
-  const { scope, params } = summaryScope(store.database, tenantId, fromMs, toMs, stepMs !== MINUTE_MS);
+  const { scope, params } = summaryScope(store.database, tenants, fromMs, toMs, stepMs !== MINUTE_MS);
   const [totals] = await store.query<Record<string, string>>(
     `SELECT sum(events) AS total, sumIf(events, result IN ('failure', 'denied')) AS failed,
             sumIf(events, risk_level >= 3) AS high_risk, sum(sensitive_events) AS sensitive,

@@ -24,14 +24,14 @@ function decodeCursor(cursor: string): { time: string; id: string } {
 }
 
 /**
- * The keyset condition of the page after `cursor` (rows newest first, by event_time then
- * event_id), its values added to `params`: no offset, stable under inserts of older rows.
+ * The keyset condition of the page after `cursor` (rows by event_time then event_id, newest first
+ * unless `order` is asc), its values added to `params`: no offset, stable under inserts of older rows.
  */
-export function afterCursor(cursor: string, params: QueryParams): string {
+export function afterCursor(cursor: string, params: QueryParams, order: 'desc' | 'asc' = 'desc'): string {
   const { time, id } = decodeCursor(cursor);
   params.cursorTime = time;
   params.cursorId = id;
-  return "(event_time, event_id) < ({cursorTime:DateTime64(3, 'UTC')}, {cursorId:UUID})";
+  return `(event_time, event_id) ${order === 'asc' ? '>' : '<'} ({cursorTime:DateTime64(3, 'UTC')}, {cursorId:UUID})`;
 }
 
 /** The cursor of the page after `rows`, null when they are the last (fewer than `limit`). */

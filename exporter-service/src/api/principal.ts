@@ -82,6 +82,12 @@ export function requireAdmin(_request: Request, response: Response, next: NextFu
 export function authorizedTenant(principal: Principal, tenant: string | undefined): string {
   if (tenant === undefined)
     throw new ApiError(400, 'tenant: required (use @system for system-level records)');
+  // A call about one tenant must not answer "no rows" for `*` or a list (api/tenant-scope.ts reads those).
+  if (tenant === '*' || tenant.includes(','))
+    throw new ApiError(
+      400,
+      `tenant: this call reads one tenant (or @system), not "${tenant}"; * and lists are for search, stats, security events and storage growth`,
+    );
   const tenantId = tenant === SYSTEM_TENANT ? '' : tenant;
   const allowed =
     principal.tenants.has('*') || principal.tenants.has(tenantId === '' ? SYSTEM_TENANT : tenantId);

@@ -26,11 +26,16 @@ import {
 } from './audit-queries.js';
 import { ApiError } from './errors.js';
 import { grafanaSql } from './grafana-sql.js';
-import { singleValues } from './params.js';
+import { parseQuery, singleValues } from './params.js';
 import { authorizedTenant, principalOf } from './principal.js';
+import { authorizedScope } from './tenant-scope.js';
 
 const DAY_MS = 86_400_000;
 
+/** What a search reads without `kinds`: every kind but the reads of audit data (searching must not fill the next search). */
+const DEFAULT_SEARCH_KINDS = AUDIT_KINDS.filter((kind) => kind !== 'access');
+
+/** The period of a read: `to` defaults to now, `from` to a day before `to` (the API reference says so). */
 function timeRange(query: z.output<typeof rangeQuerySchema>): { fromMs: number; toMs: number } {
   const toMs = query.to ?? Date.now() + 1000;
   const fromMs = query.from ?? toMs - DAY_MS;
@@ -47,20 +52,19 @@ export function createReadRouter(store: AuditStore, accessLog: AccessLog): expre
 
   router.get('/search', async (request: Request, response: Response) => {
     const principal = principalOf(response);
-    const query = searchQuerySchema.parse(singleValues(request.query));
-    const tenantId = authorizedTenant(principal, query.tenant);
+    const query = parseQuery(searchQuerySchema, request.query);
+    const tenants = authorizedScope(principal, query.tenant);
     const { fromMs, toMs } = timeRange(query);
     const page = await searchAudit(store, {
       ...query,
       traceId: query.trace,
-      tenantId,
+      tenants,
       fromMs,
       toMs,
-      kinds: query.kinds ?? [...AUDIT_KINDS],
+      kinds: query.kinds ?? DEFAULT_SEARCH_KINDS,
     });
     const { tenant: _tenant, cursor: _cursor, ...filter } = request.query;
-    await accessLog.record(principal, {
-      tenantId,
+    await accessLog.recordScope(principal, tenants, {
       type: 'search',
       resource: 'GET /api/v1/search',
       filter,
@@ -72,15 +76,15 @@ export function createReadRouter(store: AuditStore, accessLog: AccessLog): expre
   // The equivalent ClickHouse SQL of a search and of the trend, for Grafana Explore (DESIGN §8).
   // They read no audit data, so they leave no access record.
   router.get('/search/sql', (request: Request, response: Response) => {
-    const query = searchQuerySchema.parse(singleValues(request.query));
-    const tenantId = authorizedTenant(principalOf(response), query.tenant);
+    const query = parseQuery(searchQuerySchema, request.query);
+    const tenants = authorizedScope(principalOf(response), query.tenant);
     const { sql, params } = searchQuery(store, {
       ...query,
       traceId: query.trace,
-      tenantId,
+      tenants,
       fromMs: 0,
       toMs: 0,
-      kinds: query.kinds ?? [...AUDIT_KINDS],
+      kinds: query.kinds ?? DEFAULT_SEARCH_KINDS,
       cursor: undefined,
     });
     response.json({ sql: grafanaSql(sql, params), format: 'table' } satisfies Answer<
@@ -89,9 +93,8 @@ export function createReadRouter(store: AuditStore, accessLog: AccessLog): expre
   });
 
   router.get('/stats/sql', (request: Request, response: Response) => {
-    const query = rangeQuerySchema.parse(singleValues(request.query));
-    const tenantId = authorizedTenant(principalOf(response), query.tenant);
-    const { sql, params } = trendQuery(store.database, tenantId);
+    const query = parseQuery(rangeQuerySchema, request.query);
+    const { sql, params } = trendQuery(store.database, authorizedScope(principalOf(response), query.tenant));
     response.json({
       sql: grafanaSql(sql, params),
       format: 'timeseries',
@@ -131,12 +134,11 @@ export function createReadRouter(store: AuditStore, accessLog: AccessLog): expre
 
   router.get('/stats', async (request: Request, response: Response) => {
     const principal = principalOf(response);
-    const query = rangeQuerySchema.parse(singleValues(request.query));
-    const tenantId = authorizedTenant(principal, query.tenant);
+    const query = parseQuery(rangeQuerySchema, request.query);
+    const tenants = authorizedScope(principal, query.tenant);
     const { fromMs, toMs } = timeRange(query);
-    const stats = await auditStats(store, tenantId, fromMs, toMs);
-    await accessLog.record(principal, {
-      tenantId,
+    const stats = await auditStats(store, tenants, fromMs, toMs);
+    await accessLog.recordScope(principal, tenants, {
       type: 'read',
       resource: 'GET /api/v1/stats',
       filter: { from: fromMs, to: toMs },

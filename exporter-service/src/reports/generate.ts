@@ -101,7 +101,7 @@ export async function generateReport(deps: ReportDeps, request: ReportRequest): 
   });
   const checkIds = [...new Set(def.controls.flatMap((c) => c.checks))];
   const [stats, anomalies, ...results] = await Promise.all([
-    auditStats(deps.store, tenantId, period.startMs, period.endMs),
+    auditStats(deps.store, { tenantIds: [tenantId] }, period.startMs, period.endMs),
     findAnomalies(evidence),
     ...checkIds.map((id) => runCheck(evidence, id)),
   ]);

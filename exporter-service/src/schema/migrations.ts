@@ -13,6 +13,7 @@ import {
   SUMMARY_TABLE_DEFS,
   SUMMARY_VIEW_DEFS,
   SUPPORT_TABLE_DEFS,
+  STORAGE_SNAPSHOT_TABLE_DEF,
 } from './tables.js';
 
 /** A statement, or rows to insert (JSONEachRow, deduplicated by the token). */
@@ -245,6 +246,12 @@ export const MIGRATIONS: Migration[] = [
           ).join(', ')
         );
       }),
+  },
+  {
+    // Storage growth (issue 20): the snapshots of bytes and rows per table and tenant.
+    version: 8,
+    name: 'storage growth snapshots',
+    steps: (target) => renderTable(STORAGE_SNAPSHOT_TABLE_DEF, target),
   },
 ];
 

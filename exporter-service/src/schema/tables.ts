@@ -358,3 +358,27 @@ export const DEFAULT_RETENTION_POLICIES = [
   ['default-admin-all', 'Admin operations — all', 'audit_admin_log', 'ALL', null, 2555, null],
   ['default-access-all', 'Audit data access — all', 'audit_access_log', 'ALL', null, 2555, null],
 ] as const;
+
+/**
+ * Storage growth (issue 20, source 004): bytes and rows per table and tenant, one row each per
+ * snapshot (storage-growth/snapshots.ts), with the database's total and its disk's free and total
+ * bytes of the moment, so that a forecast needs no other table. Created by migration 8 (not part
+ * of the tenant readers' tables: disk figures are the platform's).
+ */
+export const STORAGE_SNAPSHOT_TABLE_DEF: TableDef = {
+  name: 'audit_storage_snapshot',
+  body: `
+    taken_at DateTime('UTC'),
+    table_name LowCardinality(String),
+    tenant_id LowCardinality(String),
+    row_count UInt64,
+    bytes_on_disk UInt64,
+    database_bytes UInt64,
+    disk_free_bytes UInt64,
+    disk_total_bytes UInt64`,
+  engine: { family: 'MergeTree' },
+  partitionBy: 'toYYYYMM(taken_at)',
+  orderBy: '(taken_at, table_name, tenant_id)',
+  ttl: 'taken_at + INTERVAL 800 DAY',
+  shardingKey: 'cityHash64(table_name)',
+};

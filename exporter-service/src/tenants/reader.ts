@@ -22,9 +22,16 @@ const TENANT_COLUMN = 'tenant_id';
 
 /**
  * Tables without a tenant column, which readers may not read at all: retention policies and alert
- * rule definitions are administered through the exporter's API, the migration log is internal.
+ * rule definitions are administered through the exporter's API, the migration log is internal;
+ * and the storage snapshots, which have a tenant column but also the disk's figures, the
+ * platform's (the API serves a tenant its own rows).
  */
-export const TABLES_READERS_CANNOT_READ = ['audit_retention_policy', 'audit_alert_rule', 'schema_migrations'];
+export const TABLES_READERS_CANNOT_READ = [
+  'audit_retention_policy',
+  'audit_alert_rule',
+  'schema_migrations',
+  'audit_storage_snapshot',
+];
 
 /**
  * Every table of the schema that has a tenant column: audit tables, the access log, summaries,

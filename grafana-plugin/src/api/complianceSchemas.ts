@@ -12,11 +12,13 @@ export {
   retentionPolicySchema,
   retentionStatusSchema,
   storedReportSchema,
+  storageGrowthSchema,
   verifyResultSchema,
   type ReportContent,
   type ReportListItem,
   type RetentionList,
   type RetentionPolicy,
   type RetentionStatus,
+  type StorageGrowth,
   type VerifyResult,
 } from '@auditlens/contract/rest';

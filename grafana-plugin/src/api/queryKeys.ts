@@ -33,6 +33,8 @@ export const queryKeys = {
   retentionPolicies: () => [ROOT, 'retention', 'policies'] as const,
   retentionStatus: (tenant: string) => [ROOT, 'retention', 'status', tenant] as const,
   publicKey: () => [ROOT, 'integrity', 'public-key'] as const,
+  storageGrowth: (tenant: string, from: number, to: number) =>
+    [ROOT, 'retention', 'storage', tenant, from, to] as const,
   grafanaSql: (path: string, params: CallParams) => [ROOT, 'sql', path, params] as const,
 };
 

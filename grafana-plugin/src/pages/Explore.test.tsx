@@ -153,6 +153,74 @@ describe('Explore page', () => {
     expect(inTable.getAttribute('href')).toBe(trace.getAttribute('href'));
   });
 
+  it("links a record about a resource to the resource's history: everything that happened to it, oldest first", async () => {
+    server.use(
+      http.get(
+        readUrl('/search'),
+        ok({ rows: [row({ kind: 'admin', summary: 'DISABLE_USER' })], nextCursor: null }),
+      ),
+      http.get(
+        readUrl('/records/admin/:eventId'),
+        ok({ event_id: id(1), operation_name: 'DISABLE_USER', target_type: 'sys_user', target_id: '1001' }),
+      ),
+    );
+    const page = renderPage(<Explore />, { path: EXPLORE });
+    await screen.findByText('DISABLE_USER');
+    await clickInTable(
+      () => screen.getByText('DISABLE_USER'),
+      () => expect(page.location().searchParams.get('record')).toBe(`admin:${id(1)}`),
+    );
+    const history = await screen.findByRole('link', { name: 'History of sys_user#1001' });
+    expect(history.getAttribute('href')).toBe(
+      '/a/auditlens-audit-app/explore?tenant=acme&resourceType=sys_user&resourceId=1001&order=asc',
+    );
+  });
+
+  it('searches by resource, oldest first, with the parameters the exporter takes', async () => {
+    const asked: URL[] = [];
+    server.use(pagedSearch(3, asked));
+    renderPage(<Explore />, { path: `${EXPLORE}?resourceType=sys_user&resourceId=1001&order=asc` });
+    await screen.findByText('event 0');
+    const sent = asked[0]?.searchParams;
+    expect([sent?.get('resourceType'), sent?.get('resourceId'), sent?.get('order')]).toEqual([
+      'sys_user',
+      '1001',
+      'asc',
+    ]);
+    expect(screen.getByLabelText('Resource type')).toHaveValue('sys_user');
+  });
+
+  it('labels every row with its tenant when the search reads all tenants, and opens a record in its own tenant', async () => {
+    const asked: URL[] = [];
+    server.use(
+      http.get(readUrl('/search'), ({ request }) => {
+        asked.push(new URL(request.url));
+        return HttpResponse.json({
+          rows: [
+            row({ tenant_id: 'globex', summary: 'from globex' }),
+            row({ event_id: id(2), tenant_id: '', summary: 'system' }),
+          ],
+          nextCursor: null,
+        });
+      }),
+      http.get(readUrl('/records/security/:eventId'), ({ request }) => {
+        asked.push(new URL(request.url));
+        return HttpResponse.json({ event_id: id(1) });
+      }),
+    );
+    const page = renderPage(<Explore />, { path: EXPLORE, tenant: '*' });
+    await screen.findByText('from globex');
+    expect(asked[0]?.searchParams.get('tenant')).toBe('*');
+    expect(within(table()).getByText('globex')).toBeInTheDocument();
+    expect(within(table()).getByText('@system')).toBeInTheDocument();
+    await clickInTable(
+      () => screen.getByText('from globex'),
+      () => expect(page.location().searchParams.get('record')).toBe(`security:${id(1)}:globex`),
+    );
+    await screen.findByRole('table', { name: 'Record detail' });
+    expect(asked.at(-1)?.searchParams.get('tenant')).toBe('globex');
+  });
+
   it('sends ?trace=<id> (the dashboards’ trace links) to the trace page', async () => {
     const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
     const page = renderPage(<Explore />, { path: `${EXPLORE}?trace=${traceId}&from=now-7d&to=now` });

@@ -7,7 +7,7 @@ import { AppPage } from '../components/Page/AppPage';
 import { PagedListFooter } from '../components/QueryState/PagedListFooter';
 import { ApiErrorView } from '../components/QueryState/QueryState';
 import { DataTable, type Column } from '../components/Table/DataTable';
-import { ACTIONS, PLUGIN_BASE_URL, TRACE_PATH } from '../constants';
+import { ACTIONS, PLUGIN_BASE_URL, ROUTES, SYSTEM_TENANT, TRACE_PATH } from '../constants';
 import { appUrl } from '../features/links/links';
 import { OpenInExplore } from '../features/links/OpenInExplore';
 import { useScope } from '../features/scope/ScopeContext';
@@ -20,6 +20,9 @@ import {
   fetchAllRows,
   filtersFromUrl,
   filtersToUrl,
+  readsSeveralTenants,
+  recordReference,
+  resourceHistoryFilters,
   searchParams,
   useSearch,
 } from '../features/search/useSearch';
@@ -57,9 +60,14 @@ function ExploreBody() {
     [update],
   );
 
+  const several = readsSeveralTenants(tenant);
   const columns = useMemo<Array<Column<AuditRow>>>(
     () => [
       { name: 'Time', type: 'time', value: (r) => parseApiTime(r.event_time), width: 180 },
+      // A search of several tenants (`*`, `acme,@system`) labels every row with its tenant.
+      ...(several
+        ? [{ name: 'Tenant', value: (r: AuditRow) => r.tenant_id || SYSTEM_TENANT, width: 110 }]
+        : []),
       { name: 'Kind', value: (r) => r.kind, width: 110 },
       { name: 'User', value: (r) => r.username || r.user_id, width: 120 },
       { name: 'IP', value: (r) => formatIp(r.ip_address), width: 130 },
@@ -80,7 +88,7 @@ function ExploreBody() {
             fill="text"
             size="sm"
             aria-label={`Open ${r.kind} ${r.event_id}`}
-            onClick={() => update({ record: `${r.kind}:${r.event_id}` })}
+            onClick={() => update({ record: recordReference(r, several) })}
           >
             {r.summary || r.description}
           </Button>
@@ -99,7 +107,7 @@ function ExploreBody() {
         width: 110,
       },
     ],
-    [params, update],
+    [params, update, several],
   );
 
   const exportCsv = async () => {
@@ -154,6 +162,7 @@ function ExploreBody() {
           reference={opened}
           onClose={() => update({ record: undefined })}
           traceHref={(traceId) => appUrl(`${TRACE_PATH}/${traceId}`, params)}
+          historyHref={(type, id) => appUrl(ROUTES.Explore, params, resourceHistoryFilters(type, id))}
         />
       )}
     </>

@@ -69,13 +69,68 @@ const key = {
   publicKeyPem: '-----BEGIN PUBLIC KEY-----\nMCow\n-----END PUBLIC KEY-----',
 };
 
+const noGrowth = {
+  from: '2025-01-14T00:00:00.000Z',
+  to: '2025-01-15T00:00:00.000Z',
+  stepMs: 3_600_000,
+  points: [],
+  forecast: null,
+};
+
 const handlers = () => [
+  http.get(readUrl('/storage/growth'), ok(noGrowth)),
   http.get(readUrl('/retention-policies'), ok(policies)),
   http.get(readUrl('/retention/status'), ok(status)),
   http.get(readUrl('/integrity/public-key'), ok(key)),
 ];
 
+const GIB = 1024 ** 3;
+const growth = {
+  ...noGrowth,
+  points: [
+    { time: '2025-01-14 10:00:00', table: 'audit_request_log', tenant: 'acme', rows: 900, bytes: 3 * GIB },
+    { time: '2025-01-14 11:00:00', table: 'audit_request_log', tenant: 'acme', rows: 1000, bytes: 4 * GIB },
+    { time: '2025-01-14 11:00:00', table: 'audit_request_log', tenant: '', rows: 10, bytes: GIB },
+  ],
+  forecast: {
+    at: '2025-01-14T11:00:00.000Z',
+    databaseBytes: 120 * GIB,
+    diskFreeBytes: 10 * GIB,
+    diskTotalBytes: 200 * GIB,
+    bytesPerDay: 2 * GIB,
+    fullAt: '2025-01-19T11:00:00.000Z',
+    daysLeft: 5,
+    basis: { from: '2025-01-10T11:00:00.000Z', to: '2025-01-14T11:00:00.000Z', snapshots: 97 },
+  },
+};
+
 describe('Retention & integrity page', () => {
+  it('shows storage growth: the disk forecast for all tenants, the latest bytes per table and tenant', async () => {
+    let asked: URL | undefined;
+    server.use(
+      http.get(readUrl('/storage/growth'), ({ request }) => {
+        asked = new URL(request.url);
+        return HttpResponse.json(growth);
+      }),
+      ...handlers(),
+    );
+    renderPage(<RetentionIntegrity />, { tenant: '*' });
+    expect(await screen.findByTestId('stat-Disk full')).toHaveTextContent('in 5.0 days (2025-01-19)');
+    expect(screen.getByTestId('stat-Growth per day')).toHaveTextContent('2.0 GiB');
+    expect(screen.getByTestId('stat-Disk free')).toHaveTextContent('10.0 GiB of 200.0 GiB');
+    const table = await screen.findByRole('table', { name: 'Storage by table and tenant' });
+    expect(await within(table).findByText('4.0 GiB')).toBeInTheDocument();
+    expect(within(table).getByText('@system')).toBeInTheDocument();
+    expect(asked?.searchParams.get('tenant')).toBe('*');
+  });
+
+  it('says so when a tenant has no snapshots in the period, and that the forecast is for all tenants', async () => {
+    server.use(...handlers());
+    renderPage(<RetentionIntegrity />);
+    expect(await screen.findByText('No storage snapshots in this period')).toBeInTheDocument();
+    expect(screen.getByText('The disk forecast is shown for all tenants (*).')).toBeInTheDocument();
+  });
+
   it('shows loading states', async () => {
     server.use(
       http.get(readUrl('/retention-policies'), pending()),

@@ -21,6 +21,7 @@ import {
 } from '../features/compliance/useCompliance';
 import { hasPermission } from '../features/permissions/permissions';
 import { useScope } from '../features/scope/ScopeContext';
+import { StorageGrowthSection } from '../features/storage/StorageGrowth';
 import { formatApiTime, parseApiTime } from '../features/time/time';
 
 const days = (n: number | null | undefined) => (n === null || n === undefined ? '∞' : `${n} d`);
@@ -296,6 +297,7 @@ export default function RetentionIntegrity() {
   return (
     <AppPage action={ACTIONS.read}>
       <Retention />
+      <StorageGrowthSection />
       <Integrity />
     </AppPage>
   );

@@ -1,30 +1,16 @@
-import { css } from '@emotion/css';
 import {
   createDataFrame,
-  dateTime,
   FieldColorModeId,
   FieldType,
-  LoadingState,
   type DataFrame,
   type FieldConfigSource,
-  type GrafanaTheme2,
-  type PanelData,
 } from '@grafana/data';
-import { PanelRenderer } from '@grafana/runtime';
-import {
-  BarAlignment,
-  DrawStyle,
-  LegendDisplayMode,
-  PanelChrome,
-  TooltipDisplayMode,
-  useStyles2,
-} from '@grafana/ui';
-import React, { useMemo, useRef } from 'react';
+import { BarAlignment, DrawStyle } from '@grafana/ui';
+import React, { useMemo } from 'react';
 
 import type { Stats } from '../../api/schemas';
-import { useScope } from '../../features/scope/ScopeContext';
 import { parseApiTime } from '../../features/time/time';
-import { useElementSize } from '../../hooks/useElementSize';
+import { TimeSeriesPanel } from './TimeSeriesPanel';
 
 /** The figures of the trend, with the colours Grafana users know them by. */
 const SERIES = [
@@ -69,15 +55,9 @@ export function trendFrame(trend: Stats['trend'], stepMs: number): DataFrame {
 
 const FIELD_CONFIG: FieldConfigSource = { defaults: { min: 0, decimals: 0 }, overrides: [] };
 
-const OPTIONS = {
-  legend: { showLegend: true, displayMode: LegendDisplayMode.List, placement: 'bottom', calcs: ['sum'] },
-  tooltip: { mode: TooltipDisplayMode.Multi, sort: 'none' },
-};
-
 /**
- * The trend as Grafana's time series panel (PanelRenderer: Grafana draws it with its own panel):
- * axes, legend with totals, tooltips, the user's time zone, dark and light themes; dragging across
- * it zooms the page's period to the selection.
+ * The trend as Grafana's time series panel (TimeSeriesPanel): axes, legend with totals, tooltips,
+ * the user's time zone, dark and light themes; dragging across it zooms the page's period.
  */
 export function TrendPanel({
   trend,
@@ -88,37 +68,14 @@ export function TrendPanel({
   stepMs: number;
   height?: number;
 }) {
-  const styles = useStyles2(getStyles);
-  const { timeRange, timeZone, setRange } = useScope();
-  const container = useRef<HTMLDivElement>(null);
-  const { width } = useElementSize(container);
-  const data = useMemo<PanelData>(
-    () => ({ state: LoadingState.Done, series: [trendFrame(trend, stepMs)], timeRange }),
-    [trend, stepMs, timeRange],
-  );
+  const frame = useMemo(() => trendFrame(trend, stepMs), [trend, stepMs]);
   return (
-    <div ref={container} className={styles.container} data-testid="trend-panel">
-      {width > 0 && (
-        <PanelChrome title="Audit records over time" width={width} height={height}>
-          {(innerWidth, innerHeight) => (
-            <PanelRenderer
-              title="Audit records over time"
-              pluginId="timeseries"
-              data={data}
-              options={OPTIONS}
-              fieldConfig={FIELD_CONFIG}
-              timeZone={timeZone}
-              width={innerWidth}
-              height={innerHeight}
-              onChangeTimeRange={(range) => setRange({ from: dateTime(range.from), to: dateTime(range.to) })}
-            />
-          )}
-        </PanelChrome>
-      )}
-    </div>
+    <TimeSeriesPanel
+      title="Audit records over time"
+      frame={frame}
+      fieldConfig={FIELD_CONFIG}
+      height={height}
+      testId="trend-panel"
+    />
   );
 }
-
-const getStyles = (theme: GrafanaTheme2) => ({
-  container: css({ width: '100%', marginBottom: theme.spacing(2) }),
-});

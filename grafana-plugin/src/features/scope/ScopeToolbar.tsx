@@ -8,6 +8,13 @@ import { useAppSettings } from '../settings/AppSettingsContext';
 import { shiftRange, zoomOutRange } from '../time/time';
 import { useScope } from './ScopeContext';
 
+/** Every tenant: search, statistics and triage across tenants (a token bound to all tenants). */
+const ALL_TENANTS = '*';
+const TENANT_LABELS: Record<string, string> = {
+  [SYSTEM_TENANT]: `${SYSTEM_TENANT} (system-level records)`,
+  [ALL_TENANTS]: '* (all tenants)',
+};
+
 const WEEK_STARTS = ['saturday', 'sunday', 'monday'] as const;
 
 /** The first day of the week of the Grafana user's preferences (their profile), if they set one. */
@@ -22,17 +29,21 @@ export function ScopeToolbar({ showRange = true }: { showRange?: boolean }) {
   const scope = useScope();
   const { tenant, setTenant, timeRange, setRange, timeZone } = scope;
   const options = useMemo(() => {
-    const names = new Set([...(settings.tenants ?? []), SYSTEM_TENANT]);
+    const names = new Set([...(settings.tenants ?? []), SYSTEM_TENANT, ALL_TENANTS]);
     if (tenant) names.add(tenant);
     return [...names].map<SelectableValue<string>>((name) => ({
-      label: name === SYSTEM_TENANT ? `${SYSTEM_TENANT} (system-level records)` : name,
+      label: TENANT_LABELS[name] ?? name,
       value: name,
     }));
   }, [settings.tenants, tenant]);
 
   return (
     <Stack gap={1} alignItems="center" wrap="wrap">
-      <InlineField label="Tenant" tooltip="Every AuditLens query is scoped to one tenant" grow={false}>
+      <InlineField
+        label="Tenant"
+        tooltip="Every AuditLens query is scoped to a tenant; * (all tenants, with a token bound to all) or a list such as acme,@system for search, statistics and security events"
+        grow={false}
+      >
         <Select
           inputId="auditlens-tenant"
           aria-label="Tenant"

@@ -11,6 +11,10 @@ const RESULT_OPTIONS: SelectableValue<string>[] = [
   { label: 'any', value: '' },
   ...RESULTS.map((r) => ({ label: r, value: r })),
 ];
+const ORDER_OPTIONS: SelectableValue<string>[] = [
+  { label: 'newest first', value: '' },
+  { label: 'oldest first', value: 'asc' },
+];
 const RISK_OPTIONS: SelectableValue<string>[] = [
   { label: 'any', value: '' },
   { label: '≥ 2 medium', value: '2' },
@@ -24,6 +28,8 @@ export function validateFilters(f: SearchFilters): Partial<Record<keyof SearchFi
   if (f.trace.trim() && !/^[0-9a-fA-F]{32}$/.test(f.trace.trim()))
     problems.trace = 'a 32-character hex trace id';
   if (f.ip.trim() && !/^[0-9a-fA-F:.]+$/.test(f.ip.trim())) problems.ip = 'an IPv4 or IPv6 address';
+  if (f.resourceId.trim() && !f.resourceType.trim())
+    problems.resourceType = 'the table or target type of the id';
   return problems;
 }
 
@@ -45,12 +51,23 @@ export function SearchForm({
     if (Object.keys(problems).length === 0) onSearch(draft);
   };
   const text = (
-    key: 'user' | 'ip' | 'trace' | 'action' | 'module' | 'service' | 'text',
+    key: 'user' | 'ip' | 'trace' | 'action' | 'module' | 'service' | 'text' | 'resourceType' | 'resourceId',
     label: string,
     placeholder = '',
   ) => (
     <Field label={label} invalid={Boolean(problems[key])} error={problems[key]} className={styles.field}>
       <Input id={`search-${key}`} value={draft[key]} placeholder={placeholder} onChange={set(key)} />
+    </Field>
+  );
+  const choice = (key: 'result' | 'minRisk' | 'order', label: string, options: SelectableValue<string>[]) => (
+    <Field label={label} className={styles.field}>
+      <Select
+        inputId={`search-${label.toLowerCase()}`}
+        aria-label={label}
+        options={options}
+        value={draft[key]}
+        onChange={(o) => setDraft({ ...draft, [key]: o?.value ?? '' })}
+      />
     </Field>
   );
   return (
@@ -70,28 +87,15 @@ export function SearchForm({
       {text('user', 'User', 'user id or name')}
       {text('ip', 'IP address', '192.0.2.10')}
       {text('action', 'Action', 'operation name')}
-      <Field label="Result" className={styles.field}>
-        <Select
-          inputId="search-result"
-          aria-label="Result"
-          options={RESULT_OPTIONS}
-          value={draft.result}
-          onChange={(o) => setDraft({ ...draft, result: o?.value ?? '' })}
-        />
-      </Field>
-      <Field label="Risk" className={styles.field}>
-        <Select
-          inputId="search-risk"
-          aria-label="Risk"
-          options={RISK_OPTIONS}
-          value={draft.minRisk}
-          onChange={(o) => setDraft({ ...draft, minRisk: o?.value ?? '' })}
-        />
-      </Field>
+      {choice('result', 'Result', RESULT_OPTIONS)}
+      {choice('minRisk', 'Risk', RISK_OPTIONS)}
       {text('module', 'Module')}
       {text('service', 'Service')}
       {text('trace', 'Trace id', '32 hex characters')}
       {text('text', 'Text', 'in the description')}
+      {text('resourceType', 'Resource type', 'table or target type')}
+      {text('resourceId', 'Resource id', 'record or target id')}
+      {choice('order', 'Order', ORDER_OPTIONS)}
       <div className={styles.buttons}>
         <Button type="submit" icon="search" disabled={Object.keys(problems).length > 0}>
           Search

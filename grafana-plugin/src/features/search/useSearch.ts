@@ -1,4 +1,5 @@
 import { apiGet, type QueryValue } from '../../api/client';
+import { SYSTEM_TENANT } from '../../constants';
 import { queryKeys } from '../../api/queryKeys';
 import { searchPageSchema, type AuditRow } from '../../api/schemas';
 import { useCursorPages } from '../../hooks/useCursorPages';
@@ -15,6 +16,11 @@ export interface SearchFilters {
   module: string;
   service: string;
   text: string;
+  /** A resource (source 004): a table or target type, and a record or target id. */
+  resourceType: string;
+  resourceId: string;
+  /** '' (newest first) or 'asc' (oldest first: a resource's history). */
+  order: string;
 }
 
 export const EMPTY_FILTERS: SearchFilters = {
@@ -28,6 +34,9 @@ export const EMPTY_FILTERS: SearchFilters = {
   module: '',
   service: '',
   text: '',
+  resourceType: '',
+  resourceId: '',
+  order: '',
 };
 
 /**
@@ -45,6 +54,9 @@ const URL_NAMES: Record<keyof SearchFilters, string> = {
   module: 'module',
   service: 'service',
   text: 'text',
+  resourceType: 'resourceType',
+  resourceId: 'resourceId',
+  order: 'order',
 };
 
 /** The filters a URL names (a link from a dashboard panel, a shared view, a reload). */
@@ -61,6 +73,9 @@ export function filtersFromUrl(params: URLSearchParams): SearchFilters {
     module: text('module'),
     service: text('service'),
     text: text('text'),
+    resourceType: text('resourceType'),
+    resourceId: text('resourceId'),
+    order: text('order'),
   };
 }
 
@@ -96,8 +111,31 @@ export function searchParams(
     module: filters.module.trim(),
     service: filters.service.trim(),
     text: filters.text.trim(),
+    resourceType: filters.resourceType.trim(),
+    resourceId: filters.resourceId.trim(),
+    order: filters.order,
   };
 }
+
+/** Whether a tenant scope reads several tenants (`*` or a list): rows then show their tenant. */
+export const readsSeveralTenants = (tenant: string) => tenant === '*' || tenant.includes(',');
+
+/**
+ * The URL's `record` parameter of a row: "<kind>:<event id>", and ":<tenant>" after it when the
+ * search reads several tenants (the record is read in its own tenant).
+ */
+export function recordReference(row: AuditRow, withTenant: boolean): string {
+  return withTenant
+    ? `${row.kind}:${row.event_id}:${row.tenant_id || SYSTEM_TENANT}`
+    : `${row.kind}:${row.event_id}`;
+}
+
+/** The URL filters of a resource's history: everything that happened to it, oldest first. */
+export const resourceHistoryFilters = (resourceType: string, resourceId: string): Record<string, string> => ({
+  resourceType,
+  resourceId,
+  order: 'asc',
+});
 
 /** Fetches one page of GET /api/v1/search. */
 export function fetchSearchPage(
