@@ -3,6 +3,7 @@
 import './.config/jest-setup';
 // A 2D canvas context (Grafana's tables measure text with one), as Grafana's own tests set up.
 import 'jest-canvas-mock';
+import { configure } from '@testing-library/react';
 import { server } from './src/testing/server';
 
 // What Grafana sets in @grafana/runtime when it starts: its page chrome and its panels.
@@ -14,6 +15,11 @@ jest.mock('@grafana/runtime', () => {
     PanelRenderer: doubles.RecordingPanelRenderer,
   };
 });
+
+// findBy*/waitFor give up after 1 s by default: a lazily loaded page or a Grafana panel can take
+// longer on a busy 2-core machine (seen with four test suites running beside jest). Still a
+// bounded wait, and a test whose element never comes fails within it.
+configure({ asyncUtilTimeout: 5000 });
 
 beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
 afterEach(() => server.resetHandlers());

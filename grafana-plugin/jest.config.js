@@ -5,8 +5,9 @@ const base = require('./.config/jest.config');
 
 module.exports = {
   ...base,
-  // The page tests render whole pages; give slow CI machines room.
-  testTimeout: 20000,
+  // The page tests render whole pages and type into forms (the longest takes 7 s alone, and four
+  // times that on a machine loaded by other test suites); bounded, with room for a busy machine.
+  testTimeout: 60000,
   // Print every test, then jest's summary as the last lines of the output.
   verbose: true,
   reporters: ['default', '<rootDir>/.config/jest/summary-reporter.js'],
