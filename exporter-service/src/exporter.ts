@@ -17,6 +17,7 @@ import { DeniedAccessLog } from './api/denied-access.js';
 import { InternalRecorder } from './ingest/internal-records.js';
 import type { ExporterModule, ModuleContext } from './modules.js';
 import { alertingModule } from './alerts/module.js';
+import { behaviourModule } from './behaviour/module.js';
 import { complianceModule } from './compliance/module.js';
 import { selfAuditModule } from './self-audit/self-audit.js';
 
@@ -49,7 +50,7 @@ export type ExporterOverrides = Partial<Omit<ExporterConfig, 'clickhouse' | 'bat
 /** The modules every exporter runs, in start order. */
 export function defaultModules(): ExporterModule[] {
   // Compliance first: its integrity hooks must seal every record the other modules write.
-  return [complianceModule(), selfAuditModule(), alertingModule()];
+  return [complianceModule(), selfAuditModule(), alertingModule(), behaviourModule()];
 }
 
 function listen(server: Server, port: number, host: string): Promise<number> {

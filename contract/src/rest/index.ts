@@ -8,3 +8,4 @@ export * from './audit.js';
 export * from './alerts.js';
 export * from './security-events.js';
 export * from './compliance.js';
+export * from './behaviour.js';

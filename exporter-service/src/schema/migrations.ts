@@ -14,6 +14,7 @@ import {
   SUMMARY_VIEW_DEFS,
   SUPPORT_TABLE_DEFS,
 } from './tables.js';
+import { userClientProjection, userHourProjection } from './user-activity.js';
 
 /** A statement, or rows to insert (JSONEachRow, deduplicated by the token). */
 export type MigrationStep = string | { insertInto: string; rows: object[]; deduplicationToken: string };
@@ -206,6 +207,24 @@ export const MIGRATIONS: Migration[] = [
         return [
           `ALTER TABLE ${name} ADD PROJECTION IF NOT EXISTS ${EVENT_ID_PROJECTION}`,
           `ALTER TABLE ${name} MATERIALIZE PROJECTION p_event_id`,
+        ];
+      });
+    },
+  },
+  {
+    // User behaviour (issue 19): per-user activity by hour and per-user clients by day, kept in
+    // every part of every audit table (schema/user-activity.ts says why projections).
+    version: 6,
+    name: 'per user activity and client projections for behaviour profiles',
+    steps: (target) => {
+      const on = onCluster(target);
+      return AUDIT_TABLE_DEFS.flatMap((table) => {
+        const name = `${storageTable(table.name, target)}${on}`;
+        return [
+          `ALTER TABLE ${name} ADD PROJECTION IF NOT EXISTS ${userHourProjection(table.name)}`,
+          `ALTER TABLE ${name} ADD PROJECTION IF NOT EXISTS ${userClientProjection()}`,
+          `ALTER TABLE ${name} MATERIALIZE PROJECTION p_user_hour`,
+          `ALTER TABLE ${name} MATERIALIZE PROJECTION p_user_client`,
         ];
       });
     },
