@@ -57,7 +57,7 @@ export type Deviation = z.infer<typeof deviationSchema>;
 export const profileClientSchema = z.object({
   ip: z.string(),
   userAgent: z.string(),
-  country: z.string(),
+  /** Records from this client up to the period's end. */
   events: z.number(),
   firstSeen: z.string(),
   lastSeen: z.string(),
@@ -120,6 +120,17 @@ export const profileSchema = z.object({
     z.object({ kind: z.enum(AUDIT_KINDS), resource: z.string(), events: z.number(), sensitive: z.number() }),
   ),
   clients: z.array(profileClientSchema),
+  /** Sessions with records in the period (at most 50, newest first). */
+  sessions: z.array(
+    z.object({
+      id: z.string(),
+      ip: z.string(),
+      userAgent: z.string(),
+      events: z.number(),
+      firstSeen: z.string(),
+      lastSeen: z.string(),
+    }),
+  ),
   sensitiveOperations: z.array(
     z.object({ kind: z.enum(AUDIT_KINDS), action: z.string(), resource: z.string(), events: z.number() }),
   ),

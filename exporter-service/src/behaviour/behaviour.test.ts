@@ -4,7 +4,7 @@
 // tokens; every finding's alert rule is accepted by the alert API and, tested over the same
 // records, fires for the same user.
 import assert from 'node:assert/strict';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { postLogs, tempDir, startTestExporter, waitUntil, type TestRecord } from '@auditlens/test-support';
 import type { Finding, Profile, Suspicious } from '@auditlens/contract/rest';
@@ -14,10 +14,12 @@ import { BUILTIN_RULES } from '../alerts/builtin.js';
 import { DETECTIONS } from '../alerts/detections.js';
 import { parseRule } from '../alerts/rule-model.js';
 import { behaviourModule } from './module.js';
+import { PROJECTION_QUERIES } from './profile.js';
 import { DETECTION_QUERIES, score } from './suspicious.js';
 
 const ADMIN = 'behaviour-admin-token';
 const GLOBEX_READER = 'behaviour-globex-reader';
+const PROBE_READER = 'behaviour-probe-reader';
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const dir = tempDir('behaviour');
@@ -58,11 +60,29 @@ const request = (user: string, timeMs: number, extra: Record<string, unknown> = 
 const login = (user: string, timeMs: number, type: string, extra: Record<string, unknown> = {}) =>
   add('audit.security', user, timeMs, { 'audit.security.event_type': type, ...extra });
 
-const ALICE = { 'user.roles': ['analyst'], 'client.address': '198.51.100.7', 'user_agent.original': 'Mozilla/5.0 desk' };
-const BOB = { 'user.roles': ['analyst'], 'client.address': '198.51.100.8', 'user_agent.original': 'Mozilla/5.0 bob' };
+const ALICE = {
+  'user.roles': ['analyst'],
+  'client.address': '198.51.100.7',
+  'user_agent.original': 'Mozilla/5.0 desk',
+};
+const BOB = {
+  'user.roles': ['analyst'],
+  'client.address': '198.51.100.8',
+  'user_agent.original': 'Mozilla/5.0 bob',
+};
 const BERLIN = { 'geo.country.iso_code': 'DE', 'geo.location.lat': 52.52, 'geo.location.lon': 13.4 };
-const CAROL = { 'user.roles': ['analyst'], 'client.address': '198.51.100.9', 'user_agent.original': 'Mozilla/5.0 carol', ...BERLIN };
-const ROGUE = { ...ALICE, 'client.address': '203.0.113.9', 'user_agent.original': 'curl/8.5.0', 'session.id': 's-alice-rogue' };
+const CAROL = {
+  'user.roles': ['analyst'],
+  'client.address': '198.51.100.9',
+  'user_agent.original': 'Mozilla/5.0 carol',
+  ...BERLIN,
+};
+const ROGUE = {
+  ...ALICE,
+  'client.address': '203.0.113.9',
+  'user_agent.original': 'curl/8.5.0',
+  'session.id': 's-alice-rogue',
+};
 const ATTACKER = {
   ...CAROL,
   'client.address': '203.0.113.50',
@@ -86,7 +106,11 @@ function scenario(): void {
   // Alice goes rogue two days ago at 03:00 UTC: a new client, 25 exports, 40 sensitive reads, 12 refusals.
   login('alice', on(2, 3), 'LOGIN_SUCCESS', ROGUE);
   for (let i = 0; i < 25; i++)
-    request('alice', on(2, 3, 1, i * 2), { ...ROGUE, 'audit.operation': 'export', 'url.path': '/cases/export' });
+    request('alice', on(2, 3, 1, i * 2), {
+      ...ROGUE,
+      'audit.operation': 'export',
+      'url.path': '/cases/export',
+    });
   for (let i = 0; i < 40; i++) request('alice', on(2, 3, 5, i), { ...ROGUE, 'audit.sensitive': true });
   for (let i = 0; i < 12; i++)
     request('alice', on(2, 3, 40, i * 10), {
@@ -131,7 +155,11 @@ function scenario(): void {
     });
 }
 
-async function api<T>(path: string, token = ADMIN, init: RequestInit = {}): Promise<{ status: number; body: T }> {
+async function api<T>(
+  path: string,
+  token = ADMIN,
+  init: RequestInit = {},
+): Promise<{ status: number; body: T }> {
   const response = await fetch(`${exporter.apiUrl}/api/v1${path}`, {
     ...init,
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
@@ -147,6 +175,7 @@ before(async () => {
     apiTokens: new Map([
       [ADMIN, { role: 'admin' as const, tenants: new Set(['*']) }],
       [GLOBEX_READER, { role: 'reader' as const, tenants: new Set(['globex']) }],
+      [PROBE_READER, { role: 'reader' as const, tenants: new Set(['probe']) }],
     ]),
   });
   scenario();
@@ -158,7 +187,8 @@ before(async () => {
   // names her (an alert involving the user). Wait for both, so that the figures are settled.
   for (const tenant of ['acme', 'globex'])
     await waitUntil(
-      async () => (await api<Profile>(`/behaviour/profile?tenant=${tenant}&user=alice&${period}`)).body.alerts === 1,
+      async () =>
+        (await api<Profile>(`/behaviour/profile?tenant=${tenant}&user=alice&${period}`)).body.alerts === 1,
       30_000,
       `the mass-export alert for alice in ${tenant}`,
     );
@@ -188,7 +218,11 @@ test("a profile counts the user's records of the period and the previous one, by
   // Her records and the security record of the mass-export alert.
   assert.equal(body.totals.events, current.length + 1);
   assert.equal(body.alerts, 1);
-  assert.ok(body.securityEvents.some((e) => e.event_type === 'MASS_EXPORT' && e.detection_method === 'builtin.mass-export'));
+  assert.ok(
+    body.securityEvents.some(
+      (e) => e.event_type === 'MASS_EXPORT' && e.detection_method === 'builtin.mass-export',
+    ),
+  );
   assert.equal(body.baseline.events, baseline.length);
   assert.equal(body.totals.denied, 12);
   assert.equal(body.totals.sensitive, 40);
@@ -207,7 +241,10 @@ test("a profile counts the user's records of the period and the previous one, by
   // The login, exports, sensitive reads, refusals, and the alert raised at the 21st export.
   assert.equal(body.heatmap.find((c) => c.weekday === weekday && c.hour === 3)?.events, 1 + 25 + 40 + 12 + 1);
   assert.equal(body.resources.find((r) => r.resource === '/admin/users')?.events, 12);
-  assert.equal(body.sensitiveOperations.reduce((n, s) => n + s.events, 0), 40);
+  assert.equal(
+    body.sensitiveOperations.reduce((n, s) => n + s.events, 0),
+    40,
+  );
   // Clients: the desk is known from before the period, the rogue client is new.
   const desk = body.clients.find((c) => c.ip === '::ffff:198.51.100.7');
   const rogue = body.clients.find((c) => c.ip === '::ffff:203.0.113.9');
@@ -216,6 +253,84 @@ test("a profile counts the user's records of the period and the previous one, by
   assert.equal(rogue?.userAgent, 'curl/8.5.0');
   assert.equal(rogue?.events, 1 + 25 + 40 + 12);
   assert.equal(body.securityEvents.filter((e) => e.event_type === 'LOGIN_SUCCESS').length, 6);
+});
+
+test("a profile reads the per-user projections, never the audit tables' rows", async () => {
+  // Two users with a record of every kind in a tenant of their own (ClickHouse reads a table
+  // directly when its skip indexes already show the user has no rows there, so the plans are
+  // checked where every table has some).
+  const every: [string, Record<string, unknown>][] = [
+    ['audit.request', { 'http.request.method': 'GET', 'url.path': '/p' }],
+    ['audit.db_operation', { 'db.collection.name': 't', 'db.operation.name': 'SELECT' }],
+    [
+      'audit.field_change',
+      {
+        'db.collection.name': 't',
+        'audit.change.record_id': '1',
+        'audit.change.field': 'f',
+        'audit.change.type': 'UPDATE',
+      },
+    ],
+    ['audit.security', { 'audit.security.event_type': 'LOGIN_SUCCESS' }],
+    ['audit.admin', { 'audit.operation': 'update_settings' }],
+  ];
+  // The users are API tokens (their subjects): their reads of the tenant are its access records.
+  const subject = (token: string): string =>
+    `api-token:${createHash('sha256').update(token).digest('hex').slice(0, 12)}`;
+  const [p, q] = [subject(ADMIN), subject(PROBE_READER)];
+  // Noon UTC of the last weekday before today: inside the built-in off-hours rule's business
+  // hours, so the admin record raises no alert of its own.
+  let daysAgo = 1;
+  while ([0, 6].includes(new Date(on(daysAgo, 12)).getUTCDay())) daysAgo++;
+  const weekdayNoon = on(daysAgo, 12);
+  const probe: TestRecord[] = [p, q].flatMap((user) =>
+    every.map(([eventName, attributes]) => ({
+      eventName,
+      timeMs: weekdayNoon,
+      attributes: {
+        'log.record.uid': randomUUID(),
+        'audit.tenant_id': 'probe',
+        'user.id': user,
+        'user.roles': ['analyst'],
+        'session.id': `s-${user}`,
+        ...attributes,
+      },
+    })),
+  );
+  assert.equal((await postLogs(exporter.otlpUrl, probe)).status, 200);
+  const recent = `from=${weekdayNoon - HOUR}&to=${Date.now()}`;
+  for (const token of [ADMIN, PROBE_READER])
+    assert.equal((await api(`/search?tenant=probe&${recent}`, token)).status, 200);
+  const params = {
+    tenant: 'probe',
+    user: p,
+    from: '2020-01-01 00:00:00',
+    to: '2030-01-01 00:00:00',
+    roles: ['analyst'],
+    userEvents: 1,
+  };
+  for (const [name, sql] of Object.entries(PROJECTION_QUERIES)) {
+    const plan = (await exporter.store.query<{ explain: string }>(`EXPLAIN ${sql(exporter.store)}`, params))
+      .map((row) => row.explain)
+      .join('\n');
+    const reads = plan.match(/ReadFromMergeTree \(([^)]+)\)/g) ?? [];
+    assert.ok(reads.length >= 6, `${name}: ${plan}`);
+    for (const read of reads)
+      assert.match(read, /\(p_user_(hour|client)\)/, `${name} reads ${read}:\n${plan}`);
+  }
+  const { body } = await api<Profile>(
+    `/behaviour/profile?tenant=probe&user=${encodeURIComponent(q)}&${recent}`,
+  );
+  assert.equal(body.totals.events, 6, 'five records over OTLP and the access record of its search');
+  assert.equal(body.totals.sessions, 1);
+  assert.deepEqual(body.byKind.map((k) => k.name).sort(), [
+    'access',
+    'admin',
+    'db_operation',
+    'field_change',
+    'request',
+    'security',
+  ]);
 });
 
 test('a profile compares the user with peers of the same role and calls out the deviations', async () => {
@@ -260,7 +375,10 @@ test('the suspicious-activity list ranks what each user did, with evidence recor
   assert.deepEqual(found('root'), []);
   // Ranked by score, highest first.
   const scores = body.findings.map((f) => f.score);
-  assert.deepEqual(scores, [...scores].sort((a, b) => b - a));
+  assert.deepEqual(
+    scores,
+    [...scores].sort((a, b) => b - a),
+  );
   // Evidence: records that were sent, of the right user; MITRE from the shared vocabulary.
   const sentIds = new Map(records.map((r) => [r.attributes['log.record.uid'], r]));
   for (const finding of body.findings) {
@@ -289,7 +407,8 @@ test('the suspicious-activity list ranks what each user did, with evidence recor
 test("every finding's alert rule is accepted, and tested over the same records fires for the same user", async () => {
   const { body } = await api<Suspicious>(`/behaviour/suspicious?tenant=acme&${period}`);
   const byType = new Map<string, Finding>();
-  for (const finding of body.findings) if (!byType.has(finding.eventType)) byType.set(finding.eventType, finding);
+  for (const finding of body.findings)
+    if (!byType.has(finding.eventType)) byType.set(finding.eventType, finding);
   for (const type of ['MASS_EXPORT', 'ACCESS_DENIED_STREAK', 'BRUTE_FORCE', 'ACCOUNT_TAKEOVER', 'NEW_IP']) {
     const finding = byType.get(type);
     assert.ok(finding, type);
@@ -326,7 +445,10 @@ test('the detections and the built-in rules share one vocabulary', () => {
 });
 
 test('behaviour calls are tenant-bound, checked and recorded', async () => {
-  const refused = await api<{ error: string }>(`/behaviour/profile?tenant=acme&user=alice&${period}`, GLOBEX_READER);
+  const refused = await api<{ error: string }>(
+    `/behaviour/profile?tenant=acme&user=alice&${period}`,
+    GLOBEX_READER,
+  );
   assert.equal(refused.status, 403);
   const globex = await api<Profile>(`/behaviour/profile?tenant=globex&user=alice&${period}`, GLOBEX_READER);
   assert.equal(globex.status, 200);
@@ -335,7 +457,9 @@ test('behaviour calls are tenant-bound, checked and recorded', async () => {
   const missingUser = await api<{ error: string }>(`/behaviour/profile?tenant=acme&${period}`);
   assert.equal(missingUser.status, 400);
   assert.match(missingUser.body.error, /user/);
-  const backwards = await api<{ error: string }>(`/behaviour/suspicious?tenant=acme&from=${periodEnd}&to=${periodStart}`);
+  const backwards = await api<{ error: string }>(
+    `/behaviour/suspicious?tenant=acme&from=${periodEnd}&to=${periodStart}`,
+  );
   assert.equal(backwards.status, 400);
   assert.match(backwards.body.error, /from/);
   const access = await api<{ rows: { operation_name: string; description: string }[] }>(

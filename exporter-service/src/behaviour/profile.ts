@@ -1,13 +1,7 @@
 import type { Answer, Deviation, ProfileTotals, profileSchema } from '@auditlens/contract/rest';
 import { formatTime, parseTime } from '../mapping/fields.js';
 import { KINDS, type AuditKind } from '../mapping/kinds.js';
-import {
-  USER_CLIENT_KEYS,
-  USER_COUNTRY,
-  USER_DAY,
-  USER_HOUR,
-  userHourKeys,
-} from '../schema/user-activity.js';
+import { USER_CLIENT_KEYS, USER_DAY, USER_HOUR, userHourKeys } from '../schema/user-activity.js';
 import type { AuditStore, QueryParams } from '../store/store.js';
 
 // A user's behaviour over a period (issue 19 item 1), read from the per-user projections of
@@ -43,7 +37,7 @@ interface HourRow {
 interface ClientRow {
   ip: string;
   user_agent: string;
-  country: string;
+  session_id: string;
   user_roles: string[];
   events: string;
   first_seen: string;
@@ -72,30 +66,23 @@ function activitySql(store: AuditStore): string {
   });
 }
 
-/** Distinct sessions of the user in the period (the projection keeps uniq states per hour group). */
-function sessionsSql(store: AuditStore): string {
-  const states = perTable(
-    (_kind, table) =>
-      `SELECT uniqState(session_id) AS sessions FROM ${store.database}.${table} WHERE ${userHourWhere}
-       AND session_id != '' GROUP BY tenant_id, user_id`,
-  );
-  return `SELECT uniqMerge(sessions) AS sessions FROM (${states})`;
-}
-
-/** Every client (IP, user agent, country) and role set of the user up to the period's end (p_user_client). */
+/**
+ * Every client (IP, user agent) and session of the user up to the period's end, with the roles
+ * of its newest record (p_user_client).
+ */
 function clientsSql(store: AuditStore): string {
-  const [, , ip, agent, country, roles, day] = USER_CLIENT_KEYS;
+  const [, , ip, agent, session, roles, day] = USER_CLIENT_KEYS;
   const parts = perTable(
     (_kind, table) =>
-      `SELECT ${ip} AS ip, ${agent} AS user_agent, ${country} AS country, ${roles} AS user_roles,
+      `SELECT ${ip} AS ip, ${agent} AS user_agent, ${session} AS session_id, ${roles} AS user_roles,
         count() AS n, min(event_time) AS first_time, max(event_time) AS last_time
       FROM ${store.database}.${table}
       WHERE tenant_id = {tenant:String} AND user_id = {user:String} AND ${day} <= toDate({to:DateTime('UTC')})
-      GROUP BY tenant_id, user_id, ip, user_agent, country, user_roles, ${day}`,
+      GROUP BY ${USER_CLIENT_KEYS.join(', ')}`,
   );
-  return `SELECT IPv6NumToString(ip) AS ip, user_agent, country, argMax(user_roles, last_time) AS user_roles,
+  return `SELECT IPv6NumToString(ip) AS ip, user_agent, session_id, argMax(user_roles, last_time) AS user_roles,
     sum(n) AS events, min(first_time) AS first_seen, max(last_time) AS last_seen
-  FROM (${parts}) GROUP BY ip, user_agent, country ORDER BY last_seen DESC`;
+  FROM (${parts}) GROUP BY ip, user_agent, session_id ORDER BY last_seen DESC`;
 }
 
 /**
@@ -110,7 +97,7 @@ function peersSql(store: AuditStore, basis: 'role' | 'tenant'): string {
             `SELECT user_id FROM ${store.database}.${table}
              WHERE tenant_id = {tenant:String} AND hasAny(user_roles, {roles:Array(String)})
                AND ${USER_DAY} >= toDate({from:DateTime('UTC')}) AND ${USER_DAY} <= toDate({to:DateTime('UTC')})
-             GROUP BY tenant_id, user_id, ip_address, user_agent, ${USER_COUNTRY}, user_roles, ${USER_DAY}`,
+             GROUP BY ${USER_CLIENT_KEYS.join(', ')}`,
         )})`
       : '';
   const parts = perTable(
@@ -196,6 +183,61 @@ function countBy<T extends { events: number }>(
   return [...groups.values()].sort((a, b) => b.events - a.events);
 }
 
+/**
+ * The user's clients (IP and user agent; new = first seen inside the period), the sessions active
+ * in the period (newest first), session counts of the period and of the baseline, and the roles
+ * of the newest record. Sessions are matched to a period by their first and last record.
+ */
+function clientsAndSessions(
+  rows: readonly ClientRow[],
+  fromMs: number,
+  toMs: number,
+  baselineFromMs: number,
+) {
+  const clients = new Map<string, Profile['clients'][number]>();
+  const sessions: Profile['sessions'] = [];
+  const baselineSessions = new Set<string>();
+  for (const row of rows) {
+    const first = parseTime(row.first_seen);
+    const last = parseTime(row.last_seen);
+    const key = `${row.ip}\u0000${row.user_agent}`;
+    const client = clients.get(key);
+    if (!client) {
+      clients.set(key, {
+        ip: row.ip,
+        userAgent: row.user_agent,
+        events: Number(row.events),
+        firstSeen: new Date(first).toISOString(),
+        lastSeen: new Date(last).toISOString(),
+        isNew: first >= fromMs,
+      });
+    } else {
+      client.events += Number(row.events);
+      if (first < Date.parse(client.firstSeen)) client.firstSeen = new Date(first).toISOString();
+      client.isNew = Date.parse(client.firstSeen) >= fromMs;
+    }
+    if (row.session_id === '') continue;
+    if (last >= fromMs && first < toMs)
+      sessions.push({
+        id: row.session_id,
+        ip: row.ip,
+        userAgent: row.user_agent,
+        events: Number(row.events),
+        firstSeen: new Date(first).toISOString(),
+        lastSeen: new Date(last).toISOString(),
+      });
+    if (last >= baselineFromMs && first < fromMs) baselineSessions.add(row.session_id);
+  }
+  return {
+    // Rows come newest first: so do clients and sessions, and the first row has the newest roles.
+    clients: [...clients.values()],
+    sessions,
+    sessionsInPeriod: new Set(sessions.map((session) => session.id)).size,
+    sessionsInBaseline: baselineSessions.size,
+    roles: rows[0]?.user_roles ?? [],
+  };
+}
+
 /** Figures worth calling out: at least twice the larger of the user's baseline and the peers' median. */
 const WATCHED: readonly { metric: keyof ProfileTotals; label: string; minimum: number }[] = [
   { metric: 'events', label: 'records', minimum: 20 },
@@ -206,7 +248,11 @@ const WATCHED: readonly { metric: keyof ProfileTotals; label: string; minimum: n
   { metric: 'offHoursEvents', label: 'off-hours records', minimum: 5 },
 ];
 
-export function deviations(current: ProfileTotals, baseline: ProfileTotals, peers: ProfileTotals): Deviation[] {
+export function deviations(
+  current: ProfileTotals,
+  baseline: ProfileTotals,
+  peers: ProfileTotals,
+): Deviation[] {
   const found: Deviation[] = [];
   for (const { metric, label, minimum } of WATCHED) {
     const value = current[metric];
@@ -228,6 +274,13 @@ export function deviations(current: ProfileTotals, baseline: ProfileTotals, peer
   return found.sort((a, b) => b.ratio - a.ratio);
 }
 
+/** The queries a profile reads from the projections (their plans are checked by the tests). */
+export const PROJECTION_QUERIES = {
+  p_user_hour: activitySql,
+  p_user_client: clientsSql,
+  peers: (store: AuditStore): string => peersSql(store, 'role'),
+};
+
 /** The user's profile for a period, its previous period of equal length, and its peers. */
 export async function userProfile(store: AuditStore, request: ProfileRequest): Promise<Profile> {
   // Whole UTC hours: the projection's buckets (a partial hour at either end is counted whole).
@@ -238,11 +291,9 @@ export async function userProfile(store: AuditStore, request: ProfileRequest): P
   const period = { ...base, from: formatTime(fromMs).slice(0, 19), to: formatTime(toMs).slice(0, 19) };
   const baselinePeriod = { ...base, from: formatTime(baselineFromMs).slice(0, 19), to: period.from };
 
-  const [activity, baselineActivity, sessions, baselineSessions, clientRows, security] = await Promise.all([
+  const [activity, baselineActivity, clientRows, security] = await Promise.all([
     store.query<HourRow>(activitySql(store), period),
     store.query<HourRow>(activitySql(store), baselinePeriod),
-    store.query<{ sessions: string }>(sessionsSql(store), period),
-    store.query<{ sessions: string }>(sessionsSql(store), baselinePeriod),
     store.query<ClientRow>(clientsSql(store), period),
     store.query<Profile['securityEvents'][number] & { alerts: string }>(
       `SELECT toString(event_id) AS event_id, event_time, trace_id, event_type, detection_method, rule_name,
@@ -255,20 +306,10 @@ export async function userProfile(store: AuditStore, request: ProfileRequest): P
       period,
     ),
   ]);
-  const totals = totalsOf(activity, Number(sessions[0]?.sessions ?? 0));
-  const baseline = totalsOf(baselineActivity, Number(baselineSessions[0]?.sessions ?? 0));
-
-  const clients = clientRows.map((row) => ({
-    ip: row.ip,
-    userAgent: row.user_agent,
-    country: row.country,
-    events: Number(row.events),
-    firstSeen: new Date(parseTime(row.first_seen)).toISOString(),
-    lastSeen: new Date(parseTime(row.last_seen)).toISOString(),
-    isNew: parseTime(row.first_seen) >= fromMs,
-    roles: row.user_roles,
-  }));
-  const roles = clients[0]?.roles ?? [];
+  const seen = clientsAndSessions(clientRows, fromMs, toMs, baselineFromMs);
+  const totals = totalsOf(activity, seen.sessionsInPeriod);
+  const baseline = totalsOf(baselineActivity, seen.sessionsInBaseline);
+  const roles = seen.roles;
   const peerBasis = request.peers === 'role' && roles.length > 0 ? 'role' : 'tenant';
   const [peerRow] = await store.query<Record<string, string | number>>(peersSql(store, peerBasis), {
     ...period,
@@ -358,7 +399,8 @@ export async function userProfile(store: AuditStore, request: ProfileRequest): P
         },
       },
     ).slice(0, 100),
-    clients: clients.map(({ roles: _roles, ...client }) => client),
+    clients: seen.clients,
+    sessions: seen.sessions.slice(0, 50),
     sensitiveOperations: countBy(
       activity.filter((r) => Number(r.sensitive) > 0),
       (r) => `${r.kind}\u0000${r.action}\u0000${r.resource}`,

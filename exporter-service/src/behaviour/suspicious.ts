@@ -54,7 +54,8 @@ const table = (store: AuditStore, kind: AuditKind): string => `${store.database}
 const inPeriod = "event_time >= {from:DateTime64(3, 'UTC')} AND event_time < {to:DateTime64(3, 'UTC')}";
 const inLookback =
   "event_time >= {lookback:DateTime64(3, 'UTC')} AND event_time < {from:DateTime64(3, 'UTC')}";
-const ofTenant = "tenant_id = {tenant:String} AND user_id != '' AND ({user:String} = '' OR user_id = {user:String})";
+const ofTenant =
+  "tenant_id = {tenant:String} AND user_id != '' AND ({user:String} = '' OR user_id = {user:String})";
 /** An evidence tuple: kind, event id, time, trace id, client IP, summary. */
 const evidence = (kind: AuditKind, summary: string): string =>
   `tuple('${kind}', toString(event_id), toString(event_time), trace_id, IPv6NumToString(ip_address), ${summary})`;
@@ -172,7 +173,8 @@ export const DETECTION_QUERIES: readonly DetectionQuery[] = [
         WHERE ${ofTenant} AND event_type = 'LOGIN_FAILED' AND ${inPeriod}
         GROUP BY user_id, w HAVING n > 10)
       GROUP BY user_id`,
-    summary: (row) => `${row.count} failed logins for ${row.user_id} in bursts (up to ${row.detail} in 5 minutes)`,
+    summary: (row) =>
+      `${row.count} failed logins for ${row.user_id} in bursts (up to ${row.detail} in 5 minutes)`,
     rule: rule('brute-force-account', 'BRUTE_FORCE', {
       kind: 'threshold',
       source: 'security',
@@ -269,7 +271,9 @@ export const DETECTION_QUERIES: readonly DetectionQuery[] = [
     severity: 4,
     // Consecutive logins of a user with coordinates (geo.location.lat/lon): faster than 1,000 km/h
     // over more than 500 km.
-    sql: (store) => `SELECT user_id, count() AS count, min(prev_time) AS first_seen, max(event_time) AS last_seen,
+    sql: (
+      store,
+    ) => `SELECT user_id, count() AS count, min(prev_time) AS first_seen, max(event_time) AS last_seen,
         max(speed) / 1000 AS excess, concat(toString(round(max(speed))), ' km/h') AS detail,
         arraySlice(arrayFlatten(groupArray([prev_ev, ev])), 1, ${EVIDENCE}) AS evidence
       FROM (SELECT user_id, event_time, ev,
@@ -321,7 +325,8 @@ export const DETECTION_QUERIES: readonly DetectionQuery[] = [
       ) AS c ON r.user_id = c.subject
       WHERE c.subject != '' AND r.event_time >= c.changed_at AND r.event_time < c.changed_at + INTERVAL 1 HOUR
       GROUP BY r.user_id HAVING count() >= 3`,
-    summary: (row) => `${row.user_id} read sensitive data ${row.count} times within an hour of a privilege change (${row.detail})`,
+    summary: (row) =>
+      `${row.user_id} read sensitive data ${row.count} times within an hour of a privilege change (${row.detail})`,
     // The streaming equivalent follows the actor: a privilege change, then a sensitive record.
     rule: rule('privilege-then-sensitive-read', 'PRIVILEGE_THEN_SENSITIVE_READ', {
       kind: 'sequence',
@@ -397,7 +402,9 @@ export const DETECTION_QUERIES: readonly DetectionQuery[] = [
     severity: 3,
     // Logins in the period by an account whose previous login was 30 days or more before (within
     // a year; an account never seen before is new, not dormant).
-    sql: (store) => `SELECT user_id, count() AS count, min(event_time) AS first_seen, max(event_time) AS last_seen,
+    sql: (
+      store,
+    ) => `SELECT user_id, count() AS count, min(event_time) AS first_seen, max(event_time) AS last_seen,
         dateDiff('day', any(previous), min(event_time)) AS gap_days, gap_days / 30 AS excess,
         concat(toString(gap_days), ' days') AS detail, groupArray(${EVIDENCE})(ev) AS evidence
       FROM (SELECT user_id, event_time, ${loginEvidence} AS ev,

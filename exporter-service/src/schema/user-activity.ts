@@ -20,21 +20,16 @@ export const USER_ACTIVITY_EXPRESSIONS: Record<string, { action: string; resourc
     action: "if(operation_name != '', operation_name, db_operation)",
     resource: 'db_table',
   },
-  audit_change_log: { action: 'toString(change_type)', resource: 'db_table' },
-  audit_security_log: { action: 'toString(event_type)', resource: 'target_resource' },
-  audit_admin_log: { action: 'toString(operation_name)', resource: 'target_type' },
-  audit_access_log: { action: 'toString(access_type)', resource: 'resource' },
+  audit_change_log: { action: 'change_type', resource: 'db_table' },
+  audit_security_log: { action: 'event_type', resource: 'target_resource' },
+  audit_admin_log: { action: 'operation_name', resource: 'target_type' },
+  audit_access_log: { action: 'access_type', resource: 'resource' },
 };
 
 /** The hour bucket of the activity projection (UTC). */
 export const USER_HOUR = 'toStartOfHour(event_time)';
 /** The day bucket of the client projection (UTC). */
 export const USER_DAY = 'toDate(event_time)';
-/**
- * The client's country as the record carries it (OpenTelemetry `geo.country.iso_code`, set by an
- * application or a Collector geoip processor); '' when absent.
- */
-export const USER_COUNTRY = "attributes['geo.country.iso_code']";
 
 /** The GROUP BY keys of the activity projection of one table, in projection order. */
 export function userHourKeys(table: string): string[] {
@@ -58,21 +53,25 @@ export const USER_CLIENT_KEYS = [
   'user_id',
   'ip_address',
   'user_agent',
-  USER_COUNTRY,
+  'session_id',
   'user_roles',
   USER_DAY,
 ];
 
 /**
- * Per tenant, user, hour, service, action, resource, result and risk level: records, sensitive
- * records, sessions. Sorted by tenant and user first, so one user's period is a key-range read.
+ * Per tenant, user, hour, service, action, resource, result and risk level: records and sensitive
+ * records. Sorted by tenant and user first, so one user's period is a key-range read.
  */
 export function userHourProjection(table: string): string {
   const keys = userHourKeys(table).join(', ');
-  return `p_user_hour (SELECT ${keys}, count(), countIf(is_sensitive), uniq(session_id) GROUP BY ${keys})`;
+  return `p_user_hour (SELECT ${keys}, count(), countIf(is_sensitive) GROUP BY ${keys})`;
 }
 
-/** Per tenant, user, client (IP, user agent, country), roles and day: records, first and last seen. */
+/**
+ * Per tenant, user, client (IP, user agent), session, roles and day: records, first and last seen.
+ * (A map lookup such as a country attribute cannot be a projection key: ClickHouse reads it as a
+ * subcolumn and no longer matches the projection.)
+ */
 export function userClientProjection(): string {
   const keys = USER_CLIENT_KEYS.join(', ');
   return `p_user_client (SELECT ${keys}, count(), min(event_time), max(event_time) GROUP BY ${keys})`;
