@@ -4,6 +4,7 @@ import { startExporter } from './exporter.js';
 import { migrate, schemaStatements } from './schema/migrate.js';
 import { createStore } from './store/index.js';
 import { registerAlertingCommands } from './alerts/cli-commands.js';
+import { registerBehaviourCommands } from './behaviour/cli-commands.js';
 import { progressBar } from './cli/progress.js';
 import { registerIntegrityCommands } from './integrity/cli-commands.js';
 import { registerReportCommands } from './reports/cli-commands.js';
@@ -97,6 +98,7 @@ export async function main(argv: string[]): Promise<number> {
     action = work();
   };
   registerAlertingCommands(program, start);
+  registerBehaviourCommands(program, start);
   registerIntegrityCommands(program, start);
   registerReportCommands(program, start);
   registerRetentionCommands(program, start);
