@@ -11,6 +11,9 @@ export enum ROUTES {
   AlertRules = 'alert-rules',
   Compliance = 'compliance',
   Retention = 'retention',
+  /** One user's behaviour profile (`?user=<user id>`), linked from every user name. */
+  UserBehaviour = 'user-behaviour',
+  SuspiciousActivity = 'suspicious-activity',
   /** Where the exporter's Grafana rules link to (alert annotations): redirects to the incident or rule. */
   Alerts = 'alerts',
 }
@@ -64,5 +67,6 @@ export const DASHBOARDS = [
   { uid: 'auditlens-admin-ops', title: 'Admin operations' },
   { uid: 'auditlens-data-changes', title: 'Data changes' },
   { uid: 'auditlens-user-activity', title: 'User activity' },
+  { uid: 'auditlens-user-behaviour', title: 'User behaviour' },
   { uid: 'auditlens-pipeline', title: 'Pipeline health & data quality' },
 ] as const;

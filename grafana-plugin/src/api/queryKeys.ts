@@ -32,6 +32,8 @@ export const queryKeys = {
   retentionPolicies: () => [ROOT, 'retention', 'policies'] as const,
   retentionStatus: (tenant: string) => [ROOT, 'retention', 'status', tenant] as const,
   publicKey: () => [ROOT, 'integrity', 'public-key'] as const,
+  profile: (params: CallParams) => [ROOT, 'behaviour', 'profile', params] as const,
+  suspicious: (params: CallParams) => [ROOT, 'behaviour', 'suspicious', params] as const,
   grafanaSql: (path: string, params: CallParams) => [ROOT, 'sql', path, params] as const,
 };
 

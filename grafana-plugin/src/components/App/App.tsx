@@ -18,6 +18,8 @@ const SecurityEvent = lazy(() => import('../../pages/SecurityEvent'));
 const AlertRules = lazy(() => import('../../pages/AlertRules'));
 const ComplianceReports = lazy(() => import('../../pages/ComplianceReports'));
 const RetentionIntegrity = lazy(() => import('../../pages/RetentionIntegrity'));
+const UserBehaviour = lazy(() => import('../../pages/UserBehaviour'));
+const SuspiciousActivity = lazy(() => import('../../pages/SuspiciousActivity'));
 
 /**
  * The app's root: the query cache, settings and scope (tenant, period) for every page, one lazily
@@ -39,6 +41,8 @@ export default function App({ meta }: AppRootProps<AppJsonData>) {
               <Route path={ROUTES.AlertRules} element={<AlertRules />} />
               <Route path={ROUTES.Compliance} element={<ComplianceReports />} />
               <Route path={ROUTES.Retention} element={<RetentionIntegrity />} />
+              <Route path={ROUTES.UserBehaviour} element={<UserBehaviour />} />
+              <Route path={ROUTES.SuspiciousActivity} element={<SuspiciousActivity />} />
               <Route path={ROUTES.Alerts} element={<AlertLink />} />
               <Route path="*" element={<Navigate to={`${PLUGIN_BASE_URL}/${ROUTES.Overview}`} replace />} />
             </Routes>
