@@ -12,7 +12,10 @@ import type { Profile, Suspicious } from '@auditlens/contract/rest';
 const BIN = fileURLToPath(new URL('../../bin/auditlens.js', import.meta.url));
 const HOUR = 3_600_000;
 
-function run(args: string[], dataDir: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function run(
+  args: string[],
+  dataDir: string,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       env: { PATH: process.env.PATH ?? '', AUDITLENS_DATA_DIR: dataDir },
@@ -53,13 +56,26 @@ test('the CLI prints a profile and the suspicious-activity list, and records bot
       await exporter.close();
     }
 
-    const text = await run(['behaviour', 'suspicious', '--tenant', 'acme', '--from', String(start - HOUR)], dir.path);
+    const text = await run(
+      ['behaviour', 'suspicious', '--tenant', 'acme', '--from', String(start - HOUR)],
+      dir.path,
+    );
     assert.equal(text.code, 0, text.stderr);
     assert.match(text.stdout, /BRUTE_FORCE\s+carol\s+12 failed logins for carol .*\[TA0006\/T1110\]/);
     assert.match(text.stdout, /ACCOUNT_TAKEOVER\s+carol/);
 
     const json = await run(
-      ['behaviour', 'suspicious', '--tenant', 'acme', '--from', String(start - HOUR), '--min-score', '75', '--json'],
+      [
+        'behaviour',
+        'suspicious',
+        '--tenant',
+        'acme',
+        '--from',
+        String(start - HOUR),
+        '--min-score',
+        '75',
+        '--json',
+      ],
       dir.path,
     );
     assert.equal(json.code, 0, json.stderr);
@@ -70,7 +86,17 @@ test('the CLI prints a profile and the suspicious-activity list, and records bot
     );
 
     const profile = await run(
-      ['behaviour', 'profile', '--tenant', 'acme', '--user', 'carol', '--from', String(start - HOUR), '--json'],
+      [
+        'behaviour',
+        'profile',
+        '--tenant',
+        'acme',
+        '--user',
+        'carol',
+        '--from',
+        String(start - HOUR),
+        '--json',
+      ],
       dir.path,
     );
     assert.equal(profile.code, 0, profile.stderr);
@@ -84,15 +110,23 @@ test('the CLI prints a profile and the suspicious-activity list, and records bot
       ],
     );
 
-    const bad = await run(['behaviour', 'profile', '--tenant', 'acme', '--user', 'carol', '--peers', 'everyone'], dir.path);
+    const bad = await run(
+      ['behaviour', 'profile', '--tenant', 'acme', '--user', 'carol', '--peers', 'everyone'],
+      dir.path,
+    );
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--peers: /);
 
     // Each read is in audit_access_log under the CLI's actor: its own profile shows them.
     const actor = `cli:${userInfo().username}@${hostname()}`;
-    const access = await run(['behaviour', 'profile', '--tenant', 'acme', '--user', actor, '--json'], dir.path);
+    const access = await run(
+      ['behaviour', 'profile', '--tenant', 'acme', '--user', actor, '--json'],
+      dir.path,
+    );
     assert.equal(access.code, 0, access.stderr);
-    const reads = (JSON.parse(access.stdout) as Profile).byAction.find((a) => a.kind === 'access' && a.action === 'read');
+    const reads = (JSON.parse(access.stdout) as Profile).byAction.find(
+      (a) => a.kind === 'access' && a.action === 'read',
+    );
     assert.equal(reads?.events, 3, 'two suspicious-activity lists and one profile read before this one');
   } finally {
     dir.remove();

@@ -1,7 +1,14 @@
 import type { Command } from 'commander';
 import { profileQuerySchema, suspiciousQuerySchema } from '@auditlens/contract/rest';
 import { ZodError } from 'zod';
-import { CliUsageError, configOption, EXIT, failuresAreUsageErrors, out, parseCliTime } from '../cli/command.js';
+import {
+  CliUsageError,
+  configOption,
+  EXIT,
+  failuresAreUsageErrors,
+  out,
+  parseCliTime,
+} from '../cli/command.js';
 import { cliPrincipal, openSession, type CliSession } from '../cli/session.js';
 import { ApiError } from '../api/errors.js';
 import { behaviourPeriod } from './routes.js';
@@ -29,7 +36,10 @@ function parseOptions<T>(schema: { parse(value: unknown): T }, options: Record<s
 
 function period(options: CommonOptions): { fromMs: number; toMs: number } {
   try {
-    return behaviourPeriod({ from: parseCliTime(options.from, '--from'), to: parseCliTime(options.to, '--to') });
+    return behaviourPeriod({
+      from: parseCliTime(options.from, '--from'),
+      to: parseCliTime(options.to, '--to'),
+    });
   } catch (error) {
     if (error instanceof ApiError) throw new CliUsageError(`--${error.message}`);
     throw error;
@@ -39,7 +49,10 @@ function period(options: CommonOptions): { fromMs: number; toMs: number } {
 /** Runs a read in a CLI session and records it in audit_access_log, as the API does. */
 async function read<T>(
   options: CommonOptions,
-  work: (session: CliSession, tenantId: string) => Promise<{ answer: T; filter: Record<string, unknown>; rows: number }>,
+  work: (
+    session: CliSession,
+    tenantId: string,
+  ) => Promise<{ answer: T; filter: Record<string, unknown>; rows: number }>,
   resource: string,
 ): Promise<T> {
   const session = await openSession(options.config, { migrate: true });
@@ -86,7 +99,9 @@ function printProfile(profile: Profile): void {
 }
 
 function printSuspicious(answer: Suspicious): void {
-  out(`suspicious activity, tenant ${answer.tenant || '(system)'}, ${answer.from} → ${answer.to}: ${answer.findings.length} findings`);
+  out(
+    `suspicious activity, tenant ${answer.tenant || '(system)'}, ${answer.from} → ${answer.to}: ${answer.findings.length} findings`,
+  );
   for (const finding of answer.findings) {
     const mitre = [finding.mitre.tactic, finding.mitre.technique].filter(Boolean).join('/');
     out(
@@ -94,14 +109,21 @@ function printSuspicious(answer: Suspicious): void {
         `${finding.summary}${mitre ? ` [${mitre}]` : ''}`,
     );
     for (const evidence of finding.evidence.slice(0, 3))
-      out(`       ${evidence.event_time} ${evidence.kind} ${evidence.event_id} trace ${evidence.trace_id || '-'} ${evidence.summary}`);
+      out(
+        `       ${evidence.event_time} ${evidence.kind} ${evidence.event_id} trace ${evidence.trace_id || '-'} ${evidence.summary}`,
+      );
   }
 }
 
 /** Adds `behaviour profile` and `behaviour suspicious` to the CLI. */
-export function registerBehaviourCommands(program: Command, start: (work: () => Promise<number>) => void): void {
+export function registerBehaviourCommands(
+  program: Command,
+  start: (work: () => Promise<number>) => void,
+): void {
   const run = failuresAreUsageErrors(start);
-  const behaviour = program.command('behaviour').description('user behaviour profiles and suspicious activity');
+  const behaviour = program
+    .command('behaviour')
+    .description('user behaviour profiles and suspicious activity');
   behaviour
     .command('profile')
     .description("one user's activity over a period, against the previous period and peers")
@@ -109,7 +131,11 @@ export function registerBehaviourCommands(program: Command, start: (work: () => 
     .requiredOption('--user <user>', 'the user id (user.id)')
     .option('--from <time>', 'period start (default: 30 days before --to)')
     .option('--to <time>', 'period end (default: now)')
-    .option('--peers <basis>', 'compare with users of the same role or of the whole tenant: role | tenant', 'role')
+    .option(
+      '--peers <basis>',
+      'compare with users of the same role or of the whole tenant: role | tenant',
+      'role',
+    )
     .option('--json', 'print the profile as JSON (the API answer)')
     .addOption(configOption())
     .action((options: CommonOptions & { user: string; peers: string }) =>
@@ -119,7 +145,12 @@ export function registerBehaviourCommands(program: Command, start: (work: () => 
         const profile = await read(
           options,
           async (session, tenantId) => {
-            const answer = await userProfile(session.store, { tenantId, userId: query.user, peers: query.peers, ...range });
+            const answer = await userProfile(session.store, {
+              tenantId,
+              userId: query.user,
+              peers: query.peers,
+              ...range,
+            });
             return { answer, filter: { user: query.user, ...range }, rows: answer.totals.events };
           },
           'auditlens behaviour profile',

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Answer, Evidence, suspiciousSchema } from '@auditlens/contract/rest';
+import { BUILTIN_RULES } from '../alerts/builtin.js';
 import { DETECTIONS, detection, type DetectionType } from '../alerts/detections.js';
 import type { AlertRuleInput } from '../alerts/rule-model.js';
 import { formatTime, parseTime } from '../mapping/fields.js';
@@ -121,10 +122,7 @@ function newValueQuery(
     rule: rule(slug, type, {
       kind: 'new_value',
       source: 'security',
-      filter: [
-        { field: 'event_type', op: '=', value: 'LOGIN_SUCCESS' },
-        { field: 'user_id', op: '!=', value: '' },
-      ],
+      filter: LOGINS_BY_USER,
       groupBy: ['user_id'],
       window: '30m',
       newValue: { fields: [ruleField], lookback: '30d', requireHistory: true },
@@ -160,35 +158,68 @@ const allKinds = (store: AuditStore, where: string, summary = 'operation_name'):
     )
     .join(' UNION ALL ');
 
+/** The filter of the rules that watch users' successful logins. */
+const LOGINS_BY_USER: AlertRuleInput['filter'] = [
+  { field: 'event_type', op: '=', value: 'LOGIN_SUCCESS' },
+  { field: 'user_id', op: '!=', value: '' },
+];
+
+/** A built-in rule under a new id: the streaming equivalent of a detection that has one. */
+function fromBuiltin(builtinId: string, slug: string): AlertRuleInput {
+  const builtin = BUILTIN_RULES.find((candidate) => candidate.id === builtinId);
+  if (!builtin) throw new Error(`no built-in rule ${builtinId}`);
+  return {
+    ...builtin,
+    id: `suspicious.${slug}`,
+    description: `${builtin.description} (made from the suspicious-activity list)`,
+  };
+}
+
+/**
+ * Bursts: at least `minCount` of a user's `records` (user_id, event_time, ev) in one `window`
+ * bucket; the score grows with the largest bucket against `threshold`.
+ */
+function burst(spec: {
+  type: DetectionType;
+  severity: number;
+  records: (store: AuditStore) => string;
+  window: 'toStartOfFiveMinutes' | 'toStartOfTenMinutes' | 'toStartOfHour';
+  threshold: number;
+  minCount: number;
+  summary: (row: DetectionRow) => string;
+  rule: AlertRuleInput;
+}): DetectionQuery {
+  return {
+    type: spec.type,
+    severity: spec.severity,
+    sql: (store) => `SELECT user_id, sum(n) AS count, min(first) AS first_seen, max(last) AS last_seen,
+        max(n) / ${spec.threshold} AS excess, toString(max(n)) AS detail,
+        arraySlice(arrayFlatten(groupArray(ev)), 1, ${EVIDENCE}) AS evidence
+      FROM (SELECT user_id, ${spec.window}(event_time) AS w, count() AS n, min(event_time) AS first,
+          max(event_time) AS last, groupArray(${EVIDENCE})(ev) AS ev
+        FROM (${spec.records(store)})
+        GROUP BY user_id, w HAVING n >= ${spec.minCount})
+      GROUP BY user_id`,
+    summary: spec.summary,
+    rule: spec.rule,
+  };
+}
+
 export const DETECTION_QUERIES: readonly DetectionQuery[] = [
-  {
+  burst({
     type: 'BRUTE_FORCE',
     severity: 3,
     // The built-in brute-force-account threshold: more than 10 failed logins in 5 minutes.
-    sql: (store) => `SELECT user_id, sum(n) AS count, min(first) AS first_seen, max(last) AS last_seen,
-        max(n) / 10 AS excess, toString(max(n)) AS detail, arraySlice(arrayFlatten(groupArray(ev)), 1, ${EVIDENCE}) AS evidence
-      FROM (SELECT user_id, toStartOfFiveMinutes(event_time) AS w, count() AS n, min(event_time) AS first,
-          max(event_time) AS last, groupArray(${EVIDENCE})(${loginEvidence}) AS ev
-        FROM ${table(store, 'security')}
-        WHERE ${ofTenant} AND event_type = 'LOGIN_FAILED' AND ${inPeriod}
-        GROUP BY user_id, w HAVING n > 10)
-      GROUP BY user_id`,
+    records: (store) =>
+      `SELECT user_id, event_time, ${loginEvidence} AS ev FROM ${table(store, 'security')}
+       WHERE ${ofTenant} AND event_type = 'LOGIN_FAILED' AND ${inPeriod}`,
+    window: 'toStartOfFiveMinutes',
+    threshold: 10,
+    minCount: 11,
     summary: (row) =>
       `${row.count} failed logins for ${row.user_id} in bursts (up to ${row.detail} in 5 minutes)`,
-    rule: rule('brute-force-account', 'BRUTE_FORCE', {
-      kind: 'threshold',
-      source: 'security',
-      filter: [
-        { field: 'event_type', op: '=', value: 'LOGIN_FAILED' },
-        { field: 'user_id', op: '!=', value: '' },
-      ],
-      groupBy: ['user_id'],
-      window: '5m',
-      threshold: 10,
-      severity: 3,
-      summary: '{count} failed logins for account {user_id} within {window}',
-    }),
-  },
+    rule: fromBuiltin('builtin.brute-force-account', 'brute-force-account'),
+  }),
   {
     type: 'ACCOUNT_TAKEOVER',
     severity: 4,
@@ -204,23 +235,7 @@ export const DETECTION_QUERIES: readonly DetectionQuery[] = [
         GROUP BY user_id, w HAVING failures >= 5 AND success > first)
       GROUP BY user_id`,
     summary: (row) => `${row.user_id} logged in after ${row.detail} failed logins within 10 minutes`,
-    rule: rule('account-takeover', 'ACCOUNT_TAKEOVER', {
-      kind: 'sequence',
-      source: 'security',
-      filter: [
-        { field: 'event_type', op: 'in', values: ['LOGIN_FAILED', 'LOGIN_SUCCESS'] },
-        { field: 'user_id', op: '!=', value: '' },
-      ],
-      groupBy: ['user_id'],
-      window: '10m',
-      sequence: {
-        first: [{ field: 'event_type', op: '=', value: 'LOGIN_FAILED' }],
-        minCount: 5,
-        then: [{ field: 'event_type', op: '=', value: 'LOGIN_SUCCESS' }],
-      },
-      severity: 4,
-      summary: 'successful login for {user_id} after repeated failed logins',
-    }),
+    rule: fromBuiltin('builtin.account-takeover', 'account-takeover'),
   },
   {
     type: 'UNUSUAL_HOUR_LOGIN',
@@ -245,10 +260,7 @@ export const DETECTION_QUERIES: readonly DetectionQuery[] = [
     rule: rule('unusual-hour-login', 'UNUSUAL_HOUR_LOGIN', {
       kind: 'match',
       source: 'security',
-      filter: [
-        { field: 'event_type', op: '=', value: 'LOGIN_SUCCESS' },
-        { field: 'user_id', op: '!=', value: '' },
-      ],
+      filter: LOGINS_BY_USER,
       schedule: { timezone: 'UTC', weekdays: [1, 2, 3, 4, 5], from: '07:00', to: '21:00', match: 'outside' },
       groupBy: ['user_id'],
       window: '1h',
@@ -296,10 +308,7 @@ export const DETECTION_QUERIES: readonly DetectionQuery[] = [
     rule: rule('impossible-travel', 'IMPOSSIBLE_TRAVEL', {
       kind: 'new_value',
       source: 'security',
-      filter: [
-        { field: 'event_type', op: '=', value: 'LOGIN_SUCCESS' },
-        { field: 'user_id', op: '!=', value: '' },
-      ],
+      filter: LOGINS_BY_USER,
       groupBy: ['user_id'],
       window: '30m',
       newValue: { fields: ['attributes.geo.country.iso_code'], lookback: '7d', requireHistory: true },
@@ -343,45 +352,28 @@ export const DETECTION_QUERIES: readonly DetectionQuery[] = [
       summary: '{user_id} read sensitive data after a privilege change',
     }),
   },
-  {
+  burst({
     type: 'MASS_EXPORT',
     severity: 3,
     // The built-in mass-export threshold: more than 20 exports by one user in an hour.
-    sql: (store) => `SELECT user_id, sum(n) AS count, min(first) AS first_seen, max(last) AS last_seen,
-        max(n) / 20 AS excess, toString(max(n)) AS detail, arraySlice(arrayFlatten(groupArray(ev)), 1, ${EVIDENCE}) AS evidence
-      FROM (SELECT user_id, toStartOfHour(event_time) AS w, count() AS n, min(event_time) AS first,
-          max(event_time) AS last, groupArray(${EVIDENCE})(ev) AS ev
-        FROM (${allKinds(store, 'operation_name IN {exportOperations:Array(String)}')}
-          UNION ALL SELECT user_id, event_time, ${evidence('access', "concat(access_type, ' ', resource)")} AS ev
-          FROM ${table(store, 'access')} WHERE ${ofTenant} AND ${inPeriod} AND access_type = 'export')
-        GROUP BY user_id, w HAVING n > 20)
-      GROUP BY user_id`,
+    records: (store) =>
+      `${allKinds(store, 'operation_name IN {exportOperations:Array(String)}')}
+       UNION ALL SELECT user_id, event_time, ${evidence('access', "concat(access_type, ' ', resource)")} AS ev
+       FROM ${table(store, 'access')} WHERE ${ofTenant} AND ${inPeriod} AND access_type = 'export'`,
+    window: 'toStartOfHour',
+    threshold: 20,
+    minCount: 21,
     summary: (row) => `${row.count} exports by ${row.user_id} (up to ${row.detail} in one hour)`,
-    rule: rule('mass-export', 'MASS_EXPORT', {
-      kind: 'threshold',
-      source: '*',
-      filter: [
-        { field: 'operation_name', op: 'in', values: EXPORT_OPERATIONS },
-        { field: 'user_id', op: '!=', value: '' },
-      ],
-      groupBy: ['user_id'],
-      window: '1h',
-      threshold: 20,
-      severity: 3,
-      summary: '{count} exports by {user_id} within {window}',
-    }),
-  },
-  {
+    rule: fromBuiltin('builtin.mass-export', 'mass-export'),
+  }),
+  burst({
     type: 'ACCESS_DENIED_STREAK',
     severity: 2,
     // 10 or more refused operations of one user within 10 minutes.
-    sql: (store) => `SELECT user_id, sum(n) AS count, min(first) AS first_seen, max(last) AS last_seen,
-        max(n) / 10 AS excess, toString(max(n)) AS detail, arraySlice(arrayFlatten(groupArray(ev)), 1, ${EVIDENCE}) AS evidence
-      FROM (SELECT user_id, toStartOfTenMinutes(event_time) AS w, count() AS n, min(event_time) AS first,
-          max(event_time) AS last, groupArray(${EVIDENCE})(ev) AS ev
-        FROM (${allKinds(store, "result = 'denied'", "concat(operation_name, ' denied')")})
-        GROUP BY user_id, w HAVING n >= 10)
-      GROUP BY user_id`,
+    records: (store) => allKinds(store, "result = 'denied'", "concat(operation_name, ' denied')"),
+    window: 'toStartOfTenMinutes',
+    threshold: 10,
+    minCount: 10,
     summary: (row) => `${row.count} denied operations for ${row.user_id} (up to ${row.detail} in 10 minutes)`,
     rule: rule('access-denied-streak', 'ACCESS_DENIED_STREAK', {
       kind: 'threshold',
@@ -396,7 +388,7 @@ export const DETECTION_QUERIES: readonly DetectionQuery[] = [
       severity: 2,
       summary: '{count} denied operations for {user_id} within {window}',
     }),
-  },
+  }),
   {
     type: 'DORMANT_ACCOUNT_ACTIVE',
     severity: 3,
@@ -421,10 +413,7 @@ export const DETECTION_QUERIES: readonly DetectionQuery[] = [
     rule: rule('dormant-account', 'DORMANT_ACCOUNT_ACTIVE', {
       kind: 'new_value',
       source: 'security',
-      filter: [
-        { field: 'event_type', op: '=', value: 'LOGIN_SUCCESS' },
-        { field: 'user_id', op: '!=', value: '' },
-      ],
+      filter: LOGINS_BY_USER,
       groupBy: [],
       window: '1h',
       newValue: { fields: ['user_id'], lookback: '30d', requireHistory: true },
@@ -467,7 +456,8 @@ function toFinding(tenantId: string, query: DetectionQuery, row: DetectionRow): 
     firstSeen: isoTime(row.first_seen),
     lastSeen: isoTime(row.last_seen),
     count: Number(row.count),
-    mitre: { ...spec.mitre },
+    // The rule's (a built-in one may name a sub-technique of the vocabulary's, e.g. T1110.001).
+    mitre: { ...(query.rule.mitre ?? spec.mitre) },
     evidence: evidenceRows,
     rule: { enabled: true, tenant: tenantId === '' ? '@system' : tenantId, ...query.rule } as Finding['rule'],
   };

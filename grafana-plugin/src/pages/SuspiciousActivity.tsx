@@ -7,10 +7,11 @@ import type { Evidence, Finding } from '../api/behaviourSchemas';
 import { AppPage } from '../components/Page/AppPage';
 import { QueryState } from '../components/QueryState/QueryState';
 import { DataTable, type Column } from '../components/Table/DataTable';
-import { ACTIONS, ROUTES, TRACE_PATH } from '../constants';
+import { ACTIONS, ROUTES } from '../constants';
 import { draftFromRule } from '../features/alert-rules/ruleDraft';
 import { RuleForm } from '../features/alert-rules/RuleForm';
 import { useRulesChanged } from '../features/alert-rules/useAlertRules';
+import { traceColumn } from '../features/behaviour/traceColumn';
 import { UserLink } from '../features/behaviour/UserLink';
 import { useSuspicious } from '../features/behaviour/useBehaviour';
 import { appUrl } from '../features/links/links';
@@ -41,17 +42,7 @@ function EvidenceTable({ finding }: { finding: Finding }) {
         ),
       },
       { name: 'IP', value: (e) => formatIp(e.ip_address), width: 170 },
-      {
-        name: 'Trace',
-        value: (e) => e.trace_id,
-        cell: (e) =>
-          e.trace_id ? (
-            <TextLink href={appUrl(`${TRACE_PATH}/${e.trace_id}`, params)} inline={false} icon="link">
-              trace
-            </TextLink>
-          ) : null,
-        width: 90,
-      },
+      traceColumn(params),
     ],
     [params],
   );
@@ -65,16 +56,19 @@ function EvidenceTable({ finding }: { finding: Finding }) {
   );
 }
 
+/** The list's filters, from the URL. */
+const filtersOf = (params: URLSearchParams) => ({
+  user: params.get('user') ?? '',
+  minScore: params.get('minScore') ?? '',
+});
+
 function SuspiciousBody() {
   const styles = useStyles2(getStyles);
   const { tenant } = useScope();
   const [params, update] = useUrlParams();
-  const filters = { user: params.get('user') ?? '', minScore: params.get('minScore') ?? '' };
+  const filters = filtersOf(params);
   const [draft, setDraft] = useState(filters);
-  useEffect(
-    () => setDraft({ user: params.get('user') ?? '', minScore: params.get('minScore') ?? '' }),
-    [params],
-  );
+  useEffect(() => setDraft(filtersOf(params)), [params]);
   const list = useSuspicious(filters);
   const opened = params.get('finding');
   const [ruleFrom, setRuleFrom] = useState<Finding | undefined>();
@@ -89,7 +83,7 @@ function SuspiciousBody() {
         value: (f) => f.name,
         cell: (f) => (
           <TextLink
-            href={appUrl(ROUTES.SuspiciousActivity, params, { ...filters, finding: f.id })}
+            href={appUrl(ROUTES.SuspiciousActivity, params, { ...filtersOf(params), finding: f.id })}
             inline={false}
           >
             {f.name}
@@ -114,7 +108,6 @@ function SuspiciousBody() {
       { name: 'Records', type: 'number', value: (f) => f.count, width: 90 },
       { name: 'Last', type: 'time', value: (f) => parseApiTime(f.lastSeen), width: 190 },
     ],
-    // eslint-disable-next-line react-hooks/exhaustive-deps -- filters are part of params
     [params],
   );
   return (

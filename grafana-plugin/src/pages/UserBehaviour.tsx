@@ -20,8 +20,9 @@ import { AppPage } from '../components/Page/AppPage';
 import { QueryState } from '../components/QueryState/QueryState';
 import { formatCount, formatRate, StatCard, StatGrid } from '../components/Stat/StatCard';
 import { DataTable, type Column } from '../components/Table/DataTable';
-import { ACTIONS, ROUTES, TRACE_PATH } from '../constants';
+import { ACTIONS, ROUTES } from '../constants';
 import { ActivityHeatmap } from '../features/behaviour/ActivityHeatmap';
+import { traceColumn } from '../features/behaviour/traceColumn';
 import { useProfile } from '../features/behaviour/useBehaviour';
 import { appUrl, dashboardUrl } from '../features/links/links';
 import { useScope } from '../features/scope/ScopeContext';
@@ -128,17 +129,7 @@ function ProfileView({ profile }: { profile: Profile }) {
         width: 100,
       },
       { name: 'IP', value: (e) => formatIp(e.ip_address), width: 160 },
-      {
-        name: 'Trace',
-        value: (e) => e.trace_id,
-        cell: (e) =>
-          e.trace_id ? (
-            <TextLink href={appUrl(`${TRACE_PATH}/${e.trace_id}`, params)} inline={false} icon="link">
-              trace
-            </TextLink>
-          ) : null,
-        width: 90,
-      },
+      traceColumn(params),
     ],
     [params],
   );
