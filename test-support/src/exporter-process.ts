@@ -10,6 +10,27 @@ const AUDITLENS_BIN = fileURLToPath(
 const READY_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 45_000;
 
+/**
+ * Runs `auditlens <args>` to its end with only PATH and `env` in its environment (the embedded
+ * store of AUDITLENS_DATA_DIR, say); answers its exit code and output.
+ */
+export function runAuditlens(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [AUDITLENS_BIN, ...args], {
+      env: { PATH: process.env.PATH ?? '', ...env },
+    });
+    killAtExit(child);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
 /** A port free on loopback now (the caller binds it soon after; another process may race). */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

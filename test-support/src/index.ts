@@ -12,7 +12,7 @@ export * from './otlp-payloads.js';
 export { OtlpCaptureServer, decodeLogs, type CapturedRequest, type Reply } from './otlp-capture-server.js';
 export { decodeWireLogs, type WireLogRecord } from './wire-logs.js';
 export { startTestExporter } from './test-exporter.js';
-export { ExporterProcess, freePort } from './exporter-process.js';
+export { ExporterProcess, freePort, runAuditlens } from './exporter-process.js';
 export { killAtExit, killChild } from './child-processes.js';
 export {
   AUDIT_CHILD_SCRIPT,

@@ -1,32 +1,15 @@
 // `auditlens behaviour profile|suspicious` on an embedded store filled over OTLP by an exporter
 // (stopped first: one process owns an embedded store at a time).
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { hostname, userInfo } from 'node:os';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { postLogs, startTestExporter, tempDir, type TestRecord } from '@auditlens/test-support';
+import { postLogs, runAuditlens, startTestExporter, tempDir, type TestRecord } from '@auditlens/test-support';
 import type { Profile, Suspicious } from '@auditlens/contract/rest';
 
-const BIN = fileURLToPath(new URL('../../bin/auditlens.js', import.meta.url));
 const HOUR = 3_600_000;
 
-function run(
-  args: string[],
-  dataDir: string,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env: { PATH: process.env.PATH ?? '', AUDITLENS_DATA_DIR: dataDir },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const run = (args: string[], dataDir: string) => runAuditlens(args, { AUDITLENS_DATA_DIR: dataDir });
 
 const login = (timeMs: number, type: string, ip: string): TestRecord => ({
   eventName: 'audit.security',
