@@ -44,7 +44,7 @@ test('the CLI prints a profile and the suspicious-activity list, and records bot
       dir.path,
     );
     assert.equal(text.code, 0, text.stderr);
-    assert.match(text.stdout, /BRUTE_FORCE\s+carol\s+12 failed logins for carol .*\[TA0006\/T1110\]/);
+    assert.match(text.stdout, /BRUTE_FORCE\s+carol\s+12 failed logins for carol .*\[TA0006\/T1110\.001\]/);
     assert.match(text.stdout, /ACCOUNT_TAKEOVER\s+carol/);
 
     const json = await run(
