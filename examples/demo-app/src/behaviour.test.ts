@@ -15,7 +15,7 @@ import { UserRepository } from './users.js';
 
 test(
   'four rounds of demo traffic show a rogue user and an account takeover',
-  { timeout: 120_000 },
+  { timeout: 240_000 },
   async () => {
     const dir = tempDir('demo-behaviour');
     const exporter = await startTestExporter(path.join(dir.path, 'exporter'));
@@ -39,6 +39,8 @@ test(
       } finally {
         server.closeAllConnections();
         await new Promise((resolve) => server.close(resolve));
+        // Delivered, not spooled: shutdown alone spools what its short deadline leaves (a loaded machine).
+        await audit.forceFlush(60_000);
         await audit.shutdown();
       }
       const wangwu = String(users.findByUsername('wangwu')?.id);
@@ -60,7 +62,7 @@ test(
           findings = lists.flatMap((list) => list.findings);
           return expected.every((finding) => found().includes(finding));
         },
-        30_000,
+        90_000,
         'the rogue user and the takeover in the suspicious-activity list',
       ).catch((error: unknown) => {
         throw new Error(`${(error as Error).message}; found: ${found().join(', ')}`);
