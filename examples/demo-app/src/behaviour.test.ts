@@ -22,11 +22,13 @@ test(
     try {
       const spoolDir = path.join(dir.path, 'spool');
       mkdirSync(spoolDir, { recursive: true });
+      // A loaded machine's exporter can take longer than the SDK's 10 s per request to commit.
       const audit = initAudit({
         serviceName: 'auditlens-demo',
         endpoint: exporter.otlpUrl,
         spoolDir,
         tenant: 'tenant_001',
+        timeoutMillis: 60_000,
       });
       const users = new UserRepository(audit);
       initialiseSystem(audit, users);
