@@ -10,6 +10,7 @@ import { benchBarePipeline, benchIngest } from './ingest.js';
 import { benchSdk } from './sdk.js';
 import { benchSeedDesign } from './seed-design/peer.js';
 import { benchHotPaths } from './hot-paths.js';
+import { benchBehaviour } from './behaviour.js';
 import { benchAlerts } from './alerts.js';
 import { benchMemory } from './memory.js';
 import { benchUsageStorage } from './usage-storage.js';
@@ -17,7 +18,7 @@ import { benchSpool } from './spool.js';
 import { Results, log, type BenchConfig } from './context.js';
 import { writeReports } from './report.js';
 
-const SECTIONS = ['ingest', 'sdk', 'seed', 'hot', 'alerts', 'memory', 'usage', 'spool'] as const;
+const SECTIONS = ['ingest', 'sdk', 'seed', 'hot', 'behaviour', 'alerts', 'memory', 'usage', 'spool'] as const;
 
 function parseArgs(argv: string[]): BenchConfig {
   const flags = new Map<string, string>();
@@ -77,13 +78,13 @@ async function main(): Promise<void> {
   const has = (section: string) => config.sections.has(section);
   const flagBare = process.argv.includes('--bare');
   try {
-    if (['ingest', 'seed', 'hot'].some(has)) {
+    if (['ingest', 'seed', 'hot', 'behaviour'].some(has)) {
       const host = await ExporterHost.start(join(config.workDir, 'exporter'), {
         cpuProfileDir: config.cpuProfileDir,
       });
       results.set('run.store', host.info.mode);
       try {
-        const sealedUntil = ['ingest', 'seed', 'hot'].some(has)
+        const sealedUntil = ['ingest', 'seed', 'hot', 'behaviour'].some(has)
           ? await benchIngest(host, config, results)
           : config.dataset.startMs;
         if (has('seed')) {
@@ -91,6 +92,7 @@ async function main(): Promise<void> {
           await benchSeedDesign(host, config, results, typeof ours === 'number' ? ours : undefined);
         }
         if (has('hot')) await benchHotPaths(host, config, results, sealedUntil);
+        if (has('behaviour')) await benchBehaviour(host, config, results);
       } finally {
         await host.close();
       }

@@ -5,6 +5,7 @@ import { migrate, schemaStatements } from './schema/migrate.js';
 import { LATEST_SCHEMA_VERSION } from './schema/migrations.js';
 import { registerAlertingCommands } from './alerts/cli-commands.js';
 import { CliUsageError } from './cli/command.js';
+import { registerBehaviourCommands } from './behaviour/cli-commands.js';
 import { progressBar } from './cli/progress.js';
 import { apiOption, exporterApi, openCliStore } from './cli/target.js';
 import { registerIntegrityCommands } from './integrity/cli-commands.js';
@@ -125,6 +126,7 @@ export async function main(argv: string[]): Promise<number> {
     action = work();
   };
   registerAlertingCommands(program, start);
+  registerBehaviourCommands(program, start);
   registerIntegrityCommands(program, start);
   registerReportCommands(program, start);
   registerRetentionCommands(program, start);

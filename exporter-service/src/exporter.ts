@@ -19,6 +19,7 @@ import { InternalRecorder } from './ingest/internal-records.js';
 import type { ExporterModule, ModuleContext } from './modules.js';
 import { alertingModule } from './alerts/module.js';
 import { usageModule } from './usage/module.js';
+import { behaviourModule } from './behaviour/module.js';
 import { complianceModule } from './compliance/module.js';
 import { selfAuditModule } from './self-audit/self-audit.js';
 import { announceRunningExporter } from './running-exporter.js';
@@ -54,7 +55,14 @@ export type ExporterOverrides = Partial<Omit<ExporterConfig, 'clickhouse' | 'bat
 /** The modules every exporter runs, in start order. */
 export function defaultModules(): ExporterModule[] {
   // Compliance first: its integrity hooks must seal every record the other modules write.
-  return [complianceModule(), selfAuditModule(), alertingModule(), usageModule(), storageGrowthModule()];
+  return [
+    complianceModule(),
+    selfAuditModule(),
+    alertingModule(),
+    usageModule(),
+    storageGrowthModule(),
+    behaviourModule(),
+  ];
 }
 
 function listen(server: Server, port: number, host: string): Promise<number> {

@@ -12,6 +12,9 @@ export enum ROUTES {
   Compliance = 'compliance',
   Retention = 'retention',
   AiUsage = 'ai-usage',
+  /** One user's behaviour profile (`?user=<user id>`), linked from every user name. */
+  UserBehaviour = 'user-behaviour',
+  SuspiciousActivity = 'suspicious-activity',
   /** Where the exporter's Grafana rules link to (alert annotations): redirects to the incident or rule. */
   Alerts = 'alerts',
 }
@@ -65,6 +68,7 @@ export const DASHBOARDS = [
   { uid: 'auditlens-admin-ops', title: 'Admin operations' },
   { uid: 'auditlens-data-changes', title: 'Data changes' },
   { uid: 'auditlens-user-activity', title: 'User activity' },
+  { uid: 'auditlens-user-behaviour', title: 'User behaviour' },
   { uid: 'auditlens-pipeline', title: 'Pipeline health & data quality' },
   { uid: 'auditlens-ai-usage', title: 'AI & API usage' },
 ] as const;

@@ -9,6 +9,7 @@ const AUDITLENS_BIN = fileURLToPath(
 );
 const READY_TIMEOUT_MS = 60_000;
 const COMMAND_TIMEOUT_MS = 120_000;
+const STOP_TIMEOUT_MS = 45_000;
 
 /** What one run of the `auditlens` command printed and its exit code. */
 export interface AuditlensRun {
@@ -42,7 +43,6 @@ export function runAuditlens(args: readonly string[], env: Record<string, string
     });
   });
 }
-const STOP_TIMEOUT_MS = 45_000;
 
 /** A port free on loopback now (the caller binds it soon after; another process may race). */
 export function freePort(): Promise<number> {

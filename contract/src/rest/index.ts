@@ -10,3 +10,4 @@ export * from './security-events.js';
 export * from './compliance.js';
 export * from './usage.js';
 export * from './storage.js';
+export * from './behaviour.js';

@@ -85,10 +85,15 @@ export function createDemoApp(audit: AuditClient, users: UserRepository): expres
     const { username, password } = (req.body ?? {}) as { username?: string; password?: string };
     const user = username === undefined ? undefined : users.findByUsername(username);
     if (!user || user.password !== password) {
+      // A known account's failures carry its id and tenant, so that failures and a later success
+      // for the same account meet in the account-takeover rule and the suspicious-activity list.
       const { eventId } = audit.loginFailed({
         userName: username ?? '',
         reason: user ? 'bad_password' : 'unknown_user',
         method: 'password',
+        ...(user
+          ? { userId: String(user.id), identity: { tenantId: user.tenantId, roles: [user.role] } }
+          : {}),
       });
       bruteForce.failed(req.ip ?? '', username ?? '', eventId);
       res.status(401).json({ error: 'invalid credentials' });

@@ -1,8 +1,10 @@
 /**
  * Traffic for the demo app: everyday requests plus the source's four scenarios (a user updates
  * their profile; an administrator creates a user; a brute-force login attempt; system
- * initialisation without a tenant). Every round plays all of them once; every tenth round from
- * the third on, an AI bill spikes (a runaway agent).
+ * initialisation without a tenant), and behaviour worth a look in the behaviour pages (issue 19):
+ * a user who goes rogue from round 4 on, an account taken over every 10th round, and an AI bill
+ * that spikes (a runaway agent) every tenth round from the third on. Every round plays the
+ * source's scenarios once.
  */
 export interface TrafficOptions {
   /** Base URL of the demo app. */
@@ -62,6 +64,8 @@ export class TrafficGenerator {
     await this.bruteForceLogin();
     await this.everydayTraffic();
     if (this.round % 10 === 3) await this.aiBillSpike();
+    await this.rogueUser();
+    if (this.round % 10 === 3) await this.accountTakeover();
     this.options.onRound?.(this.round, this.requests - before);
   }
 
@@ -132,6 +136,37 @@ export class TrafficGenerator {
     }
   }
 
+  /**
+   * wangwu goes rogue: from round 4 on, wangwu logs in from an unknown address with a scripting
+   * client and probes administrative pages and the user export, refused a dozen times a round
+   * (an access-denied streak; a new IP and user agent for the user).
+   */
+  async rogueUser(): Promise<void> {
+    if (this.round < 4) return;
+    const from = '198.51.100.66';
+    const userAgent = 'python-requests/2.31';
+    const token = await this.login('wangwu', 'demo-wangwu', from, userAgent);
+    if (!token) return;
+    for (let i = 0; i < 10; i++) await this.call('GET', '/api/admin/settings', { token, from, userAgent });
+    for (let i = 0; i < 2; i++)
+      await this.call('GET', '/api/reports/users/export', { token, from, userAgent });
+  }
+
+  /** zhangsan's password is guessed: six failures from one address, then a success from there. */
+  async accountTakeover(): Promise<void> {
+    const from = '203.0.113.77';
+    const userAgent = 'python-requests/2.31';
+    for (let i = 0; i < 6; i++) {
+      await this.call('POST', '/api/auth/login', {
+        from,
+        userAgent,
+        body: { username: 'zhangsan', password: `spring2025-${i}` },
+      });
+    }
+    const token = await this.login('zhangsan', 'demo-zhangsan', from, userAgent);
+    if (token) await this.call('GET', '/api/user/profile', { token, from, userAgent });
+  }
+
   /** Scenario 4: system initialisation (no tenant). */
   async systemInitialisation(): Promise<void> {
     await this.call('POST', '/internal/system/init', {});
@@ -152,19 +187,28 @@ export class TrafficGenerator {
     await this.call('GET', '/health', {});
   }
 
-  private async login(username: string, password: string, from: string): Promise<string | undefined> {
-    const reply = await this.call('POST', '/api/auth/login', { from, body: { username, password } });
+  private async login(
+    username: string,
+    password: string,
+    from: string,
+    userAgent?: string,
+  ): Promise<string | undefined> {
+    const reply = await this.call('POST', '/api/auth/login', {
+      from,
+      userAgent,
+      body: { username, password },
+    });
     return (reply.body as { token?: string } | undefined)?.token;
   }
 
   private async call(
     method: string,
     path: string,
-    options: { token?: string; from?: string; body?: unknown },
+    options: { token?: string; from?: string; body?: unknown; userAgent?: string | undefined },
   ): Promise<Reply> {
     this.requests++;
     const headers: Record<string, string> = {
-      'user-agent': USER_AGENTS[this.requests % USER_AGENTS.length] ?? 'demo',
+      'user-agent': options.userAgent ?? USER_AGENTS[this.requests % USER_AGENTS.length] ?? 'demo',
     };
     if (options.token) headers.authorization = `Bearer ${options.token}`;
     if (options.from) headers['x-forwarded-for'] = options.from;

@@ -1,3 +1,4 @@
+import { detection } from './detections.js';
 import { parseRule, type AlertRule, type AlertRuleInput } from './rule-model.js';
 
 /** The security event type the exporter's scheduled integrity verification records on a failure. */
@@ -27,8 +28,7 @@ const PACK: AlertRuleInput[] = [
     window: '5m',
     threshold: 10,
     severity: 3,
-    mitre: { tactic: 'TA0006', technique: 'T1110' },
-    eventType: 'BRUTE_FORCE',
+    ...detection('BRUTE_FORCE'),
     summary: '{count} failed logins from {ip_address} within {window}',
   },
   {
@@ -61,8 +61,7 @@ const PACK: AlertRuleInput[] = [
     window: '1h',
     threshold: 50,
     severity: 3,
-    mitre: { tactic: 'TA0006', technique: 'T1110' },
-    eventType: 'BRUTE_FORCE',
+    ...detection('BRUTE_FORCE'),
     summary: '{count} failed logins within {window}',
   },
   {
@@ -80,7 +79,7 @@ const PACK: AlertRuleInput[] = [
     window: '1h',
     threshold: 20,
     severity: 2,
-    eventType: 'HIGH_RISK_BURST',
+    ...detection('HIGH_RISK_BURST'),
     summary: '{count} high-risk operations within {window}',
   },
   {
@@ -102,8 +101,7 @@ const PACK: AlertRuleInput[] = [
       then: [{ field: 'event_type', op: '=', value: 'LOGIN_SUCCESS' }],
     },
     severity: 4,
-    mitre: { tactic: 'TA0001', technique: 'T1078' },
-    eventType: 'ACCOUNT_TAKEOVER',
+    ...detection('ACCOUNT_TAKEOVER'),
     summary: 'successful login for {user_id} after repeated failed logins ({count} records within {window})',
   },
   {
@@ -139,8 +137,7 @@ const PACK: AlertRuleInput[] = [
     groupBy: ['user_id', 'target_id'],
     window: '15m',
     severity: 3,
-    mitre: { tactic: 'TA0004', technique: 'T1098' },
-    eventType: 'PRIVILEGE_CHANGE',
+    ...detection('PRIVILEGE_CHANGE'),
     summary: 'privilege change by {user_id} on {target_id}',
   },
   {
@@ -153,8 +150,7 @@ const PACK: AlertRuleInput[] = [
     groupBy: ['user_id', 'db_table', 'field_name'],
     window: '15m',
     severity: 2,
-    mitre: { tactic: 'TA0040', technique: 'T1565.001' },
-    eventType: 'SENSITIVE_DATA_CHANGE',
+    ...detection('SENSITIVE_DATA_CHANGE'),
     summary: '{user_id} changed sensitive field {db_table}.{field_name}',
   },
   {
@@ -171,8 +167,7 @@ const PACK: AlertRuleInput[] = [
     window: '1h',
     threshold: 20,
     severity: 3,
-    mitre: { tactic: 'TA0010', technique: 'T1567' },
-    eventType: 'MASS_EXPORT',
+    ...detection('MASS_EXPORT'),
     summary: '{count} exports by {user_id} within {window}',
   },
   {
@@ -204,8 +199,7 @@ const PACK: AlertRuleInput[] = [
     groupBy: ['user_id'],
     window: '30m',
     severity: 2,
-    mitre: { tactic: 'TA0004', technique: 'T1078' },
-    eventType: 'OFF_HOURS_ADMIN',
+    ...detection('OFF_HOURS_ADMIN'),
     summary: 'admin operation by {user_id} outside business hours',
   },
   {
@@ -228,8 +222,7 @@ const PACK: AlertRuleInput[] = [
     window: '30m',
     newValue: { fields: ['ip_address'], lookback: '30d', requireHistory: true },
     severity: 3,
-    mitre: { tactic: 'TA0001', technique: 'T1078' },
-    eventType: 'NEW_ADMIN_IP',
+    ...detection('NEW_ADMIN_IP'),
     summary: 'admin {user_id} logged in from new IP {ip_address}',
   },
   {
@@ -246,8 +239,7 @@ const PACK: AlertRuleInput[] = [
     groupBy: ['target_resource'],
     window: '1h',
     severity: 4,
-    mitre: { tactic: 'TA0040', technique: 'T1565.001' },
-    eventType: 'AUDIT_TAMPERING',
+    ...detection('AUDIT_TAMPERING'),
     summary: 'integrity verification failed for {target_resource}',
   },
   {
@@ -283,8 +275,7 @@ const PACK: AlertRuleInput[] = [
     window: '15m',
     silence: { forgetAfter: '24h' },
     severity: 3,
-    mitre: { tactic: 'TA0005', technique: 'T1562.008' },
-    eventType: 'AUDIT_PIPELINE_SILENCE',
+    ...detection('AUDIT_PIPELINE_SILENCE'),
     summary: 'no audit records from {service} for {window}',
   },
 ];

@@ -15,6 +15,7 @@ import {
   SUPPORT_TABLE_DEFS,
   STORAGE_SNAPSHOT_TABLE_DEF,
 } from './tables.js';
+import { userClientProjection, userHourProjection } from './user-activity.js';
 
 /** A statement, or rows to insert (JSONEachRow, deduplicated by the token). */
 export type MigrationStep = string | { insertInto: string; rows: object[]; deduplicationToken: string };
@@ -231,8 +232,26 @@ export const MIGRATIONS: Migration[] = [
     },
   },
   {
+    // User behaviour (issue 19): per-user activity by hour and per-user clients by day, kept in
+    // every part of every audit table (schema/user-activity.ts says why projections).
+    version: 6,
+    name: 'per user activity and client projections for behaviour profiles',
+    steps: (target) => {
+      const on = onCluster(target);
+      return AUDIT_TABLE_DEFS.flatMap((table) => {
+        const name = `${storageTable(table.name, target)}${on}`;
+        return [
+          `ALTER TABLE ${name} ADD PROJECTION IF NOT EXISTS ${userHourProjection(table.name)}`,
+          `ALTER TABLE ${name} ADD PROJECTION IF NOT EXISTS ${userClientProjection()}`,
+          `ALTER TABLE ${name} MATERIALIZE PROJECTION p_user_hour`,
+          `ALTER TABLE ${name} MATERIALIZE PROJECTION p_user_client`,
+        ];
+      });
+    },
+  },
+  {
     // AI and API usage (issue 19): the GenAI fields of outbound calls as typed columns of the
-    // request table (USAGE_COLUMNS). Version 6 is taken by issue 19's behaviour analytics.
+    // request table (USAGE_COLUMNS).
     version: 7,
     name: 'AI / API usage columns on audit_request_log',
     steps: (target) =>

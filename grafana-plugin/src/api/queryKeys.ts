@@ -35,6 +35,8 @@ export const queryKeys = {
   publicKey: () => [ROOT, 'integrity', 'public-key'] as const,
   storageGrowth: (tenant: string, from: number, to: number) =>
     [ROOT, 'retention', 'storage', tenant, from, to] as const,
+  profile: (params: CallParams) => [ROOT, 'behaviour', 'profile', params] as const,
+  suspicious: (params: CallParams) => [ROOT, 'behaviour', 'suspicious', params] as const,
   grafanaSql: (path: string, params: CallParams) => [ROOT, 'sql', path, params] as const,
 };
 

@@ -26,6 +26,7 @@ import {
 } from '../features/security-events/useSecurityEvents';
 import { parseApiTime } from '../features/time/time';
 import { useUrlParams, type UrlChanges } from '../features/url/useUrlParams';
+import { UserLink } from '../features/behaviour/UserLink';
 
 const ANY = { label: 'any', value: '' };
 /** The list shows the events still to handle unless the URL asks otherwise (`open=all|false`). */
@@ -219,7 +220,12 @@ function SecurityEventsBody() {
         ),
         width: 190,
       },
-      { name: 'User', value: (e) => e.username || e.user_id || '', width: 120 },
+      {
+        name: 'User',
+        value: (e) => e.username || e.user_id || '',
+        cell: (e) => <UserLink userId={e.user_id ?? ''} label={e.username || e.user_id} />,
+        width: 120,
+      },
       { name: 'IP', value: (e) => formatIp(e.ip_address ?? ''), width: 130 },
       {
         name: 'Risk',

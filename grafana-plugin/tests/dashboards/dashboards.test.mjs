@@ -140,6 +140,7 @@ const APP_PAGES = [
   { path: /^\/a\/auditlens-audit-app\/explore\/trace\/([^/]+)$/ },
   { path: /^\/a\/auditlens-audit-app\/security-events\/([^/]+)$/ },
   { path: /^\/a\/auditlens-audit-app\/ai-usage$/, values: ['user', 'model'] },
+  { path: /^\/a\/auditlens-audit-app\/user-behaviour$/, values: ['user'] },
 ];
 
 test('links into the app carry the period and the tenant, and the clicked value URL-encoded, to a page of the app', () => {

@@ -19,6 +19,8 @@ const AlertRules = lazy(() => import('../../pages/AlertRules'));
 const ComplianceReports = lazy(() => import('../../pages/ComplianceReports'));
 const RetentionIntegrity = lazy(() => import('../../pages/RetentionIntegrity'));
 const AiUsage = lazy(() => import('../../pages/AiUsage'));
+const UserBehaviour = lazy(() => import('../../pages/UserBehaviour'));
+const SuspiciousActivity = lazy(() => import('../../pages/SuspiciousActivity'));
 
 /**
  * The app's root: the query cache, settings and scope (tenant, period) for every page, one lazily
@@ -41,6 +43,8 @@ export default function App({ meta }: AppRootProps<AppJsonData>) {
               <Route path={ROUTES.Compliance} element={<ComplianceReports />} />
               <Route path={ROUTES.Retention} element={<RetentionIntegrity />} />
               <Route path={ROUTES.AiUsage} element={<AiUsage />} />
+              <Route path={ROUTES.UserBehaviour} element={<UserBehaviour />} />
+              <Route path={ROUTES.SuspiciousActivity} element={<SuspiciousActivity />} />
               <Route path={ROUTES.Alerts} element={<AlertLink />} />
               <Route path="*" element={<Navigate to={`${PLUGIN_BASE_URL}/${ROUTES.Overview}`} replace />} />
             </Routes>

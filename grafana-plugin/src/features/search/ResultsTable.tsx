@@ -4,6 +4,7 @@ import { Badge, IconButton, useStyles2 } from '@grafana/ui';
 import React from 'react';
 
 import type { AuditRow } from '../../api/schemas';
+import { UserLink } from '../behaviour/UserLink';
 import { formatIp, riskLabel } from './format';
 
 const RESULT_COLORS: Record<string, 'green' | 'red' | 'orange' | 'purple'> = {
@@ -51,7 +52,9 @@ export function ResultsTable({
           >
             <td className={styles.nowrap}>{row.event_time}</td>
             <td>{row.kind}</td>
-            <td>{row.username || row.user_id}</td>
+            <td>
+              <UserLink userId={row.user_id} label={row.username || row.user_id} />
+            </td>
             <td className={styles.nowrap}>{formatIp(row.ip_address)}</td>
             <td>{row.operation_name}</td>
             <td>
