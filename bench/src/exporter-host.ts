@@ -15,6 +15,7 @@ import { decodeLogsRequest, type LogsRequest } from '@auditlens/exporter/otlp';
 import { Dataset, type DatasetOptions } from './dataset.js';
 import { encodeLogsRequest, logsRequestMessage } from './otlp.js';
 import type { HostRequest, HostResponse, QueryTiming, TableSize } from './host-protocol.js';
+import { SectionProfiler } from './cpu-profile.js';
 
 const dataDir = process.env.BENCH_DATA_DIR ?? '';
 // BENCH_MODULES=none runs the bare ingest path (no compliance/self-audit/alerting modules).
@@ -74,6 +75,7 @@ function twin(store: AuditStore, database: string): AuditStore {
   return Object.create(store, { database: { value: database } }) as AuditStore;
 }
 let ceilingStore: AuditStore | undefined;
+let profiler: SectionProfiler | undefined;
 
 interface RawArgs {
   dataset: DatasetOptions;
@@ -250,6 +252,16 @@ async function handle(request: HostRequest): Promise<unknown> {
       return process.cpuUsage();
     case 'storeTime':
       return storeTime;
+    case 'profileStart':
+      profiler = new SectionProfiler();
+      await profiler.start();
+      return {};
+    case 'profileStop': {
+      if (!profiler) throw new Error('profileStop without profileStart');
+      const figures = await profiler.stop(request.args.saveTo);
+      profiler = undefined;
+      return figures;
+    }
     case 'settle':
       // Merges and the queue: every acknowledged row is committed already; wait for the queue.
       while (exporter.pipeline.queuedRows > 0) await new Promise((r) => setTimeout(r, 50));

@@ -18,6 +18,8 @@ export type HostRequest = { id: number } & (
   | { cmd: 'columnBytes'; args: Record<string, never> }
   | { cmd: 'memoryUsage'; args: Record<string, never> }
   | { cmd: 'cpuUsage'; args: Record<string, never> }
+  | { cmd: 'profileStart'; args: Record<string, never> }
+  | { cmd: 'profileStop'; args: { saveTo?: string } }
   | { cmd: 'close'; args: Record<string, never> }
 );
 
