@@ -15,6 +15,9 @@ export enum ROUTES {
   Alerts = 'alerts',
 }
 
+/** Drill-in pages under a page (their breadcrumb is the page's, then theirs). */
+export const TRACE_PATH = `${ROUTES.Explore}/trace`;
+
 /** RBAC actions declared in plugin.json `roles`; pages and every mutation check them. */
 export const ACTIONS = {
   read: `${PLUGIN_ID}.audit:read`,
@@ -46,6 +49,8 @@ export interface AppJsonData {
   exporterUrl?: string;
   datasourceUid?: string;
   tenants?: string[];
+  /** Trace ids link to this tracing data source (else the organisation's first one). */
+  tracingDatasourceUid?: string;
 }
 
 /** Secure settings: only whether they are set is ever visible to the browser. */

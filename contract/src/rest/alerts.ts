@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { count, optionalTime, timeValue } from './common.js';
 
-// Alert rules and alerts: /api/v1/alert-rules (CRUD, enable/disable, dry runs), /alerts, and the
+// Alert rules and alerts: /api/v1/alert-rules (CRUD, enable/disable, dry runs), /alerts,
+// /alerts/incidents, and the
 // Grafana delivery endpoints /grafana/alert-rules, /grafana/contact-points, /grafana/changes,
 // /grafana/sync. Answers are loose objects: fields the API adds later are kept, not rejected.
 
@@ -20,6 +21,13 @@ export const alertsQuerySchema = z.object({
   from: timeValue.optional(),
   to: timeValue.optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(200),
+});
+
+/** GET /api/v1/alerts/incidents: the filters (query string). */
+export const incidentsQuerySchema = z.object({
+  tenant: z.string().optional(),
+  minSeverity: z.coerce.number().int().min(1).max(4).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
 });
 
 /** POST /api/v1/alert-rules/test (with the draft `rule`) and /alert-rules/{id}/test (without). */
@@ -109,6 +117,26 @@ export const alertsSchema = z.looseObject({
     .array(z.looseObject({ ruleId: z.string(), transition: z.string(), time: optionalTime }))
     .optional(),
 });
+
+/** GET /api/v1/alerts/incidents: the firing instances of each rule as one incident, newest first. */
+export const incidentsSchema = z.looseObject({
+  incidents: z.array(
+    z.looseObject({
+      tenant: z.string(),
+      ruleId: z.string(),
+      ruleName: z.string(),
+      severity: count,
+      firing: count,
+      matches: count,
+      newestFiredAt: optionalTime,
+      oldestFiredAt: optionalTime,
+      mitreTactic: z.string().optional(),
+      mitreTechnique: z.string().optional(),
+      newestGroupKeys: z.array(z.string()),
+    }),
+  ),
+});
+export type Incident = z.infer<typeof incidentsSchema>['incidents'][number];
 
 /** POST /alert-rules/test and /alert-rules/{id}/test: what the rule would have raised. */
 export const dryRunSchema = z.looseObject({

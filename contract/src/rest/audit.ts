@@ -3,7 +3,8 @@ import { AUDIT_KINDS, RESULTS } from '../records.js';
 import { count, flag, pageOf, rangeQuerySchema, traceId } from './common.js';
 
 // Reading audit records: GET /api/v1/search, /records/{kind}/{eventId}, /traces/{traceId},
-// /stats; and the exporter's readiness (GET /readyz).
+// /stats, the Grafana Explore SQL of a search and of the trend (/search/sql, /stats/sql); and the
+// exporter's readiness (GET /readyz).
 
 /** GET /api/v1/search: the filters (query string). */
 export const searchQuerySchema = rangeQuerySchema.extend({
@@ -91,9 +92,11 @@ export const statsSchema = z.object({
   byKind: z.record(z.string(), z.number()),
   byResult: z.record(z.string(), z.number()),
   topActions: z.array(z.object({ action: z.string(), events: z.number() })),
+  /** Every bucket of the period, quiet ones as zeros; buckets are trendStepMs wide. */
   trend: z.array(
     z.object({ bucket: z.string(), events: z.number(), failed: z.number(), highRisk: z.number() }),
   ),
+  trendStepMs: z.number(),
 });
 export type Stats = z.infer<typeof statsSchema>;
 

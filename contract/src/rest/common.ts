@@ -49,3 +49,26 @@ export const traceId = z.string().regex(/^[0-9a-fA-F]{32}$/, 'a 32-character hex
 /** A page of rows and the cursor of the next page (null on the last). */
 export const pageOf = <S extends z.ZodType>(row: S) =>
   z.looseObject({ rows: z.array(row), nextCursor: z.string().nullable() });
+
+/**
+ * Why the exporter refused a call, as its 401/403 answers and its denied-access records name it
+ * (`forbidden`: a 403 that named no reason, in records only).
+ */
+export const DENIED_REASONS = [
+  'missing-token',
+  'unknown-token',
+  'tenant-not-allowed',
+  'admin-required',
+  'forbidden',
+] as const;
+export type DeniedReason = (typeof DENIED_REASONS)[number];
+
+/** An answer that is not a success: what was wrong and, for a refusal, why (so a client can say what to do). */
+export const errorAnswerSchema = z.looseObject({
+  error: z.string(),
+  reason: z.enum(DENIED_REASONS).optional(),
+});
+
+/** GET /search/sql, /stats/sql, /security-events/sql: the equivalent ClickHouse query for Grafana Explore. */
+export const grafanaSqlSchema = z.object({ sql: z.string(), format: z.enum(['table', 'timeseries']) });
+export type GrafanaSql = z.infer<typeof grafanaSqlSchema>;

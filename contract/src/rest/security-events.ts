@@ -2,8 +2,8 @@ import { z } from 'zod';
 import { count, optionalTime, pageOf, timeValue } from './common.js';
 import { RULE_ID } from './alerts.js';
 
-// Security-event triage: GET /api/v1/security-events, /security-events/{eventId}, and
-// POST /security-events/{eventId}/status (admins).
+// Security-event triage: GET /api/v1/security-events, /security-events/queue,
+// /security-events/sql, /security-events/{eventId}, and POST /security-events/{eventId}/status (admins).
 
 /** Workflow states of a security event (DESIGN §4): appended to audit_security_event_status. */
 export const SECURITY_EVENT_STATUSES = [
@@ -16,7 +16,14 @@ export const SECURITY_EVENT_STATUSES = [
 ] as const;
 export type SecurityEventStatus = (typeof SECURITY_EVENT_STATUSES)[number];
 
-/** GET /api/v1/security-events: the filters (query string). */
+/** The statuses of an event still to be handled: the triage queue puts these first. */
+export const OPEN_STATUSES = [
+  'PENDING',
+  'INVESTIGATING',
+  'ESCALATED',
+] as const satisfies readonly SecurityEventStatus[];
+
+/** GET /api/v1/security-events, /security-events/queue and /security-events/sql: the filters (query string). */
 export const securityEventsQuerySchema = z.object({
   tenant: z.string().optional(),
   from: timeValue.optional(),
@@ -29,6 +36,8 @@ export const securityEventsQuerySchema = z.object({
   minRisk: z.coerce.number().int().min(1).max(4).optional(),
   rule: z.string().regex(RULE_ID, 'a rule id expected').optional(),
   detected: z.enum(['true', 'false']).optional(),
+  /** true: only events still to be handled (OPEN_STATUSES); false: only closed ones. */
+  open: z.enum(['true', 'false']).optional(),
   user: z.string().max(256).optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   cursor: z.string().max(512).optional(),
@@ -91,3 +100,24 @@ export const statusChangeSchema = z.looseObject({
   status: z.string(),
   history: z.array(statusEntrySchema),
 });
+
+/** GET /api/v1/security-events/queue: security events grouped by type and raising rule, open ones first. */
+export const securityQueueSchema = z.looseObject({
+  groups: z.array(
+    z.looseObject({
+      eventType: z.string(),
+      ruleId: z.string(),
+      ruleName: z.string(),
+      events: count,
+      open: count,
+      maxRisk: count,
+      newest: z.string(),
+      oldest: z.string(),
+      users: count,
+      ips: count,
+      mitreTactic: z.string().optional(),
+      mitreTechnique: z.string().optional(),
+    }),
+  ),
+});
+export type SecurityQueueGroup = z.infer<typeof securityQueueSchema>['groups'][number];

@@ -1,9 +1,8 @@
-import { formatTime } from '../mapping/fields.js';
+import { formatTime, parseTime } from '../mapping/fields.js';
 import type { AuditStore } from '../store/store.js';
 import type { EngineRow } from './compile.js';
 import { durationMs } from './duration.js';
 import { fieldSpec, tablesOf } from './fields.js';
-import { parseTime } from './persistence.js';
 import type { AlertRule, FilterItem } from './rule-model.js';
 import { filterSql, ruleWhere, SqlParams } from './sql.js';
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { formatTime, ZERO_UUID } from '../mapping/fields.js';
+import { formatTime, parseTime, ZERO_UUID } from '../mapping/fields.js';
 import { buildRow, type AuditRow } from '../mapping/row.js';
 import type { IngestPipeline } from '../ingest/pipeline.js';
 import type { Logger } from '../logger.js';
@@ -40,8 +40,6 @@ export interface StateRow {
 export const STATE_COLUMNS = `tenant_id, rule_id, group_key, state, severity, rule_name, mitre_tactic, mitre_technique,
   contact_point, summary, match_count, first_seen, last_seen, event_ids, updated_at,
   toString(security_event_id) AS security_event_id, group_labels, fired_at, resolved_at`;
-
-export const parseTime = (text: string): number => Date.parse(`${text.replace(' ', 'T')}Z`);
 
 export function instanceFromState(row: StateRow): AlertInstance {
   const resolvedAt = parseTime(row.resolved_at);

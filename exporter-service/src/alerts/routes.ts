@@ -4,19 +4,21 @@ import {
   alertsQuerySchema,
   grafanaChangeRequestSchema,
   grafanaSyncRequestSchema,
+  incidentsQuerySchema,
   ruleTestRequestSchema,
   RULE_ID,
   type alertsSchema,
   type Answer,
   type desiredGrafanaRulesSchema,
   type dryRunSchema,
+  type incidentsSchema,
   type ruleListSchema,
   type ruleViewSchema,
 } from '@auditlens/contract/rest';
 import { z } from 'zod';
 import { ApiError } from '../api/errors.js';
 import { principalOf, requireAdmin, type Principal } from '../api/principal.js';
-import { formatTime } from '../mapping/fields.js';
+import { formatTime, parseTime } from '../mapping/fields.js';
 import { GrafanaClient, desiredGrafanaRules, syncGrafanaRules } from '../grafana/client.js';
 import { recordAdminOperation } from './admin-audit.js';
 import { singleValues } from '../api/params.js';
@@ -25,7 +27,7 @@ import { BUILTIN_IDS } from './builtin.js';
 import { dryRun } from './dry-run.js';
 import { fieldNames, fieldSpec, type RuleSource } from './fields.js';
 import type { AlertingRuntime } from './runtime.js';
-import { instanceFromState, STATE_COLUMNS, parseTime, type StateRow } from './persistence.js';
+import { instanceFromState, STATE_COLUMNS, type StateRow } from './persistence.js';
 import { parseRule, type AlertRule } from './rule-model.js';
 import { VersionConflictError, type StoredRule } from './rule-store.js';
 
@@ -98,6 +100,39 @@ function eventView(row: EventRow) {
     securityEventId: row.security_event_id,
     eventIds: row.event_ids,
     details,
+  };
+}
+
+/** How many group keys of an incident's newest instances are named. */
+const INCIDENT_SAMPLES = 5;
+
+interface IncidentRow {
+  tenant_id: string;
+  rule_id: string;
+  name: string;
+  top_severity: number;
+  firing: string;
+  matches: string;
+  newest: string;
+  oldest: string;
+  tactic: string;
+  technique: string;
+  newest_keys: string[];
+}
+
+function incidentView(row: IncidentRow) {
+  return {
+    tenant: row.tenant_id,
+    ruleId: row.rule_id,
+    ruleName: row.name,
+    severity: Number(row.top_severity),
+    firing: Number(row.firing),
+    matches: Number(row.matches),
+    newestFiredAt: iso(parseTime(row.newest)),
+    oldestFiredAt: iso(parseTime(row.oldest)),
+    mitreTactic: row.tactic,
+    mitreTechnique: row.technique,
+    newestGroupKeys: row.newest_keys,
   };
 }
 
@@ -395,6 +430,42 @@ export function createAlertRoutes(runtime: AlertingRuntime): express.Router {
       instances: instances.map(instanceView),
       history: events.map(eventView),
     } satisfies Answer<typeof alertsSchema>);
+  });
+
+  // Firing instances as incidents: one row per rule (and tenant) with how many of its instances
+  // fire, newest first, so that hundreds of instances of one rule read as one incident.
+  router.get('/alerts/incidents', async (request: Request, response: Response) => {
+    const principal = principalOf(response);
+    const query = incidentsQuerySchema.parse(singleValues(request.query));
+    const tenantId = tenantScope(principal, query.tenant);
+    const params: Record<string, unknown> = { limit: query.limit, samples: INCIDENT_SAMPLES };
+    const where = ["state = 'firing'"];
+    if (tenantId !== undefined) {
+      where.push('tenant_id = {tenant:String}');
+      params.tenant = tenantId;
+    }
+    if (query.minSeverity) {
+      where.push('severity >= {minSeverity:UInt8}');
+      params.minSeverity = query.minSeverity;
+    }
+    const rows = await store.query<IncidentRow>(
+      `SELECT tenant_id, rule_id, argMax(rule_name, updated_at) AS name, max(severity) AS top_severity,
+              count() AS firing, sum(match_count) AS matches, max(fired_at) AS newest, min(fired_at) AS oldest,
+              argMax(mitre_tactic, fired_at) AS tactic, argMax(mitre_technique, fired_at) AS technique,
+              arraySlice(arrayReverseSort((key, at) -> at, groupArray(group_key), groupArray((fired_at, last_seen))), 1, {samples:UInt32})
+                AS newest_keys
+       FROM ${store.database}.audit_alert_state FINAL WHERE ${where.join(' AND ')}
+       GROUP BY tenant_id, rule_id ORDER BY newest DESC, rule_id LIMIT {limit:UInt32}`,
+      params,
+    );
+    await accessLog.record(principal, {
+      tenantId: tenantId ?? '',
+      type: 'read',
+      resource: 'GET /api/v1/alerts/incidents',
+      filter: { ...singleValues(request.query) },
+      rows: rows.length,
+    });
+    response.json({ incidents: rows.map(incidentView) } satisfies Answer<typeof incidentsSchema>);
   });
 
   // Grafana delivery: the desired Grafana-managed rules (for the app to apply with the user's

@@ -1,18 +1,22 @@
 import express, { type Request, type Response } from 'express';
 import {
-  securityEventDetailSchema,
-  securityEventPageSchema,
+  OPEN_STATUSES,
   securityEventsQuerySchema,
   statusChangeRequestSchema,
   type Answer,
+  type grafanaSqlSchema,
+  type securityEventDetailSchema,
+  type securityEventPageSchema,
+  type securityQueueSchema,
   type statusChangeSchema,
 } from '@auditlens/contract/rest';
 import { z } from 'zod';
 import { ApiError } from '../api/errors.js';
 import { authorizedTenant, principalOf, requireAdmin } from '../api/principal.js';
-import { formatTime } from '../mapping/fields.js';
+import { formatTime, parseTime } from '../mapping/fields.js';
 import { recordAdminOperation } from './admin-audit.js';
 import { afterCursor, nextCursor } from '../api/cursor.js';
+import { grafanaSql } from '../api/grafana-sql.js';
 import { singleValues } from '../api/params.js';
 import type { AlertingRuntime } from './runtime.js';
 
@@ -37,6 +41,41 @@ interface StatusRow {
   false_positive: boolean;
   changed_at: string;
   changed_by: string;
+}
+
+type ListQuery = z.output<typeof securityEventsQuerySchema>;
+
+/** A group of the triage queue as ClickHouse returns it. */
+interface QueueRow {
+  event_type: string;
+  rule_id: string;
+  rule: string;
+  events: string;
+  open_events: string;
+  max_risk: number;
+  newest: string;
+  oldest: string;
+  users: string;
+  ips: string;
+  tactic: string;
+  technique: string;
+}
+
+function queueGroupView(row: QueueRow) {
+  return {
+    eventType: row.event_type,
+    ruleId: row.rule_id,
+    ruleName: row.rule,
+    events: Number(row.events),
+    open: Number(row.open_events),
+    maxRisk: Number(row.max_risk),
+    newest: new Date(parseTime(row.newest)).toISOString(),
+    oldest: new Date(parseTime(row.oldest)).toISOString(),
+    users: Number(row.users),
+    ips: Number(row.ips),
+    mitreTactic: row.tactic,
+    mitreTechnique: row.technique,
+  };
 }
 
 function statusView(row: StatusRow | undefined) {
@@ -67,10 +106,10 @@ export function createSecurityEventRoutes(runtime: AlertingRuntime): express.Rou
       argMax(changed_by, changed_at) AS cur_changed_by
     FROM ${db}.audit_security_event_status WHERE tenant_id = {tenant:String}`;
 
-  router.get('/security-events', async (request: Request, response: Response) => {
-    const principal = principalOf(response);
-    const query = securityEventsQuerySchema.parse(singleValues(request.query));
-    const tenantId = authorizedTenant(principal, query.tenant);
+  const currentStatuses = `SELECT event_id, cur_status FROM (${latestStatus} GROUP BY event_id)`;
+
+  /** The conditions of a list or queue query: tenant, period and filters, as parameters. */
+  function listConditions(query: ListQuery, tenantId: string) {
     const toMs = query.to ?? Date.now() + 1000;
     const fromMs = query.from ?? toMs - 7 * DAY;
     if (fromMs >= toMs) throw new ApiError(400, 'from: must be before to');
@@ -79,6 +118,7 @@ export function createSecurityEventRoutes(runtime: AlertingRuntime): express.Rou
       from: formatTime(fromMs),
       to: formatTime(toMs),
       limit: query.limit,
+      open: OPEN_STATUSES,
     };
     const conditions = [
       'tenant_id = {tenant:String}',
@@ -95,23 +135,44 @@ export function createSecurityEventRoutes(runtime: AlertingRuntime): express.Rou
     if (query.detected)
       conditions.push(query.detected === 'true' ? "detection_method != ''" : "detection_method = ''");
     if (query.user) add('(user_id = {user:String} OR username = {user:String})', 'user', query.user);
+    // An event without a status row is PENDING.
     if (query.status === 'PENDING') {
       conditions.push(
-        `event_id NOT IN (SELECT event_id FROM (${latestStatus} GROUP BY event_id) WHERE cur_status != 'PENDING')`,
+        `event_id NOT IN (SELECT event_id FROM (${currentStatuses}) WHERE cur_status != 'PENDING')`,
       );
     } else if (query.status) {
       add(
-        `event_id IN (SELECT event_id FROM (${latestStatus} GROUP BY event_id) WHERE cur_status = {status:String})`,
+        `event_id IN (SELECT event_id FROM (${currentStatuses}) WHERE cur_status = {status:String})`,
         'status',
         query.status,
       );
     }
-    if (query.cursor) conditions.push(afterCursor(query.cursor, params));
-    const rows = await store.query<EventRow>(
-      `SELECT ${EVENT_COLUMNS} FROM ${db}.audit_security_log WHERE ${conditions.join(' AND ')}
+    if (query.open) {
+      conditions.push(
+        `event_id ${query.open === 'true' ? 'NOT IN' : 'IN'} (SELECT event_id FROM (${currentStatuses})
+          WHERE cur_status NOT IN {open:Array(String)})`,
+      );
+    }
+    return { where: conditions.join(' AND '), params };
+  }
+
+  /** The SQL of a page of the list (run by GET /security-events, shown by GET /security-events/sql). */
+  function listQuerySql(query: ListQuery, tenantId: string) {
+    const { where, params } = listConditions(query, tenantId);
+    const conditions = query.cursor ? `${where} AND ${afterCursor(query.cursor, params)}` : where;
+    return {
+      sql: `SELECT ${EVENT_COLUMNS} FROM ${db}.audit_security_log WHERE ${conditions}
        ORDER BY event_time DESC, event_id DESC LIMIT 1 BY event_id LIMIT {limit:UInt32}`,
       params,
-    );
+    };
+  }
+
+  router.get('/security-events', async (request: Request, response: Response) => {
+    const principal = principalOf(response);
+    const query = securityEventsQuerySchema.parse(singleValues(request.query));
+    const tenantId = authorizedTenant(principal, query.tenant);
+    const { sql, params } = listQuerySql(query, tenantId);
+    const rows = await store.query<EventRow>(sql, params);
     const statuses = new Map<string, StatusRow>();
     if (rows.length > 0) {
       const found = await store.query<Record<string, unknown>>(
@@ -137,6 +198,48 @@ export function createSecurityEventRoutes(runtime: AlertingRuntime): express.Rou
       rows: rows.map((row) => ({ ...row, ...statusView(statuses.get(row.event_id)) })),
       nextCursor: nextCursor(rows, query.limit),
     } satisfies Answer<typeof securityEventPageSchema>);
+  });
+
+  // The triage queue: the events of the period grouped by type and by the rule that raised them
+  // (app-recorded events have none), those with events still to handle first, then by risk and
+  // recency — one row per kind of trouble instead of one per LOGIN_FAILED.
+  router.get('/security-events/queue', async (request: Request, response: Response) => {
+    const principal = principalOf(response);
+    const query = securityEventsQuerySchema.parse(singleValues(request.query));
+    const tenantId = authorizedTenant(principal, query.tenant);
+    const { where, params } = listConditions(query, tenantId);
+    const rows = await store.query<QueueRow>(
+      `SELECT event_type, detection_method AS rule_id, any(rule_name) AS rule, count() AS events,
+              countIf(s.cur_status = '' OR s.cur_status IN {open:Array(String)}) AS open_events,
+              max(risk_level) AS max_risk, max(event_time) AS newest, min(event_time) AS oldest,
+              uniq(user_id) AS users, uniq(ip_address) AS ips,
+              any(mitre_tactic) AS tactic, any(mitre_technique) AS technique
+       FROM (SELECT ${EVENT_COLUMNS} FROM ${db}.audit_security_log WHERE ${where} LIMIT 1 BY event_id) AS e
+       LEFT JOIN (${currentStatuses}) AS s ON e.event_id = s.event_id
+       GROUP BY event_type, rule_id
+       ORDER BY open_events > 0 DESC, max_risk DESC, newest DESC, event_type, rule_id
+       LIMIT {limit:UInt32}`,
+      params,
+    );
+    const { tenant: _tenant, cursor: _cursor, ...filter } = query;
+    await accessLog.record(principal, {
+      tenantId,
+      type: 'search',
+      resource: 'GET /api/v1/security-events/queue',
+      filter,
+      rows: rows.length,
+    });
+    response.json({ groups: rows.map(queueGroupView) } satisfies Answer<typeof securityQueueSchema>);
+  });
+
+  // The equivalent ClickHouse SQL of the list, for Grafana Explore (DESIGN §8); reads no audit data.
+  router.get('/security-events/sql', (request: Request, response: Response) => {
+    const query = securityEventsQuerySchema.parse(singleValues(request.query));
+    const tenantId = authorizedTenant(principalOf(response), query.tenant);
+    const { sql, params } = listQuerySql({ ...query, cursor: undefined }, tenantId);
+    response.json({ sql: grafanaSql(sql, params), format: 'table' } satisfies Answer<
+      typeof grafanaSqlSchema
+    >);
   });
 
   async function eventWithHistory(tenantId: string, eventId: string) {

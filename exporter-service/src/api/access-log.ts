@@ -1,7 +1,7 @@
 import type { InternalRecorder } from '../ingest/internal-records.js';
 import type { AccessType as AccessRecordType } from '@auditlens/contract';
 import { normalizeIp } from '../mapping/fields.js';
-import type { DeniedReason } from './errors.js';
+import type { DeniedReason } from '@auditlens/contract/rest';
 import type { Principal } from './principal.js';
 
 /** What an access to audit data was (a refused call, `denied`, is DeniedAccessLog's). */

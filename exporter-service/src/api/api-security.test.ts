@@ -93,8 +93,9 @@ after(async () => {
 const concrete = (path: string, tenant: string): string =>
   `/api/v1${path.replace(/:(\w+)/g, (_m, name: string) => (/id$/i.test(name) ? '01900000-0000-7000-8000-000000000001' : 'x'))}?tenant=${tenant}`;
 
-/** Refused calls made by this file's tests, by status. */
+/** Refused calls made by this file's tests, and the reasons their answers gave. */
 let refusedCalls = 0;
+const answeredReasons: string[] = [];
 
 async function call(route: Route, token: string | undefined, tenant = 'acme'): Promise<number> {
   const response = await fetch(`${exporter.apiUrl}${concrete(route.path, tenant)}`, {
@@ -102,8 +103,11 @@ async function call(route: Route, token: string | undefined, tenant = 'acme'): P
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
     ...(route.method === 'GET' ? {} : { body: JSON.stringify({ tenant }) }),
   });
-  await response.arrayBuffer();
-  if (response.status === 401 || response.status === 403) refusedCalls++;
+  const body = (await response.json().catch(() => ({}))) as { reason?: string };
+  if (response.status === 401 || response.status === 403) {
+    refusedCalls++;
+    answeredReasons.push(body.reason ?? 'none');
+  }
   return response.status;
 }
 
@@ -156,6 +160,8 @@ test('every refusal is counted, and recorded as a denied access with its reason 
     'the metric counts every refusal',
   );
   const reasons = ['missing-token', 'unknown-token', 'admin-required', 'tenant-not-allowed'];
+  // The answer names the reason too, so that the Grafana app can say what to do.
+  assert.deepEqual([...new Set(answeredReasons)].sort(), [...reasons].sort());
   type Row = { reason: string; user_id: string; query_filter: string; n: string };
   let rows: Row[] = [];
   // The records are written after the refusal is answered; a bounded wait for the last of them.

@@ -1,5 +1,5 @@
 import { AUDIT_KINDS } from '@auditlens/contract';
-import { normalizeIp, formatTime } from '../mapping/fields.js';
+import { normalizeIp, formatTime, parseTime } from '../mapping/fields.js';
 import { KINDS, type AuditKind } from '../mapping/kinds.js';
 import { archivedColumn, auditSource } from '../store/audit-source.js';
 import type { AuditStore, QueryParams } from '../store/store.js';
@@ -75,6 +75,13 @@ export interface SearchPage {
  * All values travel as server-side parameters.
  */
 export async function searchAudit(store: AuditStore, filter: SearchFilter): Promise<SearchPage> {
+  const { sql, params } = searchQuery(store, filter);
+  const rows = await store.query<AuditListRow>(sql, params);
+  return { rows, nextCursor: nextCursor(rows, filter.limit) };
+}
+
+/** The SQL and parameters of a search (run by searchAudit, shown for Grafana by GET /search/sql). */
+export function searchQuery(store: AuditStore, filter: SearchFilter): { sql: string; params: QueryParams } {
   const params: QueryParams = {
     tenant: filter.tenantId,
     from: formatTime(filter.fromMs),
@@ -107,11 +114,10 @@ export async function searchAudit(store: AuditStore, filter: SearchFilter): Prom
         FROM ${auditSource(store, KINDS[kind].table)} WHERE ${where}
         ORDER BY event_time DESC, event_id DESC LIMIT {limit:UInt32})`,
   );
-  const rows = await store.query<AuditListRow>(
-    `SELECT * FROM (${parts.join(' UNION ALL ')}) ORDER BY event_time DESC, event_id DESC LIMIT {limit:UInt32}`,
+  return {
+    sql: `SELECT * FROM (${parts.join(' UNION ALL ')}) ORDER BY event_time DESC, event_id DESC LIMIT {limit:UInt32}`,
     params,
-  );
-  return { rows, nextCursor: nextCursor(rows, filter.limit) };
+  };
 }
 
 function normalizeIpParam(ip: string): string {
@@ -203,7 +209,44 @@ export interface AuditStats {
   trend: { bucket: string; events: number; failed: number; highRisk: number }[];
 }
 
+const MINUTE_MS = 60_000;
 const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
+
+/** The trend's bucket width for a period: minutes up to 6 h, hours up to 7 days, else (UTC) days. */
+export function trendStepMs(spanMs: number): number {
+  if (spanMs <= 6 * HOUR_MS) return MINUTE_MS;
+  return spanMs <= 7 * DAY_MS ? HOUR_MS : DAY_MS;
+}
+
+const BUCKET_SQL: Record<number, string> = {
+  [MINUTE_MS]: 'bucket',
+  [HOUR_MS]: 'toStartOfHour(bucket)',
+  [DAY_MS]: 'toStartOfDay(bucket)',
+};
+
+/** More buckets than this are not filled in (a period of decades by the day). */
+const MAX_FILLED_BUCKETS = 10_000;
+
+/**
+ * Every bucket of [from, to) in order, a bucket without records as zeros, so that a chart shows a
+ * quiet hour as quiet instead of leaving it out (the summary views only hold buckets with records).
+ */
+export function zeroFilledTrend(
+  trend: AuditStats['trend'],
+  fromMs: number,
+  toMs: number,
+  stepMs: number,
+): AuditStats['trend'] {
+  const first = Math.floor(fromMs / stepMs) * stepMs;
+  if ((toMs - first) / stepMs > MAX_FILLED_BUCKETS) return trend;
+  const byTime = new Map(trend.map((point) => [parseTime(point.bucket), point]));
+  const filled: AuditStats['trend'] = [];
+  for (let t = first; t < toMs; t += stepMs) {
+    filled.push(byTime.get(t) ?? { bucket: formatTime(t).slice(0, 19), events: 0, failed: 0, highRisk: 0 });
+  }
+  return filled;
+}
 const SUMMARY_COLUMNS =
   'bucket, kind, operation_name, result, risk_level, events, sensitive_events, users, ips';
 
@@ -249,6 +292,25 @@ function summaryScope(
   };
 }
 
+/** The trend's figures per bucket (auditStats, trendQuery); no alias names a column (it would shadow it). */
+const TREND_COLUMNS = `sum(events) AS all_events, sumIf(events, result IN ('failure', 'denied')) AS failed,
+  sumIf(events, risk_level >= 3) AS high_risk`;
+
+/**
+ * The trend as a time series query for Grafana (GET /stats/sql): the minute view over the period,
+ * in buckets of the width Grafana chooses for its panel ($__timeInterval).
+ */
+export function trendQuery(database: string, tenantId: string): { sql: string; params: QueryParams } {
+  return {
+    sql: `SELECT $__timeInterval(bucket) AS time, ${TREND_COLUMNS}
+      FROM ${database}.audit_summary_minute
+      WHERE tenant_id = {tenant:String} AND kind != 'access'
+        AND bucket >= {from:DateTime64(3, 'UTC')} AND bucket < {to:DateTime64(3, 'UTC')}
+      GROUP BY time ORDER BY time`,
+    params: { tenant: tenantId },
+  };
+}
+
 /**
  * The source's report figures for a tenant and period (total, failed, high-risk, unique users
  * and IPs, error and risk rates, by action and result), from the summary views (summaryScope).
@@ -261,10 +323,9 @@ export async function auditStats(
   fromMs: number,
   toMs: number,
 ): Promise<AuditStats> {
-  const spanMs = toMs - fromMs;
-  // Up to 6 h the trend is by the minute and needs minute rows; longer periods read whole hours.
-  const byMinute = spanMs <= 6 * HOUR_MS;
-  const { scope, params } = summaryScope(store.database, tenantId, fromMs, toMs, !byMinute);
+  const stepMs = trendStepMs(toMs - fromMs);
+  // A trend by the minute needs minute rows; longer periods read whole hours.
+  const { scope, params } = summaryScope(store.database, tenantId, fromMs, toMs, stepMs !== MINUTE_MS);
   const [totals] = await store.query<Record<string, string>>(
     `SELECT sum(events) AS total, sumIf(events, result IN ('failure', 'denied')) AS failed,
             sumIf(events, risk_level >= 3) AS high_risk, sum(sensitive_events) AS sensitive,
@@ -281,14 +342,8 @@ export async function auditStats(
     grouped('result'),
     grouped('operation_name'),
   ]);
-  const bucketSql = byMinute
-    ? 'bucket'
-    : spanMs <= 7 * 86400_000
-      ? 'toStartOfHour(bucket)'
-      : 'toStartOfDay(bucket)';
-  const trend = await store.query<{ time: string; n: string; failed: string; high_risk: string }>(
-    `SELECT ${bucketSql} AS time, sum(events) AS n, sumIf(events, result IN ('failure', 'denied')) AS failed,
-            sumIf(events, risk_level >= 3) AS high_risk ${scope} GROUP BY time ORDER BY time`,
+  const trend = await store.query<{ time: string; all_events: string; failed: string; high_risk: string }>(
+    `SELECT ${BUCKET_SQL[stepMs]} AS time, ${TREND_COLUMNS} ${scope} GROUP BY time ORDER BY time`,
     params,
   );
   const total = Number(totals?.total ?? 0);
@@ -313,7 +368,7 @@ export async function auditStats(
       .map((a) => ({ action: a.key, events: Number(a.n) })),
     trend: trend.map((t) => ({
       bucket: t.time,
-      events: Number(t.n),
+      events: Number(t.all_events),
       failed: Number(t.failed),
       highRisk: Number(t.high_risk),
     })),

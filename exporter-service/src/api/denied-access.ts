@@ -2,7 +2,7 @@ import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from '../logger.js';
 import type { ExporterMetrics } from '../metrics.js';
 import type { AccessLog, DeniedAttempt, DeniedSummary } from './access-log.js';
-import type { DeniedReason } from './errors.js';
+import type { DeniedReason } from '@auditlens/contract/rest';
 import type { Principal } from './principal.js';
 
 /**

@@ -1,11 +1,8 @@
+import type { Answer, DeniedReason, errorAnswerSchema } from '@auditlens/contract/rest';
 import type { NextFunction, Request, Response } from 'express';
 import { ZodError } from 'zod';
 import { StoreRejectedError, StoreUnavailableError } from '../store/store.js';
 import type { Logger } from '../logger.js';
-
-/** Why a call was refused (401/403), as its denied-access record and metrics name it. */
-export type DeniedReason =
-  'missing-token' | 'unknown-token' | 'tenant-not-allowed' | 'admin-required' | 'forbidden';
 
 /** An API error with the HTTP status to answer and a message for the caller (and why, for a refusal). */
 export class ApiError extends Error {
@@ -19,12 +16,18 @@ export class ApiError extends Error {
   }
 }
 
-/** Turns thrown errors into JSON answers: 4xx name what was wrong; 5xx never leak internals. */
+/**
+ * Turns thrown errors into JSON answers: 4xx name what was wrong (a refusal also its `reason`, so
+ * that a client can say what to do); 5xx never leak internals.
+ */
 export function apiErrorHandler(logger: Logger) {
   return (error: unknown, _request: Request, response: Response, _next: NextFunction): void => {
     if (error instanceof ApiError) {
       if (error.deniedReason) response.locals.deniedReason = error.deniedReason;
-      response.status(error.status).json({ error: error.message });
+      const reason = error.deniedReason ? { reason: error.deniedReason } : {};
+      response
+        .status(error.status)
+        .json({ error: error.message, ...reason } satisfies Answer<typeof errorAnswerSchema>);
     } else if (error instanceof ZodError) {
       const problems = error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`);
       response.status(400).json({ error: problems.join('; ') });

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { Answer, DeniedReason, errorAnswerSchema } from '@auditlens/contract/rest';
 import type { NextFunction, Request, Response } from 'express';
 import { SYSTEM_TENANT, type ApiRole, type ApiToken } from '../config.js';
 import { TokenTable } from '../bearer-tokens.js';
@@ -37,12 +38,15 @@ export function authenticate(tokens: ReadonlyMap<string, ApiToken>) {
     if (!token) {
       // What the denied-access record says: a digest of a wrong token, so that repeated tries
       // with one token can be told apart from a scan, without storing the token.
-      response.locals.deniedReason = bearer ? 'unknown-token' : 'missing-token';
+      const reason: DeniedReason = bearer ? 'unknown-token' : 'missing-token';
+      response.locals.deniedReason = reason;
       if (bearer) response.locals.deniedSubject = subject;
       response
         .status(401)
         .set('WWW-Authenticate', 'Bearer')
-        .json({ error: 'missing or unknown bearer token' });
+        .json({ error: 'missing or unknown bearer token', reason } satisfies Answer<
+          typeof errorAnswerSchema
+        >);
       return;
     }
     const principal: Principal = {
@@ -62,7 +66,10 @@ export function authenticate(tokens: ReadonlyMap<string, ApiToken>) {
 export function requireAdmin(_request: Request, response: Response, next: NextFunction): void {
   if (principalOf(response).role !== 'admin') {
     response.locals.deniedReason = 'admin-required';
-    response.status(403).json({ error: 'this call needs an admin token' });
+    response.status(403).json({
+      error: 'this call needs an admin token',
+      reason: 'admin-required',
+    } satisfies Answer<typeof errorAnswerSchema>);
     return;
   }
   next();

@@ -11,6 +11,7 @@ import {
   tempDir,
   startTestExporter,
 } from '@auditlens/test-support';
+import { sqlLiteral } from './grafana-sql.js';
 
 const ADMIN = 'api-admin-token-1';
 const ACME_READER = 'api-acme-reader-2';
@@ -211,6 +212,60 @@ test('stats of a long period read whole hours from the hour view and the partial
       trend.reduce((n, b) => n + b.events, 0),
       inPeriod.length,
     );
+  }
+});
+
+test('the stats trend has every bucket of the period, quiet ones as zeros, and names its width', async () => {
+  // 250 events 10 s apart from `base`, in a 3-hour period by the minute (the started minute counts).
+  const from = base - 60 * 60_000;
+  const to = base + 2 * 60 * 60_000;
+  const minute = (ms: number) => Math.floor(ms / 60_000);
+  const { body } = await api(`/stats?tenant=acme&from=${from}&to=${to}`);
+  const trend = body.trend as { bucket: string; events: number }[];
+  assert.equal(body.trendStepMs, 60_000);
+  assert.equal(trend.length, Math.ceil(to / 60_000) - minute(from));
+  const times = trend.map((b) => Date.parse(`${b.bucket.replace(' ', 'T')}Z`));
+  assert.ok(
+    times.every((t, i) => i === 0 || t - (times[i - 1] ?? 0) === 60_000),
+    'one bucket per minute',
+  );
+  assert.equal(times[0], Math.floor(from / 60_000) * 60_000);
+  const busyMinutes = new Set(Array.from({ length: 250 }, (_, i) => minute(base + i * 10_000)));
+  assert.equal(trend.filter((b) => b.events > 0).length, busyMinutes.size);
+  assert.equal(
+    trend.reduce((n, b) => n + b.events, 0),
+    body.total,
+  );
+  const week = await api(`/stats?tenant=acme&from=${to - 3 * 86_400_000}&to=${to}`);
+  assert.equal(week.body.trendStepMs, 3_600_000);
+  const hour = (ms: number) => Math.floor(ms / 3_600_000);
+  assert.equal((week.body.trend as unknown[]).length, Math.ceil(to / 3_600_000) - hour(to - 3 * 86_400_000));
+});
+
+test('the Grafana Explore SQL of a search and of the trend: literals, time macros, the tenant checked', async () => {
+  const search = await api(`/search/sql?tenant=acme&kinds=security,request&user=alice&minRisk=3&limit=1000`);
+  assert.equal(search.status, 200, JSON.stringify(search.body));
+  const sql = String(search.body.sql);
+  assert.match(sql, /FROM .*audit_security_log/);
+  assert.match(sql, /user_id = 'alice' OR username = 'alice'/);
+  assert.match(sql, /event_time >= \$__fromTime_ms AND event_time < \$__toTime_ms/);
+  assert.match(sql, /LIMIT 1000$/);
+  assert.doesNotMatch(sql, /\{\w+:/);
+  const trend = await api('/stats/sql?tenant=acme');
+  assert.equal(trend.body.format, 'timeseries');
+  assert.match(
+    String(trend.body.sql),
+    /^SELECT \$__timeInterval\(bucket\) AS time, sum\(events\) AS all_events/,
+  );
+  assert.equal((await api('/search/sql?tenant=globex', ACME_READER)).status, 403);
+  assert.equal((await api('/stats/sql?tenant=globex', ACME_READER)).status, 403);
+});
+
+test('ClickHouse reads every literal of the Grafana SQL back as exactly the value', async () => {
+  const values = ["o'brien\\'); DROP TABLE x; --", '${__from}', '[[tenant]]', 'tab\tline\n审计', 'alice', ''];
+  for (const value of values) {
+    const [row] = await exporter.store.query<{ v: string }>(`SELECT ${sqlLiteral(value)} AS v`);
+    assert.equal(row?.v, value);
   }
 });
 

@@ -6,6 +6,7 @@ import {
   searchQuerySchema,
   tracePathSchema,
   type Answer,
+  type grafanaSqlSchema,
   type searchPageSchema,
   type statsSchema,
   type traceChainSchema,
@@ -13,8 +14,18 @@ import {
 import type { z } from 'zod';
 import type { AuditStore } from '../store/store.js';
 import type { AccessLog } from './access-log.js';
-import { auditStats, readRecord, searchAudit, traceChain } from './audit-queries.js';
+import {
+  auditStats,
+  readRecord,
+  searchAudit,
+  searchQuery,
+  traceChain,
+  trendQuery,
+  trendStepMs,
+  zeroFilledTrend,
+} from './audit-queries.js';
 import { ApiError } from './errors.js';
+import { grafanaSql } from './grafana-sql.js';
 import { singleValues } from './params.js';
 import { authorizedTenant, principalOf } from './principal.js';
 
@@ -56,6 +67,35 @@ export function createReadRouter(store: AuditStore, accessLog: AccessLog): expre
       rows: page.rows.length,
     });
     response.json(page satisfies Answer<typeof searchPageSchema>);
+  });
+
+  // The equivalent ClickHouse SQL of a search and of the trend, for Grafana Explore (DESIGN §8).
+  // They read no audit data, so they leave no access record.
+  router.get('/search/sql', (request: Request, response: Response) => {
+    const query = searchQuerySchema.parse(singleValues(request.query));
+    const tenantId = authorizedTenant(principalOf(response), query.tenant);
+    const { sql, params } = searchQuery(store, {
+      ...query,
+      traceId: query.trace,
+      tenantId,
+      fromMs: 0,
+      toMs: 0,
+      kinds: query.kinds ?? [...AUDIT_KINDS],
+      cursor: undefined,
+    });
+    response.json({ sql: grafanaSql(sql, params), format: 'table' } satisfies Answer<
+      typeof grafanaSqlSchema
+    >);
+  });
+
+  router.get('/stats/sql', (request: Request, response: Response) => {
+    const query = rangeQuerySchema.parse(singleValues(request.query));
+    const tenantId = authorizedTenant(principalOf(response), query.tenant);
+    const { sql, params } = trendQuery(store.database, tenantId);
+    response.json({
+      sql: grafanaSql(sql, params),
+      format: 'timeseries',
+    } satisfies Answer<typeof grafanaSqlSchema>);
   });
 
   router.get('/records/:kind/:eventId', async (request: Request, response: Response) => {
@@ -102,10 +142,13 @@ export function createReadRouter(store: AuditStore, accessLog: AccessLog): expre
       filter: { from: fromMs, to: toMs },
       rows: stats.total,
     });
+    const stepMs = trendStepMs(toMs - fromMs);
     response.json({
       from: new Date(fromMs).toISOString(),
       to: new Date(toMs).toISOString(),
       ...stats,
+      trend: zeroFilledTrend(stats.trend, fromMs, toMs, stepMs),
+      trendStepMs: stepMs,
     } satisfies Answer<typeof statsSchema>);
   });
 

@@ -1,7 +1,7 @@
 import type { AuditStore } from '../store/store.js';
 import { archiveTable } from '../store/audit-source.js';
-import { formatTime } from '../mapping/fields.js';
-import { DAY_MS, parseTime, TIME } from './verify-run.js';
+import { formatTime, parseTime } from '../mapping/fields.js';
+import { DAY_MS, TIME } from './verify-run.js';
 
 // Planning a verification: which tables and archive tables hold the tenant's rows, where its period
 // starts, and time windows (chunks) of about chunkRows rows each.

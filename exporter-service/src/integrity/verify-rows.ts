@@ -1,8 +1,8 @@
 import type { AuditStore, QueryParams } from '../store/store.js';
-import { formatTime } from '../mapping/fields.js';
+import { formatTime, parseTime } from '../mapping/fields.js';
 import { compareText } from './canonical.js';
 import { checkCheckpoint, checkpointFromStore, type Checkpoint } from './checkpoint.js';
-import { DAY_MS, parseTime, TIME, type Run } from './verify-run.js';
+import { DAY_MS, TIME, type Run } from './verify-run.js';
 
 // Verifying the rows of one chunk: reading the checkpoints that cover it and the rows they sealed,
 // and checking each sealed row's digest and each uncovered row.

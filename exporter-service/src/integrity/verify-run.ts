@@ -7,7 +7,6 @@ import type { ProblemLog } from './verify-result.js';
 
 export const DAY_MS = 86_400_000;
 export const TIME = "DateTime64(3, 'UTC')";
-export const parseTime = (text: string): number => Date.parse(`${text.replace(' ', 'T')}Z`);
 
 export interface VerifyOptions {
   tenantId: string;

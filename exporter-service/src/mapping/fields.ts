@@ -90,6 +90,9 @@ export function formatTime(ms: number): string {
   return new Date(ms).toISOString().replace('T', ' ').slice(0, 23);
 }
 
+/** DateTime / DateTime64 text in UTC (as ClickHouse returns it) → epoch milliseconds. */
+export const parseTime = (text: string): number => Date.parse(`${text.replace(' ', 'T')}Z`);
+
 function toTime(value: AttributeValue, name: string): string {
   const ms = typeof value === 'string' && !/^\d+$/.test(value) ? Date.parse(value) : toNumber(value, name);
   if (!Number.isFinite(ms) || ms < 0 || ms > Date.UTC(2299, 11, 31)) {

@@ -3,24 +3,21 @@ import { lastValueFrom } from 'rxjs';
 import type { z } from 'zod';
 
 import { PROXY_BASE } from '../constants';
+import { errorAnswerSchema, type DeniedReason } from './schemas';
 
-/** An answer from the exporter (or Grafana's proxy) that was not a success. */
+/**
+ * An answer from the exporter (or Grafana's proxy) that was not a success. `status` 0: no HTTP
+ * answer at all; `reason`: why the exporter refused a call (its 401/403 answers name it);
+ * `unexpected`: an answer in a shape this plugin does not know (api/problems.ts explains each).
+ */
 export class ApiError extends Error {
   override name = 'ApiError';
   constructor(
     readonly status: number,
     message: string,
+    readonly details: { reason?: DeniedReason; unexpected?: boolean } = {},
   ) {
     super(message);
-  }
-
-  /** The endpoint does not exist on this exporter (a feature it does not have yet). */
-  get notAvailable(): boolean {
-    return this.status === 404 || this.status === 501;
-  }
-
-  get forbidden(): boolean {
-    return this.status === 403;
   }
 }
 
@@ -55,6 +52,12 @@ function queryString(params: Record<string, QueryValue>): string {
   }
   const text = search.toString();
   return text ? `?${text}` : '';
+}
+
+/** Why the exporter refused the call, when `data` is its refusal (errorAnswerSchema). */
+function reasonOf(data: unknown): DeniedReason | undefined {
+  const answer = errorAnswerSchema.safeParse(data);
+  return answer.success ? answer.data.reason : undefined;
 }
 
 function describe(status: number, data: unknown, statusText: string | undefined): string {
@@ -92,8 +95,11 @@ export async function rawRequest(url: string, options: RequestOptions = {}): Pro
     );
     return response.data;
   } catch (error) {
-    if (isFetchError(error))
-      throw new ApiError(error.status, describe(error.status, error.data, error.statusText));
+    if (isFetchError(error)) {
+      throw new ApiError(error.status, describe(error.status, error.data, error.statusText), {
+        reason: reasonOf(error.data),
+      });
+    }
     if (error instanceof ApiError) throw error;
     throw new ApiError(0, error instanceof Error ? error.message : String(error));
   }
@@ -113,8 +119,9 @@ export async function apiRequest<S extends z.ZodType>(
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new ApiError(
-      502,
+      200,
       `unexpected answer from ${path}: ${issue ? `${issue.path.join('.') || 'body'}: ${issue.message}` : 'invalid'}`,
+      { unexpected: true },
     );
   }
   return parsed.data;

@@ -4,6 +4,8 @@
 export { AUDIT_KINDS as KINDS, RESULTS, type AuditKind } from '@auditlens/contract';
 export {
   auditRowSchema,
+  errorAnswerSchema,
+  grafanaSqlSchema,
   readySchema,
   recordSchema,
   searchPageSchema,
@@ -11,6 +13,8 @@ export {
   traceChainSchema,
   type AuditRecord,
   type AuditRow,
+  type DeniedReason,
+  type GrafanaSql,
   type SearchPage,
   type Stats,
   type TraceChain,

@@ -3,7 +3,7 @@ import userEvent from '@testing-library/user-event';
 import React from 'react';
 
 import { fail, http, HttpResponse, mutateUrl, notAvailable, ok, pending, readUrl } from '../testing/api';
-import { READER, renderPage } from '../testing/render';
+import { clickInTable, READER, renderPage } from '../testing/render';
 import { server } from '../testing/server';
 import AlertRules from './AlertRules';
 
@@ -83,8 +83,12 @@ describe('Alert rules page', () => {
     server.use(...standardHandlers());
     renderPage(<AlertRules />);
     const table = await screen.findByRole('table', { name: 'Alert rules' });
-    expect(within(table).getByText('Brute force per IP')).toBeInTheDocument();
-    expect(screen.getByTestId('firing-brute-force-ip')).toHaveTextContent('2 firing');
+    await within(table).findByText(/Brute force per IP/);
+    await waitFor(() => expect(screen.getByTestId('firing-brute-force-ip')).toHaveTextContent('2 firing'));
+    // The firing count links to the rule's security events.
+    expect(
+      within(screen.getByTestId('firing-brute-force-ip')).getByRole('link').getAttribute('href'),
+    ).toMatch(/\/security-events\?tenant=acme&rule=brute-force-ip$/);
     await waitFor(() => expect(screen.getByTestId('sync-brute-force-ip')).toHaveTextContent('missing'));
     expect(within(table).queryByRole('button', { name: 'Delete' })).not.toBeInTheDocument(); // built in
   });
@@ -160,8 +164,11 @@ describe('Alert rules page', () => {
       }),
     );
     renderPage(<AlertRules />);
-    await userEvent.click(await screen.findByRole('switch', { name: 'Enabled brute-force-ip' }));
-    await waitFor(() => expect(called).toBe('disable'));
+    await screen.findByRole('switch', { name: 'Enabled brute-force-ip' });
+    await clickInTable(
+      () => screen.getByRole('switch', { name: 'Enabled brute-force-ip' }),
+      () => expect(called).toBe('disable'),
+    );
   });
 
   it('validates a new rule, dry-runs it and creates it with the picked contact point', async () => {
@@ -211,7 +218,7 @@ describe('Alert rules page', () => {
     await userEvent.click(await screen.findByText('oncall'));
     await userEvent.click(within(form).getByRole('button', { name: 'Dry run (last 24h)' }));
     const result = await screen.findByRole('region', { name: 'Dry run result' });
-    expect(within(result).getByText('12 failures')).toBeInTheDocument();
+    await within(result).findByText('12 failures');
     expect(tested).toMatchObject({ hours: 24, rule: { id: 'vpn-brute-force', threshold: 10 } });
     await userEvent.click(within(form).getByRole('button', { name: 'Create rule' }));
     await waitFor(() => expect(created).toBeDefined());
@@ -231,8 +238,12 @@ describe('Alert rules page', () => {
       ...standardHandlers(),
       http.put(mutateUrl('/alert-rules/brute-force-ip'), fail(400, 'filter.0.field: unknown field "nope"')),
     );
-    renderPage(<AlertRules />);
-    await userEvent.click(await screen.findByRole('button', { name: 'Edit' }));
+    const page = renderPage(<AlertRules />);
+    await screen.findByRole('button', { name: 'Edit' });
+    await clickInTable(
+      () => screen.getByRole('button', { name: 'Edit' }),
+      () => expect(page.location().searchParams.get('edit')).toBe('brute-force-ip'),
+    );
     const form = await screen.findByRole('form', { name: 'Alert rule' });
     expect(within(form).getByLabelText('Id')).toBeDisabled();
     await userEvent.click(within(form).getByRole('button', { name: 'Save rule' }));
@@ -247,7 +258,7 @@ describe('Alert rules page', () => {
     renderPage(<AlertRules />);
     expect(await screen.findByText('No alert rules for this tenant')).toBeInTheDocument();
     expect(
-      await screen.findByText(/Grafana rule sync state: not available on this exporter/),
+      await screen.findByText(/Grafana rule sync state: this exporter does not have this API/),
     ).toBeInTheDocument();
   });
 
@@ -257,7 +268,7 @@ describe('Alert rules page', () => {
       http.get(readUrl('/grafana/alert-rules'), ok(desired)),
     );
     renderPage(<AlertRules />);
-    expect(await screen.findByText(/Alert rules could not be loaded \(HTTP 500\)/)).toBeInTheDocument();
+    expect(await screen.findByText(/Alert rules: the exporter failed \(HTTP 500\)/)).toBeInTheDocument();
   });
 
   it('gives a reader the list but no way to change it', async () => {

@@ -1,13 +1,13 @@
 import { css } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
-import { Alert, Badge, Button, ConfirmButton, Stack, Switch, Text, useStyles2 } from '@grafana/ui';
-import React, { useState } from 'react';
-import { useSearchParams } from 'react-router-dom';
+import { Alert, Badge, Button, ConfirmButton, Stack, Switch, Text, TextLink, useStyles2 } from '@grafana/ui';
+import React, { useCallback, useMemo, useState } from 'react';
 
 import type { RuleView } from '../api/alertSchemas';
 import { AppPage } from '../components/Page/AppPage';
 import { ApiErrorView, QueryState } from '../components/QueryState/QueryState';
-import { ACTIONS, DEFAULT_DATASOURCE_UID } from '../constants';
+import { DataTable, type Column } from '../components/Table/DataTable';
+import { ACTIONS, DEFAULT_DATASOURCE_UID, ROUTES } from '../constants';
 import { draftFromRule } from '../features/alert-rules/ruleDraft';
 import { RuleForm } from '../features/alert-rules/RuleForm';
 import {
@@ -16,12 +16,15 @@ import {
   setRuleEnabled,
   useAlertRules,
   useGrafanaSync,
+  useRulesChanged,
   type SyncState,
 } from '../features/alert-rules/useAlertRules';
+import { appUrl } from '../features/links/links';
 import { hasPermission } from '../features/permissions/permissions';
-import { riskLabel } from '../features/search/format';
+import { useScope } from '../features/scope/ScopeContext';
+import { RiskBadge } from '../features/search/Badges';
 import { useAppSettings } from '../features/settings/AppSettingsContext';
-import { useScope } from '../features/tenant/TenantContext';
+import { useUrlParams } from '../features/url/useUrlParams';
 
 const SYNC_COLORS: Record<SyncState, 'green' | 'orange' | 'red' | 'blue'> = {
   'in sync': 'green',
@@ -32,34 +35,130 @@ const SYNC_COLORS: Record<SyncState, 'green' | 'orange' | 'red' | 'blue'> = {
 
 function AlertRulesBody() {
   const styles = useStyles2(getStyles);
-  const { tenant, key, refresh } = useScope();
+  const { tenant } = useScope();
   const settings = useAppSettings();
-  const [params] = useSearchParams();
+  const [params, update] = useUrlParams();
   const highlighted = params.get('rule');
   const canWrite = hasPermission(ACTIONS.rulesWrite);
-  const rules = useAlertRules(tenant, key);
-  const sync = useGrafanaSync(tenant, settings.datasourceUid || DEFAULT_DATASOURCE_UID, key);
-  const [editing, setEditing] = useState<{ rule?: RuleView } | undefined>();
+  const rules = useAlertRules(tenant);
+  const sync = useGrafanaSync(tenant, settings.datasourceUid || DEFAULT_DATASOURCE_UID);
+  const changed = useRulesChanged();
   const [actionError, setActionError] = useState<unknown>();
   const [syncing, setSyncing] = useState<string | undefined>();
+  // The rule being edited is part of the URL (`edit=<id>`, `edit=new`), like every open drawer.
+  const editing = params.get('edit');
+  const setEditing = useCallback((id: string | undefined) => update({ edit: id }), [update]);
 
-  const act = async (work: () => Promise<unknown>) => {
-    setActionError(undefined);
-    try {
-      await work();
-      refresh();
-    } catch (error) {
-      setActionError(error);
-    }
-  };
+  const act = useCallback(
+    async (work: () => Promise<unknown>) => {
+      setActionError(undefined);
+      try {
+        await work();
+        await changed();
+      } catch (error) {
+        setActionError(error);
+      }
+    },
+    [changed],
+  );
 
-  const syncCell = (ruleId: string) => {
-    if (sync.error) return <Text color="secondary">—</Text>;
-    const state = sync.data?.states.get(ruleId);
-    if (!state) return <Text color="secondary">{sync.loading ? '…' : 'not managed'}</Text>;
-    return <Badge color={SYNC_COLORS[state.state]} text={state.state} />;
-  };
+  const syncCell = useCallback(
+    (ruleId: string) => {
+      if (sync.error) return <Text color="secondary">—</Text>;
+      const state = sync.data?.states.get(ruleId);
+      if (!state) return <Text color="secondary">{sync.isLoading ? '…' : 'not managed'}</Text>;
+      return <Badge color={SYNC_COLORS[state.state]} text={state.state} />;
+    },
+    [sync.data, sync.error, sync.isLoading],
+  );
 
+  const columns = useMemo<Array<Column<RuleView>>>(
+    () => [
+      {
+        name: 'Enabled',
+        value: (v) => (v.rule.enabled ? 'yes' : 'no'),
+        cell: (v) => (
+          <Switch
+            aria-label={`Enabled ${v.rule.id}`}
+            value={v.rule.enabled}
+            disabled={!canWrite}
+            onChange={() => void act(() => setRuleEnabled(v.rule.id, !v.rule.enabled))}
+          />
+        ),
+        width: 90,
+      },
+      {
+        name: 'Rule',
+        value: (v) => v.rule.name,
+        cell: (v) => (
+          <span className={v.rule.id === highlighted ? styles.highlight : undefined} title={v.rule.id}>
+            {v.rule.name}
+            {v.builtIn ? ' · built in' : ''}
+            {v.modified ? ' · modified' : ''}
+          </span>
+        ),
+      },
+      { name: 'Kind', value: (v) => v.rule.kind, width: 100 },
+      { name: 'Source', value: (v) => v.rule.source, width: 110 },
+      {
+        name: 'Severity',
+        type: 'number',
+        value: (v) => Number(v.rule.severity),
+        cell: (v) => <RiskBadge level={Number(v.rule.severity)} />,
+        width: 100,
+      },
+      {
+        name: 'Firing',
+        type: 'number',
+        value: (v) => Number(v.firing),
+        cell: (v) => (
+          <span data-testid={`firing-${v.rule.id}`}>
+            {Number(v.firing) > 0 ? (
+              <TextLink href={appUrl(ROUTES.SecurityEvents, params, { rule: v.rule.id })} inline={false}>
+                {`${v.firing} firing`}
+              </TextLink>
+            ) : (
+              '0'
+            )}
+          </span>
+        ),
+        width: 110,
+      },
+      { name: 'Contact point', value: (v) => v.rule.contactPoint || 'policies', width: 140 },
+      {
+        name: 'Grafana rule',
+        value: (v) => sync.data?.states.get(v.rule.id)?.state ?? '',
+        cell: (v) => <span data-testid={`sync-${v.rule.id}`}>{syncCell(v.rule.id)}</span>,
+        width: 120,
+      },
+      {
+        name: 'Actions',
+        value: () => '',
+        cell: (v) =>
+          canWrite ? (
+            <Stack gap={1}>
+              <Button size="sm" variant="secondary" icon="pen" onClick={() => setEditing(v.rule.id)}>
+                Edit
+              </Button>
+              {!v.builtIn && (
+                <ConfirmButton
+                  size="sm"
+                  confirmText="Delete"
+                  confirmVariant="destructive"
+                  onConfirm={() => void act(() => deleteRule(v.rule.id))}
+                >
+                  Delete
+                </ConfirmButton>
+              )}
+            </Stack>
+          ) : null,
+        width: 170,
+      },
+    ],
+    [canWrite, highlighted, params, styles, act, setEditing, syncCell, sync.data],
+  );
+
+  const editedRule = rules.data?.find((v) => v.rule.id === editing);
   return (
     <>
       <Stack justifyContent="space-between" alignItems="center">
@@ -84,13 +183,13 @@ function AlertRulesBody() {
             </Button>
           )}
           {canWrite && (
-            <Button icon="plus" onClick={() => setEditing({})}>
+            <Button icon="plus" onClick={() => setEditing('new')}>
               New rule
             </Button>
           )}
         </Stack>
       </Stack>
-      {sync.error !== undefined && <ApiErrorView error={sync.error} what="Grafana rule sync state" />}
+      {sync.error && <ApiErrorView error={sync.error} what="Grafana rule sync state" />}
       {sync.data?.grafanaError !== undefined && (
         <ApiErrorView error={sync.data.grafanaError} what="Grafana's alert rules (sync state)" />
       )}
@@ -107,90 +206,17 @@ function AlertRulesBody() {
         isEmpty={(list) => list.length === 0}
         emptyMessage="No alert rules for this tenant"
       >
-        {(list) => (
-          <table className={styles.table} aria-label="Alert rules">
-            <thead>
-              <tr>
-                <th>Enabled</th>
-                <th>Rule</th>
-                <th>Kind</th>
-                <th>Source</th>
-                <th>Severity</th>
-                <th>Firing</th>
-                <th>Contact point</th>
-                <th>Grafana rule</th>
-                <th />
-              </tr>
-            </thead>
-            <tbody>
-              {list.map((view) => {
-                const r = view.rule;
-                return (
-                  <tr key={r.id} className={r.id === highlighted ? styles.highlight : undefined}>
-                    <td>
-                      <Switch
-                        aria-label={`Enabled ${r.id}`}
-                        value={r.enabled}
-                        disabled={!canWrite}
-                        onChange={() => void act(() => setRuleEnabled(r.id, !r.enabled))}
-                      />
-                    </td>
-                    <td>
-                      <div>{r.name}</div>
-                      <Text color="secondary" variant="bodySmall">
-                        {r.id}
-                        {view.builtIn ? ' · built in' : ''}
-                        {view.modified ? ' · modified' : ''}
-                      </Text>
-                    </td>
-                    <td>{r.kind}</td>
-                    <td>{r.source}</td>
-                    <td>{riskLabel(Number(r.severity))}</td>
-                    <td data-testid={`firing-${r.id}`}>
-                      {Number(view.firing) > 0 ? <Badge color="red" text={`${view.firing} firing`} /> : '0'}
-                    </td>
-                    <td>{r.contactPoint || <Text color="secondary">policies</Text>}</td>
-                    <td data-testid={`sync-${r.id}`}>{syncCell(r.id)}</td>
-                    <td>
-                      {canWrite && (
-                        <Stack gap={1}>
-                          <Button
-                            size="sm"
-                            variant="secondary"
-                            icon="pen"
-                            onClick={() => setEditing({ rule: view })}
-                          >
-                            Edit
-                          </Button>
-                          {!view.builtIn && (
-                            <ConfirmButton
-                              size="sm"
-                              confirmText="Delete"
-                              confirmVariant="destructive"
-                              onConfirm={() => void act(() => deleteRule(r.id))}
-                            >
-                              Delete
-                            </ConfirmButton>
-                          )}
-                        </Stack>
-                      )}
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        )}
+        {(list) => <DataTable ariaLabel="Alert rules" rows={list} columns={columns} maxHeight={900} />}
       </QueryState>
-      {editing && (
+      {canWrite && editing && (editing === 'new' || editedRule) && (
         <RuleForm
           tenant={tenant}
-          isNew={!editing.rule}
-          initial={editing.rule ? draftFromRule(editing.rule.rule) : undefined}
+          isNew={editing === 'new'}
+          initial={editedRule ? draftFromRule(editedRule.rule) : undefined}
           onClose={() => setEditing(undefined)}
           onSaved={() => {
             setEditing(undefined);
-            refresh();
+            void changed();
           }}
         />
       )}
@@ -207,16 +233,6 @@ export default function AlertRules() {
 }
 
 const getStyles = (theme: GrafanaTheme2) => ({
-  table: css({
-    width: '100%',
-    marginTop: theme.spacing(2),
-    fontSize: theme.typography.bodySmall.fontSize,
-    th: { textAlign: 'left', padding: theme.spacing(0.5, 1), color: theme.colors.text.secondary },
-    td: {
-      padding: theme.spacing(0.5, 1),
-      borderTop: `1px solid ${theme.colors.border.weak}`,
-      verticalAlign: 'middle',
-    },
-  }),
-  highlight: css({ background: theme.colors.action.selected }),
+  // The rule an alert notification linked to (`rule=<id>`).
+  highlight: css({ color: theme.colors.primary.text, fontWeight: theme.typography.fontWeightBold }),
 });

@@ -116,7 +116,9 @@ describe('Compliance reports page', () => {
       http.post(mutateUrl('/reports'), fail(400, 'from: required for a custom period')),
     );
     renderPage(<ComplianceReports />);
-    expect(await screen.findByText(/Compliance reports: not available on this exporter/)).toBeInTheDocument();
+    expect(
+      await screen.findByText(/Compliance reports: this exporter does not have this API/),
+    ).toBeInTheDocument();
     await userEvent.click(screen.getByRole('button', { name: 'Generate report' }));
     expect(await screen.findByText('from: required for a custom period')).toBeInTheDocument();
   });

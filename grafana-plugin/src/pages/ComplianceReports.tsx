@@ -2,21 +2,38 @@ import { css } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
 import { config } from '@grafana/runtime';
 import { Badge, Button, Drawer, Field, LinkButton, Select, Stack, Text, useStyles2 } from '@grafana/ui';
-import React, { useState } from 'react';
+import React, { useCallback, useMemo, useState } from 'react';
 
-import { FRAMEWORKS, PERIODS, type ReportContent } from '../api/complianceSchemas';
+import { FRAMEWORKS, PERIODS, type ReportContent, type ReportListItem } from '../api/complianceSchemas';
 import { AppPage } from '../components/Page/AppPage';
 import { ApiErrorView, QueryState } from '../components/QueryState/QueryState';
 import { formatCount, formatRate, StatCard, StatGrid } from '../components/Stat/StatCard';
+import { DataTable, type Column } from '../components/Table/DataTable';
 import { ACTIONS } from '../constants';
-import { generateReport, reportFileUrl, useReport, useReports } from '../features/compliance/useCompliance';
+import {
+  generateReport,
+  reportFileUrl,
+  useChanged,
+  useReport,
+  useReports,
+} from '../features/compliance/useCompliance';
 import { hasPermission } from '../features/permissions/permissions';
-import { useScope } from '../features/tenant/TenantContext';
+import { useScope } from '../features/scope/ScopeContext';
+import { parseApiTime } from '../features/time/time';
+import { useUrlParams } from '../features/url/useUrlParams';
 
 const statusBadge = (status: string) => <Badge color={status === 'met' ? 'green' : 'orange'} text={status} />;
 
+type Control = ReportContent['controls'][number];
+
+const CONTROL_COLUMNS: Array<Column<Control>> = [
+  { name: 'Control', value: (c) => `${c.id} ${c.title}`, width: 260 },
+  { name: 'Requirement', value: (c) => c.requirement ?? '', inspect: true },
+  { name: 'Status', value: (c) => c.status, cell: (c) => statusBadge(c.status), width: 110 },
+  { name: 'Evidence', value: (c) => (c.evidence ?? []).join('; '), inspect: true },
+];
+
 export function ReportView({ content }: { content: ReportContent }) {
-  const styles = useStyles2(getStyles);
   const s = content.summary;
   return (
     <div aria-label="Report">
@@ -32,28 +49,7 @@ export function ReportView({ content }: { content: ReportContent }) {
         <StatCard label="Error rate" value={formatRate(s.errorRate)} />
         <StatCard label="Risk rate" value={formatRate(s.riskRate)} />
       </StatGrid>
-      <table className={styles.table} aria-label="Controls">
-        <thead>
-          <tr>
-            <th>Control</th>
-            <th>Requirement</th>
-            <th>Status</th>
-            <th>Evidence</th>
-          </tr>
-        </thead>
-        <tbody>
-          {content.controls.map((c) => (
-            <tr key={c.id}>
-              <td>
-                {c.id} {c.title}
-              </td>
-              <td>{c.requirement}</td>
-              <td>{statusBadge(c.status)}</td>
-              <td>{(c.evidence ?? []).join('; ')}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <DataTable ariaLabel="Controls" rows={content.controls} columns={CONTROL_COLUMNS} maxHeight={2000} />
     </div>
   );
 }
@@ -76,31 +72,79 @@ function ReportDrawer({ tenant, id, onClose }: { tenant: string; id: string; onC
 
 function ComplianceBody() {
   const styles = useStyles2(getStyles);
-  const { tenant, key, resolve, refresh } = useScope();
-  const reports = useReports(tenant, key);
+  const { tenant, fromMs, toMs } = useScope();
+  const [params, update] = useUrlParams();
+  const reports = useReports(tenant);
+  const reportsChanged = useChanged('reports');
   const canCreate = hasPermission(ACTIONS.reportsCreate);
-  const [framework, setFramework] = useState<string>('mlps3');
-  const [period, setPeriod] = useState<string>('daily');
+  // The form's choices and the open report are part of the URL.
+  const framework = params.get('framework') ?? 'mlps3';
+  const period = params.get('period') ?? 'daily';
+  const open = params.get('report') ?? undefined;
+  const setOpen = useCallback((id: string | undefined) => update({ report: id }), [update]);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>();
-  const [open, setOpen] = useState<string | undefined>();
-  const file = (id: string, format: 'pdf' | 'csv', lang?: 'zh-CN') =>
-    `${config.appSubUrl ?? ''}/${reportFileUrl(tenant, id, format, lang)}`;
+  const file = useCallback(
+    (id: string, format: 'pdf' | 'csv', lang?: 'zh-CN') =>
+      `${config.appSubUrl ?? ''}/${reportFileUrl(tenant, id, format, lang)}`,
+    [tenant],
+  );
 
   const generate = async () => {
     setBusy(true);
     setError(undefined);
     try {
-      const range = period === 'custom' ? { from: resolve().fromMs, to: resolve().toMs } : {};
+      const range = period === 'custom' ? { from: fromMs, to: toMs } : {};
       const created = await generateReport({ tenant, framework, period, ...range });
+      await reportsChanged();
       setOpen(created.id);
-      refresh();
     } catch (failure) {
       setError(failure);
     } finally {
       setBusy(false);
     }
   };
+
+  const columns = useMemo<Array<Column<ReportListItem>>>(
+    () => [
+      { name: 'Generated', type: 'time', value: (r) => parseApiTime(r.generatedAt), width: 180 },
+      { name: 'Framework', value: (r) => r.frameworkName ?? r.framework, width: 260 },
+      { name: 'Period', value: (r) => `${r.periodType} ${r.periodLabel}`, width: 220 },
+      { name: 'Status', value: (r) => r.status, cell: (r) => statusBadge(r.status), width: 100 },
+      { name: 'By', value: (r) => r.generatedBy, width: 120 },
+      { name: 'SHA-256', value: (r) => r.sha256, inspect: true, width: 150 },
+      {
+        name: 'Files',
+        value: () => '',
+        cell: (r) => (
+          <Stack gap={1}>
+            <Button size="sm" variant="secondary" onClick={() => setOpen(r.id)}>
+              View
+            </Button>
+            <LinkButton size="sm" variant="secondary" icon="download-alt" href={file(r.id, 'pdf')} download>
+              PDF
+            </LinkButton>
+            {r.framework === 'mlps3' && (
+              <LinkButton
+                size="sm"
+                variant="secondary"
+                icon="download-alt"
+                href={file(r.id, 'pdf', 'zh-CN')}
+                download
+              >
+                PDF 中文
+              </LinkButton>
+            )}
+            <LinkButton size="sm" variant="secondary" icon="download-alt" href={file(r.id, 'csv')} download>
+              CSV
+            </LinkButton>
+          </Stack>
+        ),
+        width: 330,
+      },
+    ],
+    [file, setOpen],
+  );
 
   return (
     <>
@@ -113,7 +157,7 @@ function ComplianceBody() {
               width={40}
               options={FRAMEWORKS.map((f) => ({ label: f.label, value: f.id }))}
               value={framework}
-              onChange={(o) => setFramework(o?.value ?? framework)}
+              onChange={(o) => update({ framework: o?.value ?? framework }, { replace: true })}
             />
           </Field>
           <Field label="Period" description="the last complete period; custom uses the time range">
@@ -123,7 +167,7 @@ function ComplianceBody() {
               width={20}
               options={PERIODS.map((p) => ({ label: p, value: p }))}
               value={period}
-              onChange={(o) => setPeriod(o?.value ?? period)}
+              onChange={(o) => update({ period: o?.value ?? period }, { replace: true })}
             />
           </Field>
           <Button
@@ -145,69 +189,7 @@ function ComplianceBody() {
         emptyMessage="No reports generated for this tenant yet"
       >
         {(page) => (
-          <table className={styles.table} aria-label="Report history">
-            <thead>
-              <tr>
-                <th>Generated</th>
-                <th>Framework</th>
-                <th>Period</th>
-                <th>Status</th>
-                <th>By</th>
-                <th>SHA-256</th>
-                <th />
-              </tr>
-            </thead>
-            <tbody>
-              {page.reports.map((r) => (
-                <tr key={r.id}>
-                  <td>{r.generatedAt}</td>
-                  <td>{r.frameworkName ?? r.framework}</td>
-                  <td>
-                    {r.periodType} {r.periodLabel}
-                  </td>
-                  <td>{statusBadge(r.status)}</td>
-                  <td>{r.generatedBy}</td>
-                  <td className={styles.mono}>{r.sha256.slice(0, 16)}…</td>
-                  <td>
-                    <Stack gap={1}>
-                      <Button size="sm" variant="secondary" onClick={() => setOpen(r.id)}>
-                        View
-                      </Button>
-                      <LinkButton
-                        size="sm"
-                        variant="secondary"
-                        icon="download-alt"
-                        href={file(r.id, 'pdf')}
-                        download
-                      >
-                        PDF
-                      </LinkButton>
-                      {r.framework === 'mlps3' && (
-                        <LinkButton
-                          size="sm"
-                          variant="secondary"
-                          icon="download-alt"
-                          href={file(r.id, 'pdf', 'zh-CN')}
-                          download
-                        >
-                          PDF 中文
-                        </LinkButton>
-                      )}
-                      <LinkButton
-                        size="sm"
-                        variant="secondary"
-                        icon="download-alt"
-                        href={file(r.id, 'csv')}
-                        download
-                      >
-                        CSV
-                      </LinkButton>
-                    </Stack>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <DataTable ariaLabel="Report history" rows={page.reports} columns={columns} maxHeight={500} />
         )}
       </QueryState>
       {open && <ReportDrawer tenant={tenant} id={open} onClose={() => setOpen(undefined)} />}
@@ -225,16 +207,4 @@ export default function ComplianceReports() {
 
 const getStyles = (theme: GrafanaTheme2) => ({
   button: css({ marginBottom: theme.spacing(2) }),
-  mono: css({ fontFamily: theme.typography.fontFamilyMonospace }),
-  table: css({
-    width: '100%',
-    marginBottom: theme.spacing(2),
-    fontSize: theme.typography.bodySmall.fontSize,
-    th: { textAlign: 'left', padding: theme.spacing(0.5, 1), color: theme.colors.text.secondary },
-    td: {
-      padding: theme.spacing(0.5, 1),
-      borderTop: `1px solid ${theme.colors.border.weak}`,
-      verticalAlign: 'top',
-    },
-  }),
 });

@@ -1,50 +1,111 @@
-import { css } from '@emotion/css';
-import type { GrafanaTheme2 } from '@grafana/data';
-import { Alert, Button, Stack, Text, useStyles2 } from '@grafana/ui';
-import React, { useMemo, useState } from 'react';
-import { useSearchParams } from 'react-router-dom';
+import { Button, Stack, Text, TextLink, type TableSortByFieldState } from '@grafana/ui';
+import React, { useCallback, useMemo, useState } from 'react';
+import { Navigate } from 'react-router-dom';
 
 import type { AuditRow } from '../api/schemas';
 import { AppPage } from '../components/Page/AppPage';
+import { PagedListFooter } from '../components/QueryState/PagedListFooter';
 import { ApiErrorView } from '../components/QueryState/QueryState';
-import { ACTIONS } from '../constants';
+import { DataTable, type Column } from '../components/Table/DataTable';
+import { ACTIONS, PLUGIN_BASE_URL, TRACE_PATH } from '../constants';
+import { appUrl } from '../features/links/links';
+import { OpenInExplore } from '../features/links/OpenInExplore';
+import { useScope } from '../features/scope/ScopeContext';
+import { ResultBadge, RiskBadge } from '../features/search/Badges';
 import { downloadText, toCsv } from '../features/search/csv';
+import { formatIp } from '../features/search/format';
 import { RecordDetail } from '../features/search/RecordDetail';
-import { ResultsTable } from '../features/search/ResultsTable';
 import { SearchForm } from '../features/search/SearchForm';
-import { TraceChainView } from '../features/search/TraceChainView';
 import {
-  EMPTY_FILTERS,
   fetchAllRows,
+  filtersFromUrl,
+  filtersToUrl,
   searchParams,
   useSearch,
-  type SearchFilters,
 } from '../features/search/useSearch';
-import { useScope } from '../features/tenant/TenantContext';
+import { parseApiTime } from '../features/time/time';
+import { useUrlParams } from '../features/url/useUrlParams';
+
+const TRACE_ID = /^[0-9a-fA-F]{32}$/;
+
+/** `sort=<column>:<asc|desc>` in the URL ↔ the table's sort state. */
+function sortFromUrl(value: string | null): TableSortByFieldState[] | undefined {
+  const [displayName, order] = (value ?? '').split(':');
+  return displayName ? [{ displayName, desc: order !== 'asc' }] : undefined;
+}
 
 function ExploreBody() {
-  const styles = useStyles2(getStyles);
-  const { tenant, resolve, key } = useScope();
-  const [filters, setFilters] = useState<SearchFilters>(EMPTY_FILTERS);
-  const [selected, setSelected] = useState<AuditRow | undefined>();
-  // ?trace=<id> (links from the dashboards) opens that trace's chain.
-  const [urlParams] = useSearchParams();
-  const [traceId, setTraceId] = useState<string | undefined>(() => {
-    const fromUrl = urlParams.get('trace') ?? '';
-    return /^[0-9a-fA-F]{32}$/.test(fromUrl) ? fromUrl.toLowerCase() : undefined;
-  });
+  const { tenant, fromMs, toMs } = useScope();
+  const [params, update] = useUrlParams();
+  const filters = useMemo(() => filtersFromUrl(params), [params]);
+  const filterKey = JSON.stringify(filters);
   const [exporting, setExporting] = useState<{ rows: number; error?: unknown } | undefined>();
-  // The time range is resolved once per search so that every page of it uses the same window.
-  const params = useMemo(() => {
-    const { fromMs, toMs } = resolve();
-    return searchParams(tenant, fromMs, toMs, filters);
-  }, [resolve, tenant, filters]);
-  const search = useSearch(params, `${key}|${JSON.stringify(filters)}`);
+  // Every page of one search uses the period resolved for it (refresh resolves it again).
+  const query = useMemo(() => searchParams(tenant, fromMs, toMs, filters), [tenant, fromMs, toMs, filters]);
+  const search = useSearch(query);
+  const opened = params.get('record');
+  const sort = params.get('sort');
+  const initialSortBy = useMemo(() => sortFromUrl(sort), [sort]);
+  const onSortByChange = useCallback(
+    (sortBy: TableSortByFieldState[]) => {
+      const [first] = sortBy;
+      update(
+        { sort: first ? `${first.displayName}:${first.desc ? 'desc' : 'asc'}` : undefined },
+        { replace: true },
+      );
+    },
+    [update],
+  );
+
+  const columns = useMemo<Array<Column<AuditRow>>>(
+    () => [
+      { name: 'Time', type: 'time', value: (r) => parseApiTime(r.event_time), width: 180 },
+      { name: 'Kind', value: (r) => r.kind, width: 110 },
+      { name: 'User', value: (r) => r.username || r.user_id, width: 120 },
+      { name: 'IP', value: (r) => formatIp(r.ip_address), width: 130 },
+      { name: 'Action', value: (r) => r.operation_name, width: 150 },
+      { name: 'Result', value: (r) => r.result, cell: (r) => <ResultBadge result={r.result} />, width: 95 },
+      {
+        name: 'Risk',
+        type: 'number',
+        value: (r) => Number(r.risk_level),
+        cell: (r) => <RiskBadge level={Number(r.risk_level)} />,
+        width: 90,
+      },
+      {
+        name: 'Summary',
+        value: (r) => r.summary || r.description,
+        cell: (r) => (
+          <Button
+            fill="text"
+            size="sm"
+            aria-label={`Open ${r.kind} ${r.event_id}`}
+            onClick={() => update({ record: `${r.kind}:${r.event_id}` })}
+          >
+            {r.summary || r.description}
+          </Button>
+        ),
+      },
+      { name: 'Service', value: (r) => r.service, width: 120 },
+      {
+        name: 'Trace',
+        value: (r) => r.trace_id,
+        cell: (r) =>
+          r.trace_id ? (
+            <TextLink href={appUrl(`${TRACE_PATH}/${r.trace_id}`, params)} inline={false} icon="link">
+              {r.trace_id.slice(0, 8)}
+            </TextLink>
+          ) : null,
+        width: 110,
+      },
+    ],
+    [params, update],
+  );
 
   const exportCsv = async () => {
     setExporting({ rows: 0 });
     try {
-      const rows = await fetchAllRows(params, (n) => setExporting({ rows: n }));
+      const rows = await fetchAllRows(query, (n) => setExporting({ rows: n }));
       downloadText(`auditlens-${tenant}-${new Date().toISOString().slice(0, 19)}.csv`, toCsv(rows));
       setExporting(undefined);
     } catch (error) {
@@ -54,7 +115,8 @@ function ExploreBody() {
 
   return (
     <>
-      <SearchForm initial={filters} onSearch={setFilters} />
+      {/* Keyed by the URL's filters: back, forward and a shared link show their filters in the form. */}
+      <SearchForm key={filterKey} initial={filters} onSearch={(next) => update(filtersToUrl(next))} />
       <Stack justifyContent="space-between" alignItems="center">
         <Text color="secondary" data-testid="result-count">
           {search.rows.length.toLocaleString('en-US')} records loaded
@@ -72,48 +134,49 @@ function ExploreBody() {
       {exporting?.error !== undefined && <ApiErrorView error={exporting.error} what="CSV export" />}
       {search.error !== undefined && <ApiErrorView error={search.error} what="Search" />}
       {search.rows.length > 0 && (
-        <div className={styles.results}>
-          <ResultsTable rows={search.rows} onOpen={setSelected} onTrace={setTraceId} />
-        </div>
-      )}
-      {!search.loading && search.error === undefined && search.rows.length === 0 && (
-        <Alert severity="info" title="No audit records match">
-          Widen the time range or remove filters.
-        </Alert>
-      )}
-      <div className={styles.more}>
-        {search.loading && <Text color="secondary">Loading audit records…</Text>}
-        {search.hasMore && !search.loading && (
-          <Button variant="secondary" onClick={search.loadMore}>
-            Load more
-          </Button>
-        )}
-      </div>
-      {selected && (
-        <RecordDetail
-          tenant={tenant}
-          row={selected}
-          onClose={() => setSelected(undefined)}
-          onTrace={(id) => {
-            setSelected(undefined);
-            setTraceId(id);
-          }}
+        <DataTable
+          ariaLabel="Audit records"
+          rows={search.rows}
+          columns={columns}
+          maxHeight={640}
+          initialSortBy={initialSortBy}
+          onSortByChange={onSortByChange}
         />
       )}
-      {traceId && <TraceChainView tenant={tenant} traceId={traceId} onClose={() => setTraceId(undefined)} />}
+      <PagedListFooter
+        pages={search}
+        what="audit records"
+        empty="No audit records match. Widen the time range or remove filters."
+      />
+      {opened && (
+        <RecordDetail
+          tenant={tenant}
+          reference={opened}
+          onClose={() => update({ record: undefined })}
+          traceHref={(traceId) => appUrl(`${TRACE_PATH}/${traceId}`, params)}
+        />
+      )}
     </>
   );
 }
 
 export default function Explore() {
+  const { tenant } = useScope();
+  const [params] = useUrlParams();
+  const trace = params.get('trace') ?? '';
+  // ?trace=<id> (the links of the bundled dashboards) opens that trace's page.
+  if (TRACE_ID.test(trace)) {
+    const rest = new URLSearchParams(params);
+    rest.delete('trace');
+    return (
+      <Navigate to={`${PLUGIN_BASE_URL}/${TRACE_PATH}/${trace.toLowerCase()}?${rest.toString()}`} replace />
+    );
+  }
+  const filters = filtersFromUrl(params);
+  const sqlParams = { ...searchParams(tenant, 0, 0, filters), from: undefined, to: undefined, limit: 1000 };
   return (
-    <AppPage action={ACTIONS.read}>
+    <AppPage action={ACTIONS.read} actions={<OpenInExplore path="/search/sql" params={sqlParams} />}>
       <ExploreBody />
     </AppPage>
   );
 }
-
-const getStyles = (theme: GrafanaTheme2) => ({
-  results: css({ marginTop: theme.spacing(1), overflowX: 'auto' }),
-  more: css({ display: 'flex', justifyContent: 'center', padding: theme.spacing(2) }),
-});

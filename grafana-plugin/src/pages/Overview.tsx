@@ -1,59 +1,90 @@
 import { css } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
-import { config } from '@grafana/runtime';
-import { Badge, Card, LinkButton, Stack, Text, useStyles2 } from '@grafana/ui';
-import React from 'react';
+import { LinkButton, Stack, Text, TextLink, useStyles2 } from '@grafana/ui';
+import React, { useMemo } from 'react';
 
-import { TrendChart } from '../components/Charts/TrendChart';
+import type { Incident } from '../api/alertSchemas';
+import { TrendPanel } from '../components/Panels/TrendPanel';
 import { AppPage } from '../components/Page/AppPage';
-import { ApiErrorView, QueryState } from '../components/QueryState/QueryState';
+import { QueryState } from '../components/QueryState/QueryState';
 import { formatCount, formatRate, StatCard, StatGrid } from '../components/Stat/StatCard';
-import { ACTIONS, DASHBOARDS, tenantDatasourceName } from '../constants';
-import { useFiringAlerts } from '../features/alert-rules/useAlerts';
+import { DataTable, type Column } from '../components/Table/DataTable';
+import { ACTIONS, DASHBOARDS, ROUTES } from '../constants';
+import { useIncidents } from '../features/alert-rules/useAlerts';
+import { appUrl, dashboardUrl } from '../features/links/links';
+import { OpenInExplore } from '../features/links/OpenInExplore';
+import { useScope } from '../features/scope/ScopeContext';
+import { RiskBadge } from '../features/search/Badges';
 import { useStats } from '../features/stats/useStats';
-import { useScope } from '../features/tenant/TenantContext';
+import { parseApiTime } from '../features/time/time';
+import { useUrlParams } from '../features/url/useUrlParams';
 
-const SEVERITY = ['', 'low', 'medium', 'high', 'critical'];
+type Count = { name: string; events: number };
 
-export function dashboardUrl(uid: string, tenant: string, range: { from: unknown; to: unknown }): string {
-  const params = new URLSearchParams({
-    // The dashboards' tenant is their data source: the tenant's, chosen by name (Grafana matches a
-    // data source variable's URL value by uid, then by name; without one, the organisation's first).
-    'var-datasource': tenantDatasourceName(tenant),
-    from: String(range.from),
-    to: String(range.to),
-  });
-  return `${config.appSubUrl ?? ''}/d/${uid}?${params.toString()}`;
-}
+const COUNT_COLUMNS = (label: string): Array<Column<Count>> => [
+  { name: label, value: (row) => row.name },
+  { name: 'Records', type: 'number', value: (row) => row.events, gauge: true },
+];
 
-function FiringAlerts() {
-  const alerts = useFiringAlerts();
-  if (alerts.error) return <ApiErrorView error={alerts.error} what="Firing alerts" />;
+const toCounts = (record: Record<string, number>): Count[] =>
+  Object.entries(record).map(([name, events]) => ({ name, events }));
+
+/**
+ * What fires now, as incidents: one row per rule (not per firing instance), with how many of its
+ * instances fire, newest first; each links to the rule's security events still to handle.
+ */
+function Incidents() {
+  const incidents = useIncidents();
+  const [params] = useUrlParams();
+  const columns = useMemo<Array<Column<Incident>>>(
+    () => [
+      {
+        name: 'Rule',
+        value: (i) => i.ruleName,
+        cell: (i) => (
+          <TextLink
+            href={appUrl(ROUTES.SecurityEvents, params, { rule: i.ruleId, open: 'true' })}
+            inline={false}
+          >
+            {i.ruleName}
+          </TextLink>
+        ),
+        width: 320,
+      },
+      {
+        name: 'Severity',
+        type: 'number',
+        value: (i) => Number(i.severity),
+        cell: (i) => <RiskBadge level={Number(i.severity)} />,
+        width: 110,
+      },
+      { name: 'Firing', type: 'number', value: (i) => Number(i.firing), width: 90 },
+      { name: 'Newest', type: 'time', value: (i) => parseApiTime(i.newestFiredAt), width: 190 },
+      { name: 'Since', type: 'time', value: (i) => parseApiTime(i.oldestFiredAt), width: 190 },
+      {
+        name: 'MITRE',
+        value: (i) => [i.mitreTactic, i.mitreTechnique].filter(Boolean).join(' / '),
+        width: 130,
+      },
+      { name: 'Newest instances', value: (i) => i.newestGroupKeys.join('; ') },
+    ],
+    [params],
+  );
   return (
     <QueryState
-      state={alerts}
+      state={incidents}
       what="Firing alerts"
       isEmpty={(list) => list.length === 0}
       emptyMessage="No alert is firing"
     >
       {(list) => (
-        <Stack direction="column" gap={1}>
-          {list.map((a) => (
-            <Card key={`${a.ruleId}|${a.groupKey}`}>
-              <Card.Heading>{a.ruleName}</Card.Heading>
-              <Card.Meta>
-                {[a.groupKey, `${a.matchCount} matches`, a.mitreTechnique, a.firedAt && `since ${a.firedAt}`]}
-              </Card.Meta>
-              <Card.Description>{a.summary}</Card.Description>
-              <Card.Tags>
-                <Badge
-                  color={Number(a.severity) >= 3 ? 'red' : 'orange'}
-                  text={SEVERITY[Number(a.severity)] ?? String(a.severity)}
-                />
-              </Card.Tags>
-            </Card>
-          ))}
-        </Stack>
+        <>
+          <Text color="secondary" data-testid="incident-summary">
+            {formatCount(list.reduce((n, i) => n + Number(i.firing), 0))} firing instances of{' '}
+            {formatCount(list.length)} rules
+          </Text>
+          <DataTable ariaLabel="Firing alerts" rows={list} columns={columns} maxHeight={360} />
+        </>
       )}
     </QueryState>
   );
@@ -63,6 +94,9 @@ function OverviewBody() {
   const styles = useStyles2(getStyles);
   const stats = useStats();
   const { tenant, range } = useScope();
+  const kinds = useMemo(() => COUNT_COLUMNS('Kind'), []);
+  const results = useMemo(() => COUNT_COLUMNS('Result'), []);
+  const actions = useMemo(() => COUNT_COLUMNS('Action'), []);
   return (
     <>
       <QueryState state={stats} what="Audit statistics">
@@ -86,59 +120,29 @@ function OverviewBody() {
               <StatCard label="Error rate" value={formatRate(s.errorRate)} />
               <StatCard label="Risk rate" value={formatRate(s.riskRate)} />
             </StatGrid>
-            <section className={styles.section}>
-              <Text element="h3">Trend</Text>
-              {s.trend.length === 0 ? (
-                <Text color="secondary">No events in this time range.</Text>
-              ) : (
-                <TrendChart points={s.trend} />
-              )}
-            </section>
+            {s.total === 0 && <Text color="secondary">No events in this time range.</Text>}
+            <TrendPanel trend={s.trend} stepMs={s.trendStepMs} />
             <div className={styles.columns}>
-              <section>
-                <Text element="h3">By kind</Text>
-                <table className={styles.table}>
-                  <tbody>
-                    {Object.entries(s.byKind).map(([kind, n]) => (
-                      <tr key={kind}>
-                        <td>{kind}</td>
-                        <td>{formatCount(n)}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-                <Text element="h3">By result</Text>
-                <table className={styles.table}>
-                  <tbody>
-                    {Object.entries(s.byResult).map(([result, n]) => (
-                      <tr key={result}>
-                        <td>{result}</td>
-                        <td>{formatCount(n)}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </section>
-              <section>
-                <Text element="h3">Top actions</Text>
-                <table className={styles.table}>
-                  <tbody>
-                    {s.topActions.slice(0, 10).map((a) => (
-                      <tr key={a.action}>
-                        <td>{a.action}</td>
-                        <td>{formatCount(a.events)}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </section>
+              <DataTable ariaLabel="By kind" rows={toCounts(s.byKind)} columns={kinds} maxHeight={260} />
+              <DataTable
+                ariaLabel="By result"
+                rows={toCounts(s.byResult)}
+                columns={results}
+                maxHeight={260}
+              />
+              <DataTable
+                ariaLabel="Top actions"
+                rows={s.topActions.map((a) => ({ name: a.action, events: a.events }))}
+                columns={actions}
+                maxHeight={260}
+              />
             </div>
           </>
         )}
       </QueryState>
       <section className={styles.section}>
         <Text element="h3">Firing alerts</Text>
-        <FiringAlerts />
+        <Incidents />
       </section>
       <section className={styles.section}>
         <Text element="h3">Dashboards</Text>
@@ -155,8 +159,9 @@ function OverviewBody() {
 }
 
 export default function Overview() {
+  const { tenant } = useScope();
   return (
-    <AppPage action={ACTIONS.read}>
+    <AppPage action={ACTIONS.read} actions={<OpenInExplore path="/stats/sql" params={{ tenant }} />}>
       <OverviewBody />
     </AppPage>
   );
@@ -167,13 +172,7 @@ const getStyles = (theme: GrafanaTheme2) => ({
   columns: css({
     display: 'grid',
     gridTemplateColumns: 'repeat(auto-fit, minmax(320px, 1fr))',
-    gap: theme.spacing(3),
-    marginBottom: theme.spacing(3),
-  }),
-  table: css({
-    width: '100%',
-    marginBottom: theme.spacing(2),
-    td: { padding: theme.spacing(0.5, 1), borderBottom: `1px solid ${theme.colors.border.weak}` },
-    'td:last-child': { textAlign: 'right', fontVariantNumeric: 'tabular-nums' },
+    gap: theme.spacing(2),
+    marginBottom: theme.spacing(1),
   }),
 });

@@ -1,16 +1,18 @@
 import { css } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
 import { Alert, Badge, Button, Drawer, Field, Input, Stack, Switch, Text, useStyles2 } from '@grafana/ui';
-import React, { useState } from 'react';
+import React, { useMemo, useState } from 'react';
 
-import type { RetentionPolicy, VerifyResult } from '../api/complianceSchemas';
+import type { RetentionPolicy, RetentionStatus, VerifyResult } from '../api/complianceSchemas';
 import { AppPage } from '../components/Page/AppPage';
 import { ApiErrorView, QueryState } from '../components/QueryState/QueryState';
 import { formatCount } from '../components/Stat/StatCard';
+import { DataTable, type Column } from '../components/Table/DataTable';
 import { ACTIONS } from '../constants';
 import {
   applyPreset,
   savePolicy,
+  useChanged,
   usePublicKey,
   useRetentionPolicies,
   useRetentionStatus,
@@ -18,7 +20,8 @@ import {
   type PolicyInput,
 } from '../features/compliance/useCompliance';
 import { hasPermission } from '../features/permissions/permissions';
-import { useScope } from '../features/tenant/TenantContext';
+import { useScope } from '../features/scope/ScopeContext';
+import { formatApiTime, parseApiTime } from '../features/time/time';
 
 const days = (n: number | null | undefined) => (n === null || n === undefined ? '∞' : `${n} d`);
 
@@ -89,14 +92,58 @@ function PolicyEditor({
   );
 }
 
+type StoredTable = RetentionStatus['tables'][number];
+type IntegrityProblem = VerifyResult['problems'][number];
+
+const STATUS_COLUMNS: Array<Column<StoredTable>> = [
+  { name: 'Table', value: (t) => t.table },
+  { name: 'Online rows', type: 'number', value: (t) => t.online.rows },
+  { name: 'Oldest online', type: 'time', value: (t) => parseApiTime(t.online.oldest) },
+  { name: 'Due for archive', type: 'number', value: (t) => t.online.dueForArchive },
+  { name: 'Archived rows', type: 'number', value: (t) => t.archive.rows },
+];
+
+const PROBLEM_COLUMNS: Array<Column<IntegrityProblem>> = [
+  { name: 'Problem', value: (p) => p.kind, cell: (p) => <Badge color="red" text={p.kind} />, width: 160 },
+  { name: 'Table', value: (p) => p.table, width: 180 },
+  { name: 'Time', type: 'time', value: (p) => parseApiTime(p.eventTime), width: 180 },
+  { name: 'Detail', value: (p) => p.detail, inspect: true },
+];
+
 function Retention() {
   const styles = useStyles2(getStyles);
-  const { tenant, key, refresh } = useScope();
-  const policies = useRetentionPolicies(key);
-  const status = useRetentionStatus(tenant, key);
+  const { tenant } = useScope();
+  const policies = useRetentionPolicies();
+  const status = useRetentionStatus(tenant);
+  const changed = useChanged('retention');
   const canWrite = hasPermission(ACTIONS.retentionWrite);
   const [editing, setEditing] = useState<RetentionPolicy | undefined>();
   const [error, setError] = useState<unknown>();
+  const policyColumns = useMemo<Array<Column<RetentionPolicy>>>(
+    () => [
+      { name: 'Policy', value: (p) => p.name, width: 200 },
+      { name: 'Table', value: (p) => p.table, width: 170 },
+      { name: 'Module', value: (p) => p.module, width: 100 },
+      { name: 'Risk', value: (p) => String(p.riskLevel ?? 'any'), width: 70 },
+      { name: 'Online', value: (p) => days(p.retentionDays), width: 80 },
+      { name: 'Archive', value: (p) => days(p.archiveDays), width: 80 },
+      { name: 'Kept in all', value: (p) => days(p.effective?.totalDays), width: 100 },
+      { name: 'Requirement', value: (p) => p.complianceRequirement, inspect: true },
+      { name: 'Enabled', value: (p) => (p.enabled ? 'yes' : 'no'), width: 80 },
+      {
+        name: 'Change',
+        value: () => '',
+        cell: (p) =>
+          canWrite ? (
+            <Button size="sm" variant="secondary" icon="pen" onClick={() => setEditing(p)}>
+              Edit
+            </Button>
+          ) : null,
+        width: 90,
+      },
+    ],
+    [canWrite],
+  );
   return (
     <section className={styles.section}>
       <Text element="h3">Retention policies</Text>
@@ -118,7 +165,7 @@ function Retention() {
                     onClick={() =>
                       void applyPreset(p.id).then(() => {
                         setError(undefined);
-                        refresh();
+                        return changed();
                       }, setError)
                     }
                   >
@@ -127,44 +174,12 @@ function Retention() {
                 ))}
               </Stack>
             )}
-            <table className={styles.table} aria-label="Retention policies">
-              <thead>
-                <tr>
-                  <th>Policy</th>
-                  <th>Table</th>
-                  <th>Module</th>
-                  <th>Risk</th>
-                  <th>Online</th>
-                  <th>Archive</th>
-                  <th>Kept in all</th>
-                  <th>Requirement</th>
-                  <th>Enabled</th>
-                  <th />
-                </tr>
-              </thead>
-              <tbody>
-                {list.policies.map((p) => (
-                  <tr key={p.id}>
-                    <td>{p.name}</td>
-                    <td>{p.table}</td>
-                    <td>{p.module}</td>
-                    <td>{p.riskLevel ?? 'any'}</td>
-                    <td>{days(p.retentionDays)}</td>
-                    <td>{days(p.archiveDays)}</td>
-                    <td>{days(p.effective?.totalDays)}</td>
-                    <td>{p.complianceRequirement}</td>
-                    <td>{p.enabled ? 'yes' : 'no'}</td>
-                    <td>
-                      {canWrite && (
-                        <Button size="sm" variant="secondary" icon="pen" onClick={() => setEditing(p)}>
-                          Edit
-                        </Button>
-                      )}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <DataTable
+              ariaLabel="Retention policies"
+              rows={list.policies}
+              columns={policyColumns}
+              maxHeight={600}
+            />
             {!canWrite && (
               <Alert severity="info" title="Read only">
                 Changing retention needs the AuditLens Admin role ({ACTIONS.retentionWrite}).
@@ -177,7 +192,7 @@ function Retention() {
                 onClose={() => setEditing(undefined)}
                 onSaved={() => {
                   setEditing(undefined);
-                  refresh();
+                  void changed();
                 }}
               />
             )}
@@ -187,28 +202,7 @@ function Retention() {
       <Text element="h3">Stored rows for this tenant</Text>
       <QueryState state={status} what="Retention status">
         {(s) => (
-          <table className={styles.table} aria-label="Retention status">
-            <thead>
-              <tr>
-                <th>Table</th>
-                <th>Online rows</th>
-                <th>Oldest online</th>
-                <th>Due for archive</th>
-                <th>Archived rows</th>
-              </tr>
-            </thead>
-            <tbody>
-              {s.tables.map((t) => (
-                <tr key={t.table}>
-                  <td>{t.table}</td>
-                  <td>{formatCount(t.online.rows)}</td>
-                  <td>{t.online.oldest ?? '—'}</td>
-                  <td>{formatCount(t.online.dueForArchive)}</td>
-                  <td>{formatCount(t.archive.rows)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <DataTable ariaLabel="Retention status" rows={s.tables} columns={STATUS_COLUMNS} maxHeight={400} />
         )}
       </QueryState>
     </section>
@@ -216,7 +210,8 @@ function Retention() {
 }
 
 function VerifyResultView({ result }: { result: VerifyResult }) {
-  const styles = useStyles2(getStyles);
+  const { timeZone } = useScope();
+  const time = (text: string) => formatApiTime(text, timeZone);
   return (
     <div role="region" aria-label="Verification result">
       <Alert
@@ -224,31 +219,24 @@ function VerifyResultView({ result }: { result: VerifyResult }) {
         title={result.ok ? 'Intact: no record altered, removed or inserted out of band' : 'Integrity broken'}
       >
         {formatCount(result.rows)} rows in {formatCount(result.checkpoints)} signed checkpoints checked
-        between {result.from} and {result.to} ({result.durationMs} ms). {formatCount(result.expiredRows)}{' '}
-        expired by retention, {formatCount(result.unsealedRows)} not sealed yet.
+        between {time(result.from)} and {time(result.to)} ({result.durationMs} ms).{' '}
+        {formatCount(result.expiredRows)} expired by retention, {formatCount(result.unsealedRows)} not sealed
+        yet.
         {result.firstBroken && (
           <div>
             First broken batch: {result.firstBroken.table} writer {result.firstBroken.writer} #
-            {result.firstBroken.sequence} ({result.firstBroken.firstEventTime} …{' '}
-            {result.firstBroken.lastEventTime})
+            {result.firstBroken.sequence} ({time(result.firstBroken.firstEventTime)} …{' '}
+            {time(result.firstBroken.lastEventTime)})
           </div>
         )}
       </Alert>
       {result.problems.length > 0 && (
-        <table className={styles.table} aria-label="Integrity problems">
-          <tbody>
-            {result.problems.map((p, i) => (
-              <tr key={i}>
-                <td>
-                  <Badge color="red" text={p.kind} />
-                </td>
-                <td>{p.table}</td>
-                <td>{p.eventTime}</td>
-                <td>{p.detail}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <DataTable
+          ariaLabel="Integrity problems"
+          rows={result.problems}
+          columns={PROBLEM_COLUMNS}
+          maxHeight={400}
+        />
       )}
     </div>
   );
@@ -256,8 +244,8 @@ function VerifyResultView({ result }: { result: VerifyResult }) {
 
 function Integrity() {
   const styles = useStyles2(getStyles);
-  const { tenant, resolve, key } = useScope();
-  const publicKey = usePublicKey(key);
+  const { tenant, fromMs, toMs } = useScope();
+  const publicKey = usePublicKey();
   const [result, setResult] = useState<VerifyResult | undefined>();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>();
@@ -266,7 +254,6 @@ function Integrity() {
     setError(undefined);
     setResult(undefined);
     try {
-      const { fromMs, toMs } = resolve();
       setResult(await verifyIntegrity(tenant, fromMs, toMs));
     } catch (failure) {
       setError(failure);
@@ -318,11 +305,4 @@ const getStyles = (theme: GrafanaTheme2) => ({
   section: css({ marginBottom: theme.spacing(4) }),
   verify: css({ margin: theme.spacing(1, 0, 2) }),
   pem: css({ fontSize: theme.typography.bodySmall.fontSize, whiteSpace: 'pre-wrap' }),
-  table: css({
-    width: '100%',
-    margin: theme.spacing(1, 0, 2),
-    fontSize: theme.typography.bodySmall.fontSize,
-    th: { textAlign: 'left', padding: theme.spacing(0.5, 1), color: theme.colors.text.secondary },
-    td: { padding: theme.spacing(0.5, 1), borderTop: `1px solid ${theme.colors.border.weak}` },
-  }),
 });

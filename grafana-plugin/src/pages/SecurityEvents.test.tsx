@@ -2,141 +2,159 @@ import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import React from 'react';
 
-import { fail, http, HttpResponse, mutateUrl, notAvailable, ok, pending, readUrl } from '../testing/api';
-import { READER, renderPage } from '../testing/render';
+import { fail, http, HttpResponse, notAvailable, ok, pending, readUrl } from '../testing/api';
+import { clickInTable, READER, renderPage } from '../testing/render';
+import { EVENT_ID, SECURITY_EVENT } from '../testing/securityEvents';
 import { server } from '../testing/server';
 import SecurityEvents from './SecurityEvents';
 
-const EVENT_ID = '0190c3a2-0000-7000-8000-0000000000aa';
-const event = {
-  event_id: EVENT_ID,
-  event_time: '2025-01-15 10:00:00.000',
-  tenant_id: 'acme',
-  user_id: 'alice',
-  username: 'alice',
-  ip_address: '::ffff:198.51.100.1',
-  risk_level: 3,
-  event_type: 'BRUTE_FORCE',
-  mitre_tactic: 'TA0006',
-  mitre_technique: 'T1110',
-  detection_method: 'brute-force-ip',
-  rule_name: 'Brute force per IP',
-  description: '61 failed logins',
-  status: 'PENDING',
-  handler: '',
-  result: '',
-  falsePositive: false,
-  changedAt: null,
-  changedBy: '',
+const PAGE = '/a/auditlens-audit-app/security-events';
+
+const group = (eventType: string, ruleId: string, events: number, open: number, maxRisk = 3) => ({
+  eventType,
+  ruleId,
+  ruleName: ruleId ? `Rule ${ruleId}` : '',
+  events,
+  open,
+  maxRisk,
+  newest: '2025-01-15T10:00:00.000Z',
+  oldest: '2025-01-15T08:00:00.000Z',
+  users: 3,
+  ips: 2,
+  mitreTactic: '',
+  mitreTechnique: '',
+});
+
+const QUEUE = {
+  groups: [
+    group('PRIVILEGE_CHANGE', 'builtin.privilege-change', 193, 193),
+    group('LOGIN_FAILED', '', 400, 400, 2),
+    group('MALWARE', '', 3, 0, 4),
+  ],
 };
 
 describe('Security events page', () => {
   it('shows a loading state', async () => {
-    server.use(http.get(readUrl('/security-events'), pending()));
-    renderPage(<SecurityEvents />);
+    server.use(
+      http.get(readUrl('/security-events'), pending()),
+      http.get(readUrl('/security-events/queue'), pending()),
+    );
+    renderPage(<SecurityEvents />, { path: PAGE });
     expect(await screen.findByText('Loading security events…')).toBeInTheDocument();
   });
 
-  it('lists events with their status and filters by status', async () => {
+  it('is a triage queue: one row per type and rule, as the exporter orders them (open first)', async () => {
+    server.use(
+      http.get(readUrl('/security-events/queue'), ok(QUEUE)),
+      http.get(readUrl('/security-events'), ok({ rows: [SECURITY_EVENT], nextCursor: null })),
+    );
+    renderPage(<SecurityEvents />, { path: PAGE });
+    const queue = await screen.findByRole('table', { name: 'Triage queue' });
+    const types = await within(queue).findAllByRole('button', { name: /^Show / });
+    expect(types.map((b) => b.textContent)).toEqual(['PRIVILEGE_CHANGE', 'LOGIN_FAILED', 'MALWARE']);
+    expect(within(queue).getByText('Rule builtin.privilege-change')).toBeInTheDocument();
+    expect(within(queue).getAllByText('recorded by apps')).toHaveLength(2);
+  });
+
+  it('lists the events of a group of the queue, still to handle, with the choice in the URL', async () => {
     const asked: URL[] = [];
     server.use(
+      http.get(readUrl('/security-events/queue'), ok(QUEUE)),
       http.get(readUrl('/security-events'), ({ request }) => {
         asked.push(new URL(request.url));
-        return HttpResponse.json({ rows: [event], nextCursor: null });
+        return HttpResponse.json({ rows: [SECURITY_EVENT], nextCursor: null });
       }),
     );
-    renderPage(<SecurityEvents />);
+    const page = renderPage(<SecurityEvents />, { path: PAGE });
+    // By default the list holds what is still to handle.
+    await waitFor(() => expect(asked[0]?.searchParams.get('open')).toBe('true'));
+    await screen.findByRole('button', { name: 'Show LOGIN_FAILED recorded by apps' });
+    await clickInTable(
+      () => screen.getByRole('button', { name: 'Show LOGIN_FAILED recorded by apps' }),
+      () => expect(page.location().searchParams.get('eventType')).toBe('LOGIN_FAILED'),
+    );
+    await waitFor(() => expect(asked.at(-1)?.searchParams.get('eventType')).toBe('LOGIN_FAILED'));
+    expect(asked.at(-1)?.searchParams.get('detected')).toBe('false');
+    expect(page.location().searchParams.get('eventType')).toBe('LOGIN_FAILED');
+    await clickInTable(
+      () => screen.getByRole('button', { name: 'Show PRIVILEGE_CHANGE builtin.privilege-change' }),
+      () => expect(page.location().searchParams.get('rule')).toBe('builtin.privilege-change'),
+    );
+    await waitFor(() => expect(asked.at(-1)?.searchParams.get('rule')).toBe('builtin.privilege-change'));
+    expect(asked.at(-1)?.searchParams.get('detected')).toBeNull();
+    // The event opens its own page.
     const table = await screen.findByRole('table', { name: 'Security events' });
-    expect(within(table).getByText('BRUTE_FORCE')).toBeInTheDocument();
+    expect(within(table).getByRole('link', { name: 'BRUTE_FORCE' }).getAttribute('href')).toMatch(
+      new RegExp(`/security-events/${EVENT_ID}\\?tenant=acme$`),
+    );
     expect(within(table).getByText('TA0006 / T1110')).toBeInTheDocument();
     expect(within(table).getByText('198.51.100.1')).toBeInTheDocument();
-    expect(within(table).getByText('PENDING')).toBeInTheDocument();
+  });
+
+  it('filters by status, from the URL of a shared link and from the form', async () => {
+    const asked: URL[] = [];
+    server.use(
+      http.get(readUrl('/security-events/queue'), ok({ groups: [] })),
+      http.get(readUrl('/security-events'), ({ request }) => {
+        asked.push(new URL(request.url));
+        return HttpResponse.json({ rows: [SECURITY_EVENT], nextCursor: null });
+      }),
+    );
+    const page = renderPage(<SecurityEvents />, { path: `${PAGE}?open=all&user=alice` });
+    await waitFor(() => expect(asked[0]?.searchParams.get('user')).toBe('alice'));
+    expect(asked[0]?.searchParams.get('open')).toBeNull();
+    expect(screen.getByLabelText('User')).toHaveValue('alice');
     await userEvent.click(screen.getByLabelText('Status filter'));
     await userEvent.click(await screen.findByText('ESCALATED'));
     await userEvent.click(screen.getByRole('button', { name: 'Apply' }));
     await waitFor(() => expect(asked.at(-1)?.searchParams.get('status')).toBe('ESCALATED'));
-    expect(asked.at(-1)?.searchParams.get('tenant')).toBe('acme');
+    expect(page.location().searchParams.get('status')).toBe('ESCALATED');
   });
 
   it('says when there are none', async () => {
-    server.use(http.get(readUrl('/security-events'), ok({ rows: [], nextCursor: null })));
-    renderPage(<SecurityEvents />);
-    expect(await screen.findByText('No security events')).toBeInTheDocument();
-  });
-
-  it('shows "not available" while the exporter has no triage API, and other errors as errors', async () => {
-    server.use(http.get(readUrl('/security-events'), notAvailable));
-    const { unmount } = renderPage(<SecurityEvents />);
-    expect(await screen.findByText(/Security events: not available on this exporter/)).toBeInTheDocument();
-    unmount();
-    server.use(http.get(readUrl('/security-events'), fail(403, 'this token may not access tenant "acme"')));
-    renderPage(<SecurityEvents />);
-    expect(await screen.findByText(/Security events: permission denied/)).toBeInTheDocument();
-  });
-
-  it('lets an admin append a status with handler, result and false positive; the history is kept', async () => {
-    const history: Record<string, unknown>[] = [];
-    let posted: Record<string, unknown> | undefined;
     server.use(
-      http.get(readUrl('/security-events'), ok({ rows: [event], nextCursor: null })),
-      http.get(readUrl(`/security-events/${EVENT_ID}`), () =>
-        HttpResponse.json({ ...event, ...(history.at(-1) ?? {}), history }),
-      ),
-      http.post(mutateUrl(`/security-events/${EVENT_ID}/status`), async ({ request }) => {
-        posted = (await request.json()) as Record<string, unknown>;
-        history.push({ ...posted, changedAt: '2025-01-15T10:05:00.000Z', changedBy: 'admin' });
-        return HttpResponse.json({ eventId: EVENT_ID, status: posted.status, history }, { status: 201 });
-      }),
+      http.get(readUrl('/security-events/queue'), ok({ groups: [] })),
+      http.get(readUrl('/security-events'), ok({ rows: [], nextCursor: null })),
     );
-    renderPage(<SecurityEvents />);
-    await userEvent.click(await screen.findByText('BRUTE_FORCE'));
-    expect(await screen.findByText('Not triaged yet (PENDING).')).toBeInTheDocument();
-    await userEvent.click(screen.getByRole('combobox', { name: 'New status' }));
-    await userEvent.click(await screen.findByText('FALSE_POSITIVE', { selector: 'span' }));
-    expect(screen.getByRole('button', { name: 'Append status' })).toBeDisabled();
-    await userEvent.clear(screen.getByLabelText('Handler'));
-    await userEvent.type(screen.getByLabelText('Handler'), 'bob');
-    await userEvent.type(screen.getByLabelText(/^Result/), 'load test from the QA subnet');
-    await userEvent.click(screen.getByRole('button', { name: 'Append status' }));
-    const list = await screen.findByRole('list', { name: 'Status history' });
-    expect(within(list).getByText('load test from the QA subnet')).toBeInTheDocument();
-    expect(posted).toEqual({
-      status: 'FALSE_POSITIVE',
-      handler: 'bob',
-      result: 'load test from the QA subnet',
-      falsePositive: true,
-    });
+    renderPage(<SecurityEvents />, { path: PAGE });
+    expect(await screen.findByText('No security events in this period')).toBeInTheDocument();
+    expect(await screen.findByText('No security events match in this period.')).toBeInTheDocument();
   });
 
-  it('shows the exporter refusing a status change', async () => {
+  it('explains an exporter without the queue, and a token not allowed for the tenant', async () => {
     server.use(
-      http.get(readUrl('/security-events'), ok({ rows: [event], nextCursor: null })),
-      http.get(readUrl(`/security-events/${EVENT_ID}`), ok({ ...event, history: [] })),
-      http.post(
-        mutateUrl(`/security-events/${EVENT_ID}/status`),
-        fail(403, 'this call needs an admin token'),
+      http.get(readUrl('/security-events/queue'), notAvailable),
+      http.get(readUrl('/security-events'), () =>
+        HttpResponse.json(
+          { error: 'this token may not access tenant "acme"', reason: 'tenant-not-allowed' },
+          { status: 403 },
+        ),
       ),
     );
-    renderPage(<SecurityEvents />);
-    await userEvent.click(await screen.findByText('BRUTE_FORCE'));
-    await screen.findByText('Not triaged yet (PENDING).');
-    await userEvent.click(screen.getByRole('button', { name: 'Append status' }));
-    expect(await screen.findByText('this call needs an admin token')).toBeInTheDocument();
+    renderPage(<SecurityEvents />, { path: PAGE });
+    expect(await screen.findByText(/Triage queue: this exporter does not have this API/)).toBeInTheDocument();
+    expect(
+      await screen.findByText(/Security events: the API token may not read this tenant/),
+    ).toBeInTheDocument();
+    expect(screen.getByText(/bind the token of the app’s configuration page/)).toBeInTheDocument();
   });
 
-  it('gives a reader the event and its history but no triage form', async () => {
+  it('sends ?event=<id> (older links) to the event’s page', async () => {
+    const page = renderPage(<SecurityEvents />, { path: `${PAGE}?event=${EVENT_ID}` });
+    await waitFor(() => expect(page.location().pathname).toBe(`${PAGE}/${EVENT_ID}`));
+    expect(page.location().searchParams.get('tenant')).toBe('acme');
+  });
+
+  it('is available to a reader; denied without the read action', async () => {
     server.use(
-      http.get(readUrl('/security-events'), ok({ rows: [event], nextCursor: null })),
-      http.get(readUrl(`/security-events/${EVENT_ID}`), ok({ ...event, history: [] })),
+      http.get(readUrl('/security-events/queue'), ok(QUEUE)),
+      http.get(readUrl('/security-events'), fail(500, 'internal error')),
     );
-    renderPage(<SecurityEvents />, { actions: READER });
-    await userEvent.click(await screen.findByText('BRUTE_FORCE'));
-    expect(await screen.findByText('Read only')).toBeInTheDocument();
-    expect(screen.queryByRole('button', { name: 'Append status' })).not.toBeInTheDocument();
-  });
-
-  it('denies the page without the read action', async () => {
-    renderPage(<SecurityEvents />, { actions: [] });
+    const page = renderPage(<SecurityEvents />, { actions: READER, path: PAGE });
+    expect(await screen.findByRole('table', { name: 'Triage queue' })).toBeInTheDocument();
+    expect(await screen.findByText(/Security events: the exporter failed \(HTTP 500\)/)).toBeInTheDocument();
+    page.unmount();
+    renderPage(<SecurityEvents />, { actions: [], path: PAGE });
     expect(await screen.findByText('Permission denied')).toBeInTheDocument();
   });
 });

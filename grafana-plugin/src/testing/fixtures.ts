@@ -42,6 +42,7 @@ export const STATS: Stats = {
     { bucket: '2025-01-15 09:00:00', events: 600, failed: 20, highRisk: 3 },
     { bucket: '2025-01-15 10:00:00', events: 634, failed: 36, highRisk: 4 },
   ],
+  trendStepMs: 3_600_000,
 };
 
 export const EMPTY_STATS: Stats = {

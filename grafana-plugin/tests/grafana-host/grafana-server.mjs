@@ -50,9 +50,10 @@ async function staticFile(root, relativePath) {
  *   pluginDir: string,             // the installed plugin (its built dist/)
  *   hostBuildDir: string,          // host.js of the matching Grafana line
  *   grafanaUiPublicDir: string,    // that line's @grafana/ui dist/public (icons Grafana serves)
- *   user: { login: string, orgRole: 'Viewer'|'Editor'|'Admin', permissions: string[] },
+ *   user: { login: string, orgRole: 'Viewer'|'Editor'|'Admin', permissions: string[],
+ *           timezone?: string, weekStart?: string, theme?: 'dark'|'light' },  // the user's profile
  *   settings: { jsonData: object, secureJsonData: object },
- *   datasource: object,            // the ClickHouse data source the config page picks
+ *   datasources: object[],         // the organisation's data sources (instance settings)
  *   grafana: { contactPoints: object[], alertRules: object[] },
  *   sendUserHeader?: boolean,      // Grafana's [dataproxy] send_user_header
  * }} options
@@ -64,8 +65,14 @@ export async function startGrafanaServer(options) {
   const missingFiles = [];
   const sendUserHeader = options.sendUserHeader ?? true;
 
+  // pkg/api/index.go setIndexViewData: the signed-in user's preferences (time zone, first day of
+  // the week, theme) and the organisation's data sources, by name, in settings.datasources.
   const bootData = () => ({
-    settings: { appSubUrl: '', buildInfo: { version: options.version, edition: 'Open Source' } },
+    settings: {
+      appSubUrl: '',
+      buildInfo: { version: options.version, edition: 'Open Source' },
+      datasources: Object.fromEntries(options.datasources.map((ds) => [ds.name, ds])),
+    },
     user: {
       id: 1,
       orgId: 1,
@@ -73,6 +80,10 @@ export async function startGrafanaServer(options) {
       login: state.user.login,
       name: state.user.login,
       orgRole: state.user.orgRole,
+      timezone: state.user.timezone ?? 'browser',
+      weekStart: state.user.weekStart ?? '',
+      theme: state.user.theme ?? 'dark',
+      lightTheme: state.user.theme === 'light',
       permissions: Object.fromEntries(state.user.permissions.map((action) => [action, true])),
     },
     navTree: [],
@@ -81,9 +92,9 @@ export async function startGrafanaServer(options) {
     const script = (name, value) =>
       `<script>window.${name} = ${JSON.stringify(value).replace(/</g, '\\u003c')};</script>`;
     return `<!doctype html><html lang="en"><head><meta charset="utf-8"><base href="/"><title>Grafana</title>
-<style>html,body{margin:0;background:#111217;color:#ccccdc;font-family:Inter,Helvetica,Arial,sans-serif;font-size:14px}</style>
+<style>html,body{margin:0;font-family:Inter,Helvetica,Arial,sans-serif;font-size:14px}</style>
 ${script('grafanaBootData', bootData())}
-${script('grafanaHost', { pluginId: plugin.id, datasource: options.datasource })}
+${script('grafanaHost', { pluginId: plugin.id, datasources: options.datasources })}
 </head><body><div id="reactRoot"></div><script src="public/build/host.js"></script></body></html>`;
   };
 

@@ -10,12 +10,27 @@
 //   AppRootPage passes (meta, basename, onNavChanged, query, path), inside PluginContextProvider and
 //   an error boundary that shows "Plugin failed to load" like Grafana's;
 // - the configuration page is the app's first config page, rendered with { plugin, query } as
-//   Grafana's plugin details page does.
+//   Grafana's plugin details page does;
+// - what app.ts sets up before any plugin loads (grafana/grafana public/app/app.ts): the time zone
+//   resolver and first day of the week from the user's profile (boot data), the PanelRenderer and
+//   PluginPage implementations (panels.tsx, pluginPage.tsx), the data source service, the link
+//   click interception (core/navigation/patch/interceptLinkClicks.ts: same-app links go through
+//   locationService), and AppWrapper's theme provider with the user's theme (config.theme2);
+// - Grafana's Explore page only as far as the app links to it: the pane it was given, shown.
 // It talks to grafana-server.mjs (same origin), which plays Grafana's HTTP API and plugin proxy.
 import 'systemjs/dist/system.js';
 import 'systemjs/dist/extras/amd.js';
 
-import { PluginContextProvider, type AppPlugin, type AppPluginMeta, type KeyValue } from '@grafana/data';
+import {
+  PluginContextProvider,
+  setTimeZoneResolver,
+  setWeekStart,
+  ThemeContext,
+  type AppPlugin,
+  type AppPluginMeta,
+  type DataSourceInstanceSettings,
+  type KeyValue,
+} from '@grafana/data';
 import {
   config,
   locationSearchToObject,
@@ -24,6 +39,9 @@ import {
   setDataSourceSrv,
   type DataSourceSrv,
 } from '@grafana/runtime';
+// The setters Grafana calls at start (its @grafana/runtime/internal), from that line's runtime files.
+import { setPanelRenderer } from 'grafana-runtime-components/PanelRenderer';
+import { setPluginPage } from 'grafana-runtime-components/PluginPage';
 import { Alert, ErrorWithStack, GlobalStyles } from '@grafana/ui';
 import React, {
   Component,
@@ -38,6 +56,8 @@ import * as legacyRouter from 'react-router-dom';
 import { CompatRouter, Route, Routes, useLocation, useParams } from 'react-router-dom-v5-compat';
 
 import { createFetchBackendSrv } from '../../src/testing/fetchBackendSrv';
+import { PanelRendererModel } from './panels';
+import { appSectionNav, PluginPageModel, SectionNavContext } from './pluginPage';
 import { sharedModules, type GrafanaLine } from './sharedModules';
 
 declare const __GRAFANA_LINE__: GrafanaLine;
@@ -107,16 +127,50 @@ function AppRootPage({ plugin }: { plugin: AppPlugin }) {
   if (!Root || pluginId !== plugin.meta.id) return <Alert title="App not found" severity="warning" />;
   return (
     <PluginContextProvider meta={plugin.meta}>
-      <PluginErrorBoundary>
-        <Root
-          meta={plugin.meta}
-          basename={location.pathname}
-          onNavChanged={() => undefined}
-          query={locationSearchToObject(location.search)}
-          path={location.pathname}
-        />
-      </PluginErrorBoundary>
+      <SectionNavContext.Provider value={appSectionNav(plugin.meta as AppPluginMeta, location.pathname)}>
+        <PluginErrorBoundary>
+          <Root
+            meta={plugin.meta}
+            basename={location.pathname}
+            onNavChanged={() => undefined}
+            query={locationSearchToObject(location.search)}
+            path={location.pathname}
+          />
+        </PluginErrorBoundary>
+      </SectionNavContext.Provider>
     </PluginContextProvider>
+  );
+}
+
+/** Grafana Explore, as far as the app links to it: the pane of the URL (schemaVersion 1, `panes`). */
+function ExplorePage() {
+  const location = useLocation();
+  const params = new URLSearchParams(location.search);
+  const panes = JSON.parse(params.get('panes') ?? '{}') as Record<
+    string,
+    { datasource: string; queries: KeyValue[]; range: KeyValue }
+  >;
+  return (
+    <div data-testid="grafana-explore" style={{ padding: 24 }}>
+      <h1>Explore</h1>
+      {Object.entries(panes).map(([id, pane]) => (
+        <section key={id} aria-label={`Explore pane ${id}`}>
+          <p>
+            Data source:{' '}
+            <strong>
+              {Object.values(config.datasources ?? {}).find((ds) => ds.uid === pane.datasource)?.name ??
+                pane.datasource}
+            </strong>{' '}
+            · range {String(pane.range?.from)} to {String(pane.range?.to)}
+          </p>
+          {pane.queries.map((query) => (
+            <pre key={String(query.refId)} aria-label={`Query ${String(query.refId)}`}>
+              {String(query.rawSql ?? query.query ?? JSON.stringify(query))}
+            </pre>
+          ))}
+        </section>
+      ))}
+    </div>
   );
 }
 
@@ -164,39 +218,81 @@ function GrafanaApp({ system, pluginId }: { system: SystemJSLike; pluginId: stri
   return (
     <LegacyRouter history={locationService.getHistory()}>
       <CompatRouter>
-        <GlobalStyles />
-        <header data-testid="grafana-host" style={{ padding: '8px 24px', borderBottom: '1px solid #2a2d33' }}>
-          Grafana {config.buildInfo.version} (test host) · {plugin?.meta.name ?? pluginId}
-        </header>
-        <main style={{ padding: '16px 24px' }}>
-          {loadError && (
-            <div data-testid="plugin-load-error">
-              <Alert title="Plugin failed to load" severity="error">
-                {loadError.message}
-              </Alert>
-            </div>
-          )}
-          {plugin && (
-            <Routes>
-              <Route path="/a/:pluginId/*" element={<AppRootPage plugin={plugin} />} />
-              <Route path="/plugins/:pluginId" element={<PluginConfigPage plugin={plugin} />} />
-            </Routes>
-          )}
-        </main>
+        <ThemeContext.Provider value={config.theme2}>
+          <GlobalStyles />
+          <header
+            data-testid="grafana-host"
+            style={{ padding: '8px 24px', borderBottom: '1px solid #2a2d33' }}
+          >
+            Grafana {config.buildInfo.version} (test host) · {plugin?.meta.name ?? pluginId}
+          </header>
+          <main style={{ padding: '16px 24px' }}>
+            {loadError && (
+              <div data-testid="plugin-load-error">
+                <Alert title="Plugin failed to load" severity="error">
+                  {loadError.message}
+                </Alert>
+              </div>
+            )}
+            {plugin && (
+              <Routes>
+                <Route path="/a/:pluginId/*" element={<AppRootPage plugin={plugin} />} />
+                <Route path="/plugins/:pluginId" element={<PluginConfigPage plugin={plugin} />} />
+                <Route path="/explore" element={<ExplorePage />} />
+              </Routes>
+            )}
+          </main>
+        </ThemeContext.Provider>
       </CompatRouter>
     </LegacyRouter>
   );
 }
 
-const host = (window as unknown as { grafanaHost: { pluginId: string; datasource: KeyValue } }).grafanaHost;
+const host = (
+  window as unknown as { grafanaHost: { pluginId: string; datasources: DataSourceInstanceSettings[] } }
+).grafanaHost;
+
+/** Grafana's DatasourceSrv over the organisation's data sources: by uid or name; getList's filters. */
+function createDataSourceSrv(list: DataSourceInstanceSettings[]): DataSourceSrv {
+  const find = (ref: unknown) => {
+    const key = typeof ref === 'string' ? ref : (ref as { uid?: string } | null | undefined)?.uid;
+    return list.find((ds) => ds.uid === key || ds.name === key);
+  };
+  return {
+    getInstanceSettings: find,
+    getList: (filters: { pluginId?: string; tracing?: boolean; type?: string | string[] } = {}) =>
+      list.filter(
+        (ds) =>
+          (filters.pluginId === undefined || ds.meta.id === filters.pluginId) &&
+          (filters.tracing === undefined || Boolean(ds.meta.tracing) === filters.tracing) &&
+          (filters.type === undefined || [filters.type].flat().includes(ds.type)),
+      ),
+    get: (ref: unknown) =>
+      find(ref) ? Promise.resolve({}) : Promise.reject(new Error('data source not found')),
+    reload: () => Promise.resolve(),
+    registerRuntimeDataSource: () => undefined,
+  } as unknown as DataSourceSrv;
+}
+
+/** interceptLinkClicks: a same-origin link without a target is a navigation within Grafana. */
+function interceptLinkClicks(event: MouseEvent) {
+  const anchor = (event.target as HTMLElement | null)?.closest('a');
+  if (!anchor || event.defaultPrevented || event.button !== 0) return;
+  if (event.metaKey || event.ctrlKey || event.shiftKey || anchor.target || anchor.hasAttribute('download'))
+    return;
+  const href = anchor.getAttribute('href');
+  if (!href || /^[a-z][a-z0-9+.-]*:/i.test(href) || href.startsWith('//')) return;
+  event.preventDefault();
+  locationService.push(href.startsWith('/') ? href : `/${href}`);
+}
+
 setBackendSrv(createFetchBackendSrv(`${window.location.origin}/`));
-setDataSourceSrv({
-  getList: () => [host.datasource],
-  getInstanceSettings: () => host.datasource,
-  get: () => Promise.resolve({}),
-  reload: () => undefined,
-  registerRuntimeDataSource: () => undefined,
-} as unknown as DataSourceSrv);
+setDataSourceSrv(createDataSourceSrv(host.datasources));
+setTimeZoneResolver(() => config.bootData.user.timezone);
+setWeekStart(config.bootData.user.weekStart);
+setPanelRenderer(PanelRendererModel);
+setPluginPage(PluginPageModel);
+document.addEventListener('click', interceptLinkClicks);
 const system = (window as unknown as { System: SystemJSLike }).System;
 installSharedModules(system, __GRAFANA_LINE__);
 createRoot(document.getElementById('reactRoot') as HTMLElement).render(

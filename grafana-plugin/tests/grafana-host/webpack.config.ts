@@ -3,6 +3,7 @@
 // React, @grafana/* and the routers in the host — the modules shared with the plugin — are the
 // versions that Grafana line ships; the plugin itself is not part of these builds (the host loads
 // its built dist/module.js at run time).
+import { createRequire } from 'module';
 import path from 'path';
 import { DefinePlugin, type Configuration } from 'webpack';
 
@@ -10,6 +11,14 @@ import { swcRule } from '../../.config/webpack/utils';
 import type { GrafanaLine } from './sharedModules';
 
 const pluginRoot = path.resolve(__dirname, '..', '..');
+
+/** A file of that line's @grafana/runtime (the setters Grafana calls at start are not exported). */
+function runtimeFile(line: GrafanaLine, file: string): string {
+  const lineRequire = createRequire(
+    path.resolve(pluginRoot, '..', 'grafana-shared-modules', `grafana-${line}`, 'package.json'),
+  );
+  return path.join(path.dirname(lineRequire.resolve('@grafana/runtime/package.json')), 'dist', 'esm', file);
+}
 
 const hostFor = (line: GrafanaLine): Configuration => ({
   name: `grafana-${line}`,
@@ -29,6 +38,10 @@ const hostFor = (line: GrafanaLine): Configuration => ({
     rules: [
       // @grafana/ui imports `ol/...` without extensions from ES modules, as Grafana's build allows.
       { test: /\.m?js$/, resolve: { fullySpecified: false } },
+      // …and takes CommonJS modules' default exports the way Grafana's build resolves them (their
+      // `__esModule` default), not as Node's strict .mjs rules would (react-custom-scrollbars-2 of
+      // @grafana/ui's scrolled containers, e.g. its table).
+      { test: /\.mjs$/, include: /node_modules/, type: 'javascript/auto' },
       swcRule({ target: 'es2020' }),
       { test: /\.css$/, use: ['style-loader', 'css-loader'] },
       { test: /\.(png|jpe?g|gif|svg|woff2?|ttf|eot)$/, type: 'asset/inline' },
@@ -42,6 +55,11 @@ const hostFor = (line: GrafanaLine): Configuration => ({
       'node_modules',
     ],
     fallback: { fs: false, path: false, os: false, crypto: false },
+    // The same module files @grafana/runtime's index imports, so setting them sets Grafana's.
+    alias: {
+      'grafana-runtime-components/PanelRenderer$': runtimeFile(line, 'components/PanelRenderer.mjs'),
+      'grafana-runtime-components/PluginPage$': runtimeFile(line, 'components/PluginPage.mjs'),
+    },
   },
   performance: { hints: false },
 });

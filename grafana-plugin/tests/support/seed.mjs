@@ -340,3 +340,28 @@ export async function waitForRows(store, sql, min, timeoutMs = 15_000) {
     await delay(200);
   }
 }
+
+/**
+ * `count` privilege changes by one administrator on as many accounts, a few seconds apart: each
+ * fires its own instance of the built-in privilege-change rule (grouped by user and target), as
+ * the demo traffic's role grants did (193 instances on one Overview).
+ */
+export async function privilegeChangeFlood(otlpUrl, now, count, tenant = TENANT) {
+  const records = Array.from({ length: count }, (_, i) =>
+    auditRecord(tenant, 'audit.admin', now - (count - i) * 2000, {
+      'user.id': 'it-admin',
+      'user.name': 'IT admin',
+      'client.address': '198.51.100.40',
+      'audit.operation': 'grant_role',
+      'audit.admin.target_type': 'user_role',
+      'audit.admin.target_id': `account-${i}`,
+      'audit.risk_level': 3,
+    }),
+  );
+  const result = await post(
+    `${otlpUrl}/v1/logs`,
+    JSON.stringify(logsRequestJson(records, { 'service.name': 'iam' })),
+  );
+  if (result.status !== 200)
+    throw new Error(`OTLP export refused: ${result.status} ${JSON.stringify(result.json)}`);
+}

@@ -1,7 +1,7 @@
 import React from 'react';
 import { Navigate, useSearchParams } from 'react-router-dom';
 
-import { ROUTES } from '../../constants';
+import { PLUGIN_BASE_URL, ROUTES } from '../../constants';
 
 /**
  * Target of the links in Grafana alert notifications (/a/auditlens-audit-app/alerts?rule=…&tenant=…&incident=…):
@@ -14,10 +14,11 @@ export function AlertLink() {
   if (tenant) next.set('tenant', tenant);
   const incident = params.get('incident');
   if (incident && /^[0-9a-f-]{36}$/i.test(incident) && !/^0{8}-/.test(incident)) {
-    next.set('event', incident);
-    return <Navigate to={`../${ROUTES.SecurityEvents}?${next.toString()}`} replace />;
+    return (
+      <Navigate to={`${PLUGIN_BASE_URL}/${ROUTES.SecurityEvents}/${incident}?${next.toString()}`} replace />
+    );
   }
   const rule = params.get('rule');
   if (rule) next.set('rule', rule);
-  return <Navigate to={`../${ROUTES.AlertRules}?${next.toString()}`} replace />;
+  return <Navigate to={`${PLUGIN_BASE_URL}/${ROUTES.AlertRules}?${next.toString()}`} replace />;
 }

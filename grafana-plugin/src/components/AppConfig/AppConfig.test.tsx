@@ -72,12 +72,19 @@ describe('Configuration page', () => {
         return HttpResponse.json({});
       }),
       http.get('*/api/plugin-proxy/auditlens-audit-app/exporter/readyz', ok({ status: 'ready' })),
-      http.get(readUrl('/stats'), fail(401, 'missing or unknown bearer token')),
+      http.get(readUrl('/stats'), () =>
+        HttpResponse.json(
+          { error: 'missing or unknown bearer token', reason: 'unknown-token' },
+          { status: 401 },
+        ),
+      ),
     );
     renderConfig({ exporterUrl: 'http://exporter:8080', tenants: ['acme'] }, { apiToken: true });
     expect(screen.getByDisplayValue('configured')).toBeInTheDocument();
     await userEvent.click(screen.getByRole('button', { name: 'Save & test connection' }));
-    expect(await screen.findByText('API token rejected')).toBeInTheDocument();
+    expect(
+      await screen.findByText('Reading tenant "acme": the exporter refused the API token'),
+    ).toBeInTheDocument();
     expect(saved).not.toHaveProperty('secureJsonData');
   });
 
@@ -91,14 +98,17 @@ describe('Configuration page', () => {
     );
     renderConfig({ exporterUrl: 'http://exporter:8080' });
     await userEvent.click(screen.getByRole('button', { name: 'Save & test connection' }));
-    expect(await screen.findByText('Exporter unreachable')).toBeInTheDocument();
+    expect(await screen.findByText('Exporter health: Grafana cannot reach the exporter')).toBeInTheDocument();
+    expect(screen.getByText(/reachable from the Grafana server/)).toBeInTheDocument();
     server.use(
       http.get('*/api/plugin-proxy/auditlens-audit-app/exporter/readyz', () =>
         HttpResponse.json({ status: 'not ready' }, { status: 503 }),
       ),
     );
     await userEvent.click(screen.getByRole('button', { name: 'Save & test connection' }));
-    expect(await screen.findByText('Exporter not ready')).toBeInTheDocument();
+    expect(
+      await screen.findByText('Exporter health: the exporter’s audit store is not ready'),
+    ).toBeInTheDocument();
   });
 
   it('refuses an invalid URL before saving', async () => {

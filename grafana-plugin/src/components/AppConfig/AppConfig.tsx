@@ -5,7 +5,7 @@ import { Alert, Button, Field, FieldSet, Input, SecretInput, Stack, useStyles2 }
 import React, { useState } from 'react';
 
 import { rawRequest, readinessUrl } from '../../api/client';
-import { ApiError } from '../../api/client';
+import { explainProblem } from '../../api/problems';
 import {
   PLUGIN_ID,
   PROXY_BASE,
@@ -21,6 +21,7 @@ interface State {
   apiToken: string;
   isApiTokenSet: boolean;
   datasourceUid: string;
+  tracingDatasourceUid: string;
   tenants: string;
 }
 
@@ -38,55 +39,32 @@ export function urlProblem(url: string): string | undefined {
   return undefined;
 }
 
-/** Exporter reachable, store ready, token accepted: each failure explained in words. */
+/**
+ * Exporter reachable, store ready, token accepted for the tenant: the first failing step,
+ * explained as every page explains it (api/problems.ts), with what to do.
+ */
 export async function testConnection(tenant: string): Promise<TestResult> {
-  try {
-    await rawRequest(readinessUrl());
-  } catch (error) {
-    const e = error instanceof ApiError ? error : new ApiError(0, String(error));
-    if (e.status === 404 && /plugin route/i.test(e.message)) {
+  const steps: Array<[string, () => Promise<unknown>]> = [
+    ['Exporter health', () => rawRequest(readinessUrl())],
+    [
+      `Reading tenant "${tenant}"`,
+      () =>
+        rawRequest(`${PROXY_BASE}/exporter/api/v1/stats`, {
+          params: { tenant, from: Date.now() - 60_000, to: Date.now() },
+        }),
+    ],
+  ];
+  for (const [step, call] of steps) {
+    try {
+      await call();
+    } catch (error) {
+      const problem = explainProblem(error);
       return {
         ok: false,
-        title: 'No proxy route',
-        detail: 'Save the settings first: the plugin proxy uses the saved exporter URL.',
+        title: `${step}: ${problem.title}`,
+        detail: `${problem.detail} — ${problem.remedy}`,
       };
     }
-    if (e.status === 503) {
-      return {
-        ok: false,
-        title: 'Exporter not ready',
-        detail: `The exporter answers but its audit store is not ready: ${e.message}`,
-      };
-    }
-    if (e.status === 502 || e.status === 0 || e.status === 504) {
-      return {
-        ok: false,
-        title: 'Exporter unreachable',
-        detail: `Grafana could not reach the exporter URL (${e.message}). Check the URL from Grafana's network.`,
-      };
-    }
-    return { ok: false, title: `Exporter health check failed (HTTP ${e.status})`, detail: e.message };
-  }
-  try {
-    await rawRequest(`${PROXY_BASE}/exporter/api/v1/stats`, {
-      params: { tenant, from: Date.now() - 60_000, to: Date.now() },
-    });
-  } catch (error) {
-    const e = error instanceof ApiError ? error : new ApiError(0, String(error));
-    if (e.status === 401)
-      return {
-        ok: false,
-        title: 'API token rejected',
-        detail: `The exporter does not know this API token (${e.message}).`,
-      };
-    if (e.status === 403) {
-      return {
-        ok: false,
-        title: 'Token not allowed for this tenant',
-        detail: `${e.message}. Bind the token to tenant "${tenant}" or to all tenants (*).`,
-      };
-    }
-    return { ok: false, title: `API call failed (HTTP ${e.status})`, detail: e.message };
   }
   return {
     ok: true,
@@ -122,6 +100,7 @@ export default function AppConfig({ plugin }: AppConfigProps) {
     apiToken: '',
     isApiTokenSet: Boolean(secureJsonFields?.apiToken),
     datasourceUid: jsonData?.datasourceUid ?? DEFAULT_DATASOURCE_UID,
+    tracingDatasourceUid: jsonData?.tracingDatasourceUid ?? '',
     tenants: (jsonData?.tenants ?? []).join(', '),
   });
   const [saving, setSaving] = useState(false);
@@ -141,6 +120,7 @@ export default function AppConfig({ plugin }: AppConfigProps) {
         {
           exporterUrl: state.exporterUrl.trim().replace(/\/+$/, ''),
           datasourceUid: state.datasourceUid,
+          ...(state.tracingDatasourceUid ? { tracingDatasourceUid: state.tracingDatasourceUid } : {}),
           tenants,
         },
         state.isApiTokenSet ? undefined : state.apiToken,
@@ -207,6 +187,21 @@ export default function AppConfig({ plugin }: AppConfigProps) {
               noDefault
               width={60}
               onChange={(ds) => setState({ ...state, datasourceUid: ds.uid })}
+            />
+          </div>
+        </Field>
+        <Field
+          label="Tracing data source"
+          description="Trace ids link to their trace here (Tempo, Jaeger, Zipkin); empty: the organisation's first tracing data source"
+        >
+          <div className={styles.picker}>
+            <DataSourcePicker
+              tracing
+              current={state.tracingDatasourceUid || null}
+              noDefault
+              width={60}
+              placeholder="the first tracing data source"
+              onChange={(ds) => setState({ ...state, tracingDatasourceUid: ds.uid })}
             />
           </div>
         </Field>

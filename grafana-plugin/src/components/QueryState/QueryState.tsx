@@ -1,35 +1,27 @@
-import { Alert, EmptyState, LoadingPlaceholder } from '@grafana/ui';
+import { Alert, EmptyState, LoadingPlaceholder, Text } from '@grafana/ui';
 import React from 'react';
 
-import { ApiError } from '../../api/client';
+import { explainProblem } from '../../api/problems';
 
-/** An API failure, explained: not available (404), permission denied (403), or the error itself. */
+/**
+ * A failed call, explained: what happened (proxy route missing, exporter unreachable, token
+ * refused, permission denied, …) and what to do about it.
+ */
 export function ApiErrorView({ error, what }: { error: unknown; what: string }) {
-  if (error instanceof ApiError && error.notAvailable) {
-    return (
-      <Alert severity="info" title={`${what}: not available on this exporter`}>
-        The exporter answered {error.status}: {error.message}. This feature arrives with a newer exporter
-        version; no data is shown until it answers.
-      </Alert>
-    );
-  }
-  if (error instanceof ApiError && error.forbidden) {
-    return (
-      <Alert severity="warning" title={`${what}: permission denied`}>
-        {error.message}
-      </Alert>
-    );
-  }
-  const message = error instanceof Error ? error.message : String(error);
-  const status = error instanceof ApiError && error.status ? ` (HTTP ${error.status})` : '';
+  const problem = explainProblem(error);
   return (
-    <Alert severity="error" title={`${what} could not be loaded${status}`}>
-      {message}
+    <Alert severity={problem.severity} title={`${what}: ${problem.title}`}>
+      <div>{problem.detail}</div>
+      {problem.remedy && (
+        <Text element="p" color="secondary">
+          What to do: {problem.remedy}
+        </Text>
+      )}
     </Alert>
   );
 }
 
-/** Loading / error / empty / data, in that order, for one data hook's state. */
+/** Loading / error / empty / data, in that order, for one query's state. */
 export function QueryState<T>({
   state,
   what,
@@ -37,7 +29,7 @@ export function QueryState<T>({
   emptyMessage,
   children,
 }: {
-  state: { loading: boolean; error: unknown; data: T | undefined };
+  state: { data?: T; error: unknown; isLoading: boolean };
   what: string;
   isEmpty?: (data: T) => boolean;
   emptyMessage?: string;
@@ -45,7 +37,7 @@ export function QueryState<T>({
 }) {
   if (state.error) return <ApiErrorView error={state.error} what={what} />;
   if (state.data === undefined) {
-    return state.loading ? <LoadingPlaceholder text={`Loading ${what.toLowerCase()}…`} /> : null;
+    return state.isLoading ? <LoadingPlaceholder text={`Loading ${what.toLowerCase()}…`} /> : null;
   }
   if (isEmpty?.(state.data)) {
     return <EmptyState variant="not-found" message={emptyMessage ?? `No ${what.toLowerCase()} found`} />;
@@ -69,5 +61,15 @@ export function ChooseTenant() {
     <EmptyState variant="call-to-action" message="Choose a tenant">
       Every AuditLens query is scoped to one tenant. Pick one above (use @system for system-level records).
     </EmptyState>
+  );
+}
+
+/** Shown instead of every page until an administrator has set the exporter URL. */
+export function NotConfigured() {
+  return (
+    <Alert severity="info" title="AuditLens is not configured yet">
+      An administrator sets the exporter URL and API token on the app’s configuration page (Administration →
+      Plugins → AuditLens).
+    </Alert>
   );
 }

@@ -20,6 +20,9 @@ import { KINDS } from '../../api/schemas';
 import { ApiErrorView } from '../../components/QueryState/QueryState';
 import { emptyDraft, ruleFromDraft, validateDraft, type RuleDraft } from './ruleDraft';
 import { createRule, testRule, updateRule, useContactPoints } from './useAlertRules';
+import { DataTable, type Column } from '../../components/Table/DataTable';
+import { useScope } from '../scope/ScopeContext';
+import { formatApiTime, parseApiTime } from '../time/time';
 
 const SEVERITIES = [
   { label: '1 low', value: 1 },
@@ -28,36 +31,31 @@ const SEVERITIES = [
   { label: '4 critical', value: 4 },
 ];
 
+type DryRunInstance = DryRun['instances'][number];
+
+const DRY_RUN_COLUMNS: Array<Column<DryRunInstance>> = [
+  { name: 'Fired', type: 'time', value: (i) => parseApiTime(i.firedAt), width: 180 },
+  { name: 'Group', value: (i) => i.groupKey, width: 220 },
+  { name: 'Matches', type: 'number', value: (i) => Number(i.matchCount), width: 90 },
+  { name: 'Summary', value: (i) => i.summary },
+];
+
 function DryRunResult({ result }: { result: DryRun }) {
-  const styles = useStyles2(getStyles);
+  const { timeZone } = useScope();
   return (
     <div aria-label="Dry run result" role="region">
       <Text>
         {result.instances.length} incident(s) from {Number(result.rowsScanned).toLocaleString('en-US')}{' '}
-        records between {result.from} and {result.to}
+        records between {formatApiTime(result.from, timeZone)} and {formatApiTime(result.to, timeZone)}
         {result.truncated ? ' (scan truncated)' : ''}
       </Text>
       {result.instances.length > 0 && (
-        <table className={styles.table}>
-          <thead>
-            <tr>
-              <th>Fired</th>
-              <th>Group</th>
-              <th>Matches</th>
-              <th>Summary</th>
-            </tr>
-          </thead>
-          <tbody>
-            {result.instances.map((i, n) => (
-              <tr key={n}>
-                <td>{i.firedAt}</td>
-                <td>{i.groupKey}</td>
-                <td>{String(i.matchCount)}</td>
-                <td>{i.summary}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <DataTable
+          ariaLabel="Dry run incidents"
+          rows={result.instances}
+          columns={DRY_RUN_COLUMNS}
+          maxHeight={300}
+        />
       )}
     </div>
   );
@@ -205,7 +203,7 @@ export function RuleForm({
           <Select
             inputId="rule-contact-point"
             aria-label="Contact point"
-            isLoading={contactPoints.loading}
+            isLoading={contactPoints.isLoading}
             allowCustomValue
             options={contactOptions}
             value={draft.contactPoint}
@@ -276,11 +274,4 @@ const getStyles = (theme: GrafanaTheme2) => ({
     gap: theme.spacing(1),
   }),
   code: css({ fontFamily: theme.typography.fontFamilyMonospace }),
-  table: css({
-    width: '100%',
-    marginTop: theme.spacing(1),
-    fontSize: theme.typography.bodySmall.fontSize,
-    th: { textAlign: 'left', color: theme.colors.text.secondary },
-    td: { borderTop: `1px solid ${theme.colors.border.weak}`, padding: theme.spacing(0.5) },
-  }),
 });

@@ -1,4 +1,7 @@
-import { apiGet, apiRequest, rawRequest } from '../../api/client';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useCallback } from 'react';
+import { z } from 'zod';
+
 import {
   contactPointsSchema,
   desiredGrafanaRulesSchema,
@@ -8,19 +11,28 @@ import {
   ruleViewSchema,
   type DesiredGrafanaRules,
   type ProvisionedRule,
-  type RuleView,
 } from '../../api/alertSchemas';
-import { ApiError } from '../../api/client';
-import { useAsync, type AsyncState } from '../../hooks/useAsync';
-import { z } from 'zod';
+import { ApiError, apiGet, apiRequest, rawRequest } from '../../api/client';
+import { queryKeys } from '../../api/queryKeys';
 
 /** GET /api/v1/alert-rules: the rules visible for the tenant, each with its firing count. */
-export function useAlertRules(tenant: string, key: string): AsyncState<RuleView[]> {
-  return useAsync(
-    () =>
-      tenant ? apiGet('/alert-rules', ruleListSchema, { tenant }).then((list) => list.rules) : undefined,
-    key,
-  );
+export function useAlertRules(tenant: string) {
+  return useQuery({
+    queryKey: queryKeys.alertRules(tenant),
+    queryFn: () => apiGet('/alert-rules', ruleListSchema, { tenant }).then((list) => list.rules),
+    enabled: Boolean(tenant),
+  });
+}
+
+/** After a rule changed: the rules, their Grafana sync state and what fires are fetched again. */
+export function useRulesChanged(): () => Promise<void> {
+  const queryClient = useQueryClient();
+  return useCallback(async () => {
+    await Promise.all([
+      queryClient.invalidateQueries({ queryKey: queryKeys.resource('alert-rules') }),
+      queryClient.invalidateQueries({ queryKey: queryKeys.resource('alerts') }),
+    ]);
+  }, [queryClient]);
 }
 
 const id = (ruleId: string) => `/alert-rules/${encodeURIComponent(ruleId)}`;
@@ -46,13 +58,17 @@ export const testRule = (tenant: string, rule: Record<string, unknown>, hours: n
   });
 
 /** Grafana's own contact points (the user's session; needs alerting read permission in Grafana). */
-export function useContactPoints(): AsyncState<string[]> {
-  return useAsync(async () => {
-    const data = await rawRequest('api/v1/provisioning/contact-points');
-    const parsed = contactPointsSchema.safeParse(data);
-    if (!parsed.success) throw new ApiError(502, 'unexpected answer from Grafana contact points');
-    return [...new Set(parsed.data.map((c) => c.name))].sort();
-  }, 'contact-points');
+export function useContactPoints() {
+  return useQuery({
+    queryKey: queryKeys.contactPoints(),
+    queryFn: async () => {
+      const data = await rawRequest('api/v1/provisioning/contact-points');
+      const parsed = contactPointsSchema.safeParse(data);
+      if (!parsed.success)
+        throw new ApiError(200, 'unexpected answer from Grafana contact points', { unexpected: true });
+      return [...new Set(parsed.data.map((c) => c.name))].sort();
+    },
+  });
 }
 
 export type SyncState = 'in sync' | 'missing' | 'differs' | 'unknown';
@@ -85,37 +101,44 @@ export function compareRule(desired: ProvisionedRule, actual: ProvisionedRule | 
  * The Grafana-managed rule of each AuditLens rule (DESIGN §7): what the exporter wants
  * (GET /api/v1/grafana/alert-rules) against what Grafana has (its provisioning API).
  */
-export function useGrafanaSync(tenant: string, datasourceUid: string, key: string): AsyncState<GrafanaSync> {
-  return useAsync(async () => {
-    // all=true: every rule gets its Grafana rule; one without a contact point is routed by
-    // Grafana's notification policies.
-    const desired = await apiGet('/grafana/alert-rules', desiredGrafanaRulesSchema, {
-      tenant,
-      datasourceUid,
-      all: 'true',
+export function useGrafanaSync(tenant: string, datasourceUid: string) {
+  return useQuery({
+    queryKey: queryKeys.grafanaSync(tenant, datasourceUid),
+    queryFn: () => grafanaSync(tenant, datasourceUid),
+    enabled: Boolean(tenant),
+  });
+}
+
+async function grafanaSync(tenant: string, datasourceUid: string): Promise<GrafanaSync> {
+  // all=true: every rule gets its Grafana rule; one without a contact point is routed by
+  // Grafana's notification policies.
+  const desired = await apiGet('/grafana/alert-rules', desiredGrafanaRulesSchema, {
+    tenant,
+    datasourceUid,
+    all: 'true',
+  });
+  let actual: ProvisionedRule[] = [];
+  let grafanaError: unknown;
+  try {
+    const parsed = z
+      .array(provisionedRuleSchema)
+      .safeParse(await rawRequest('api/v1/provisioning/alert-rules'));
+    if (!parsed.success)
+      throw new ApiError(200, 'unexpected answer from Grafana alert rules', { unexpected: true });
+    actual = parsed.data;
+  } catch (error) {
+    grafanaError = error;
+  }
+  const byUid = new Map(actual.map((r) => [r.uid, r]));
+  const states = new Map<string, { state: SyncState; uid: string }>();
+  for (const rule of desired.rules) {
+    const ruleId = rule.labels?.auditlens_rule_id ?? rule.uid;
+    states.set(ruleId, {
+      uid: rule.uid,
+      state: grafanaError ? 'unknown' : compareRule(rule, byUid.get(rule.uid)),
     });
-    let actual: ProvisionedRule[] = [];
-    let grafanaError: unknown;
-    try {
-      const parsed = z
-        .array(provisionedRuleSchema)
-        .safeParse(await rawRequest('api/v1/provisioning/alert-rules'));
-      if (!parsed.success) throw new ApiError(502, 'unexpected answer from Grafana alert rules');
-      actual = parsed.data;
-    } catch (error) {
-      grafanaError = error;
-    }
-    const byUid = new Map(actual.map((r) => [r.uid, r]));
-    const states = new Map<string, { state: SyncState; uid: string }>();
-    for (const rule of desired.rules) {
-      const ruleId = rule.labels?.auditlens_rule_id ?? rule.uid;
-      states.set(ruleId, {
-        uid: rule.uid,
-        state: grafanaError ? 'unknown' : compareRule(rule, byUid.get(rule.uid)),
-      });
-    }
-    return { desired, states, grafanaError };
-  }, `${key}|${datasourceUid}`);
+  }
+  return { desired, states, grafanaError };
 }
 
 const recorded = z.looseObject({ recorded: z.boolean() });

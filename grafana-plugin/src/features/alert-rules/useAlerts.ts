@@ -1,16 +1,17 @@
-import { apiGet } from '../../api/client';
-import { alertsSchema, type AlertInstance } from '../../api/alertSchemas';
-import { useAsync, type AsyncState } from '../../hooks/useAsync';
-import { useScope } from '../tenant/TenantContext';
+import { useQuery } from '@tanstack/react-query';
 
-/** GET /api/v1/alerts: the tenant's currently firing alert instances. */
-export function useFiringAlerts(): AsyncState<AlertInstance[]> {
-  const { tenant, key } = useScope();
-  return useAsync(
-    () =>
-      tenant
-        ? apiGet('/alerts', alertsSchema, { tenant, state: 'firing' }).then((a) => a.instances)
-        : undefined,
-    key,
-  );
+import { incidentsSchema } from '../../api/alertSchemas';
+import { apiGet } from '../../api/client';
+import { queryKeys } from '../../api/queryKeys';
+import { useScope } from '../scope/ScopeContext';
+
+/** GET /api/v1/alerts/incidents: what fires for the tenant now, one incident per rule, newest first. */
+export function useIncidents() {
+  const { tenant } = useScope();
+  return useQuery({
+    queryKey: queryKeys.incidents(tenant),
+    queryFn: () =>
+      apiGet('/alerts/incidents', incidentsSchema, { tenant }).then((answer) => answer.incidents),
+    enabled: Boolean(tenant),
+  });
 }

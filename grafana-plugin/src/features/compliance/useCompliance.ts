@@ -10,19 +10,34 @@ import {
   verifyResultSchema,
   type RetentionPolicy,
 } from '../../api/complianceSchemas';
+import { queryKeys } from '../../api/queryKeys';
 import { PROXY_BASE } from '../../constants';
-import { useAsync } from '../../hooks/useAsync';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useCallback } from 'react';
 import { z } from 'zod';
 
 /** GET /api/v1/reports: the tenant's report history, newest first. */
-export const useReports = (tenant: string, key: string) =>
-  useAsync(() => (tenant ? apiGet('/reports', reportListSchema, { tenant, limit: 100 }) : undefined), key);
+export const useReports = (tenant: string) =>
+  useQuery({
+    queryKey: queryKeys.reports(tenant),
+    queryFn: () => apiGet('/reports', reportListSchema, { tenant, limit: 100 }),
+    enabled: Boolean(tenant),
+  });
 
 export const useReport = (tenant: string, id: string) =>
-  useAsync(
-    () => apiGet(`/reports/${encodeURIComponent(id)}`, storedReportSchema, { tenant }),
-    `${tenant}|${id}`,
+  useQuery({
+    queryKey: queryKeys.report(tenant, id),
+    queryFn: () => apiGet(`/reports/${encodeURIComponent(id)}`, storedReportSchema, { tenant }),
+  });
+
+/** After a change: the answers of that resource are fetched again. */
+export function useChanged(resource: 'reports' | 'retention'): () => Promise<void> {
+  const queryClient = useQueryClient();
+  return useCallback(
+    () => queryClient.invalidateQueries({ queryKey: queryKeys.resource(resource) }),
+    [queryClient, resource],
   );
+}
 
 /** POST /api/v1/reports: generates a report for a framework and period. */
 export const generateReport = (body: {
@@ -38,11 +53,18 @@ export const reportFileUrl = (tenant: string, id: string, format: 'pdf' | 'csv',
   `${PROXY_BASE}/exporter/api/v1/reports/${encodeURIComponent(id)}.${format}?tenant=${encodeURIComponent(tenant)}` +
   (lang ? `&lang=${lang}` : '');
 
-export const useRetentionPolicies = (key: string) =>
-  useAsync(() => apiGet('/retention-policies', retentionListSchema), key);
+export const useRetentionPolicies = () =>
+  useQuery({
+    queryKey: queryKeys.retentionPolicies(),
+    queryFn: () => apiGet('/retention-policies', retentionListSchema),
+  });
 
-export const useRetentionStatus = (tenant: string, key: string) =>
-  useAsync(() => (tenant ? apiGet('/retention/status', retentionStatusSchema, { tenant }) : undefined), key);
+export const useRetentionStatus = (tenant: string) =>
+  useQuery({
+    queryKey: queryKeys.retentionStatus(tenant),
+    queryFn: () => apiGet('/retention/status', retentionStatusSchema, { tenant }),
+    enabled: Boolean(tenant),
+  });
 
 export type PolicyInput = Pick<
   RetentionPolicy,
@@ -84,5 +106,8 @@ export const reapplyRetention = () =>
 export const verifyIntegrity = (tenant: string, fromMs: number, toMs: number) =>
   apiGet('/integrity/verify', verifyResultSchema, { tenant, from: fromMs, to: toMs });
 
-export const usePublicKey = (key: string) =>
-  useAsync(() => apiGet('/integrity/public-key', publicKeySchema), key);
+export const usePublicKey = () =>
+  useQuery({
+    queryKey: queryKeys.publicKey(),
+    queryFn: () => apiGet('/integrity/public-key', publicKeySchema),
+  });

@@ -1,80 +1,63 @@
-import { css } from '@emotion/css';
-import type { GrafanaTheme2 } from '@grafana/data';
-import { Button, Drawer, useStyles2 } from '@grafana/ui';
-import React from 'react';
+import { Drawer, LinkButton } from '@grafana/ui';
+import React, { useMemo } from 'react';
 
-import type { AuditRow } from '../../api/schemas';
 import { QueryState } from '../../components/QueryState/QueryState';
+import { DataTable, type Column } from '../../components/Table/DataTable';
+import { useScope } from '../scope/ScopeContext';
+import { formatApiTime } from '../time/time';
 import { formatValue } from './format';
 import { useRecord } from './useRecord';
 
-/** Every column of one record, fetched on open. */
+type Property = { field: string; value: string };
+
+/** Columns holding a time (event_time, changed_at, …): shown in the user's time zone. */
+const TIME_COLUMN = /(_time|_at)$/;
+
+const COLUMNS: Array<Column<Property>> = [
+  { name: 'Field', value: (p) => p.field, width: 200 },
+  { name: 'Value', value: (p) => p.value, inspect: true },
+];
+
+/**
+ * Every column of one record, fetched on open. `reference` is the URL's `record` parameter,
+ * "<kind>:<event id>", so an open record is part of a shared link.
+ */
 export function RecordDetail({
   tenant,
-  row,
+  reference,
   onClose,
-  onTrace,
+  traceHref,
 }: {
   tenant: string;
-  row: AuditRow;
+  reference: string;
   onClose: () => void;
-  onTrace: (traceId: string) => void;
+  traceHref: (traceId: string) => string;
 }) {
-  const styles = useStyles2(getStyles);
-  const record = useRecord(tenant, row.kind, row.event_id);
+  const { timeZone } = useScope();
+  const [kind = '', eventId = ''] = reference.split(':');
+  const record = useRecord(tenant, kind, eventId);
+  const properties = useMemo(
+    () =>
+      Object.entries(record.data ?? {}).map(([field, value]) => ({
+        field,
+        value:
+          TIME_COLUMN.test(field) && typeof value === 'string'
+            ? formatApiTime(value, timeZone)
+            : formatValue(value),
+      })),
+    [record.data, timeZone],
+  );
+  const traceId = typeof record.data?.trace_id === 'string' ? record.data.trace_id : '';
   return (
-    <Drawer title={`${row.kind} ${row.event_id}`} subtitle={row.summary} onClose={onClose} size="md">
-      {row.trace_id && (
-        <Button
-          icon="link"
-          variant="secondary"
-          size="sm"
-          onClick={() => onTrace(row.trace_id)}
-          className={styles.button}
-        >
-          Show trace {row.trace_id}
-        </Button>
+    <Drawer title={`${kind} ${eventId}`} onClose={onClose} size="md">
+      {traceId && (
+        <LinkButton icon="link" variant="secondary" size="sm" href={traceHref(traceId)}>
+          Show trace {traceId}
+        </LinkButton>
       )}
       <QueryState state={record} what="Record">
-        {(data) => (
-          <table className={styles.table} aria-label="Record detail">
-            <tbody>
-              {Object.entries(data).map(([key, value]) => (
-                <tr key={key}>
-                  <th>{key}</th>
-                  <td>
-                    <pre className={styles.pre}>{formatValue(value)}</pre>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        {() => <DataTable ariaLabel="Record detail" rows={properties} columns={COLUMNS} maxHeight={2000} />}
       </QueryState>
     </Drawer>
   );
 }
-
-const getStyles = (theme: GrafanaTheme2) => ({
-  button: css({ marginBottom: theme.spacing(2) }),
-  table: css({
-    width: '100%',
-    fontSize: theme.typography.bodySmall.fontSize,
-    th: {
-      textAlign: 'left',
-      verticalAlign: 'top',
-      paddingRight: theme.spacing(2),
-      color: theme.colors.text.secondary,
-      whiteSpace: 'nowrap',
-    },
-    td: { borderBottom: `1px solid ${theme.colors.border.weak}` },
-  }),
-  pre: css({
-    margin: 0,
-    padding: 0,
-    background: 'none',
-    border: 'none',
-    whiteSpace: 'pre-wrap',
-    wordBreak: 'break-all',
-  }),
-});

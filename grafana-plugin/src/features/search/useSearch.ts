@@ -1,7 +1,8 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
-
 import { apiGet, type QueryValue } from '../../api/client';
+import { queryKeys } from '../../api/queryKeys';
 import { searchPageSchema, type AuditRow } from '../../api/schemas';
+import { useCursorPages } from '../../hooks/useCursorPages';
+import type { UrlChanges } from '../url/useUrlParams';
 
 export interface SearchFilters {
   kinds: string[];
@@ -28,6 +29,50 @@ export const EMPTY_FILTERS: SearchFilters = {
   service: '',
   text: '',
 };
+
+/**
+ * The URL parameter of each filter. They are the exporter's own names, except the trace filter
+ * (`traceId`): `trace` opens a trace (the links of the bundled dashboards).
+ */
+const URL_NAMES: Record<keyof SearchFilters, string> = {
+  kinds: 'kinds',
+  user: 'user',
+  ip: 'ip',
+  trace: 'traceId',
+  action: 'action',
+  result: 'result',
+  minRisk: 'minRisk',
+  module: 'module',
+  service: 'service',
+  text: 'text',
+};
+
+/** The filters a URL names (a link from a dashboard panel, a shared view, a reload). */
+export function filtersFromUrl(params: URLSearchParams): SearchFilters {
+  const text = (key: Exclude<keyof SearchFilters, 'kinds'>) => params.get(URL_NAMES[key]) ?? '';
+  return {
+    kinds: (params.get(URL_NAMES.kinds) ?? '').split(',').filter(Boolean),
+    user: text('user'),
+    ip: text('ip'),
+    trace: text('trace'),
+    action: text('action'),
+    result: text('result'),
+    minRisk: text('minRisk'),
+    module: text('module'),
+    service: text('service'),
+    text: text('text'),
+  };
+}
+
+/** The URL parameters of the filters (an empty filter removes its parameter). */
+export function filtersToUrl(filters: SearchFilters): UrlChanges {
+  const changes: UrlChanges = {};
+  for (const key of Object.keys(URL_NAMES) as Array<keyof SearchFilters>) {
+    const value = filters[key];
+    changes[URL_NAMES[key]] = Array.isArray(value) ? value.join(',') : value.trim();
+  }
+  return changes;
+}
 
 export const PAGE_SIZE = 100;
 
@@ -63,66 +108,13 @@ export function fetchSearchPage(
   return apiGet('/search', searchPageSchema, { ...params, limit, cursor: cursor ?? undefined });
 }
 
-export interface SearchState {
-  rows: AuditRow[];
-  loading: boolean;
-  error: unknown;
-  /** More rows exist (keyset cursor from the last page); there is no cap on how many pages. */
-  hasMore: boolean;
-  loadMore: () => void;
-}
-
-/**
- * Search with cursor pagination: the first page loads when the query changes, each loadMore()
- * appends the next page. Answers to superseded queries are dropped.
- */
-export function useSearch(params: Record<string, QueryValue> | undefined, key: string): SearchState {
-  const [rows, setRows] = useState<AuditRow[]>([]);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [loading, setLoading] = useState(false);
-  const [error, setError] = useState<unknown>(undefined);
-  const generation = useRef(0);
-  const paramsRef = useRef(params);
-  paramsRef.current = params;
-
-  const load = useCallback((from: string | null, append: boolean) => {
-    const current = paramsRef.current;
-    const id = append ? generation.current : ++generation.current;
-    if (!current) {
-      setRows([]);
-      setCursor(null);
-      setLoading(false);
-      return;
-    }
-    setLoading(true);
-    setError(undefined);
-    fetchSearchPage(current, from).then(
-      (page) => {
-        if (id !== generation.current) return;
-        setRows((previous) => (append ? [...previous, ...page.rows] : page.rows));
-        setCursor(page.nextCursor);
-        setLoading(false);
-      },
-      (failure: unknown) => {
-        if (id !== generation.current) return;
-        if (!append) setRows([]);
-        setError(failure);
-        setLoading(false);
-      },
-    );
-  }, []);
-
-  useEffect(() => load(null, false), [key, load]);
-
-  return {
-    rows,
-    loading,
-    error,
-    hasMore: cursor !== null,
-    loadMore: () => {
-      if (cursor && !loading) load(cursor, true);
-    },
-  };
+/** Search with cursor pagination: every page of one search uses the same period (in `params`). */
+export function useSearch(params: Record<string, QueryValue>) {
+  return useCursorPages(
+    queryKeys.search(params),
+    (cursor) => fetchSearchPage(params, cursor),
+    Boolean(params.tenant),
+  );
 }
 
 /** Every row matching the query, page after page until the cursor runs out (for CSV export). */

@@ -1,14 +1,18 @@
-import { apiGet } from '../../api/client';
-import { statsSchema, type Stats } from '../../api/schemas';
-import { useAsync, type AsyncState } from '../../hooks/useAsync';
-import { useScope } from '../tenant/TenantContext';
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
 
-/** GET /api/v1/stats for the current tenant and time range. */
-export function useStats(): AsyncState<Stats> {
-  const { tenant, resolve, key } = useScope();
-  return useAsync(() => {
-    if (!tenant) return undefined;
-    const { fromMs, toMs } = resolve();
-    return apiGet('/stats', statsSchema, { tenant, from: fromMs, to: toMs });
-  }, key);
+import { apiGet } from '../../api/client';
+import { queryKeys } from '../../api/queryKeys';
+import { statsSchema } from '../../api/schemas';
+import { useScope } from '../scope/ScopeContext';
+
+/** GET /api/v1/stats for the current tenant and period (the last answer stays while the next loads). */
+export function useStats() {
+  const { tenant, fromMs, toMs } = useScope();
+  const params = { tenant, from: fromMs, to: toMs };
+  return useQuery({
+    queryKey: queryKeys.stats(params),
+    queryFn: () => apiGet('/stats', statsSchema, params),
+    enabled: Boolean(tenant),
+    placeholderData: keepPreviousData,
+  });
 }

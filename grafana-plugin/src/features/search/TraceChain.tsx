@@ -1,15 +1,16 @@
 import { css } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
-import { Alert, Badge, Drawer, Text, useStyles2 } from '@grafana/ui';
+import { Alert, Badge, useStyles2 } from '@grafana/ui';
 import React from 'react';
 
 import type { AuditRow, TraceChain } from '../../api/schemas';
-import { QueryState } from '../../components/QueryState/QueryState';
+import { useScope } from '../scope/ScopeContext';
+import { formatApiTime } from '../time/time';
 import { formatIp, riskLabel } from './format';
-import { useTrace } from './useRecord';
 
 function Line({ row, label }: { row: AuditRow; label: string }) {
   const styles = useStyles2(getStyles);
+  const { timeZone } = useScope();
   return (
     <div className={styles.line} data-testid={`chain-${row.kind}`}>
       <Badge
@@ -18,7 +19,8 @@ function Line({ row, label }: { row: AuditRow; label: string }) {
       />
       <span className={styles.summary}>{row.summary || row.description}</span>
       <span className={styles.meta}>
-        {row.event_time} · {row.username || row.user_id || '—'} · {formatIp(row.ip_address)} · {row.result}
+        {formatApiTime(row.event_time, timeZone)} · {row.username || row.user_id || '—'} ·{' '}
+        {formatIp(row.ip_address)} · {row.result}
         {Number(row.risk_level) >= 3 ? ` · ${riskLabel(Number(row.risk_level))} risk` : ''}
       </span>
     </div>
@@ -63,40 +65,6 @@ export function TraceChainTree({ chain }: { chain: TraceChain }) {
         </Alert>
       )}
     </div>
-  );
-}
-
-export function TraceChainView({
-  tenant,
-  traceId,
-  onClose,
-}: {
-  tenant: string;
-  traceId: string;
-  onClose: () => void;
-}) {
-  const trace = useTrace(tenant, traceId);
-  return (
-    <Drawer
-      title={`Trace ${traceId}`}
-      subtitle="Everything this operation recorded, as one chain"
-      onClose={onClose}
-      size="lg"
-    >
-      <QueryState
-        state={trace}
-        what="Trace chain"
-        isEmpty={(c) => c.rows === 0}
-        emptyMessage="No audit records in this trace for this tenant"
-      >
-        {(chain) => (
-          <>
-            <Text color="secondary">{chain.rows} records</Text>
-            <TraceChainTree chain={chain} />
-          </>
-        )}
-      </QueryState>
-    </Drawer>
   );
 }
 
