@@ -14,7 +14,7 @@ import {
 import { decodeLogsRequest, type LogsRequest } from '@auditlens/exporter/otlp';
 import { Dataset, type DatasetOptions } from './dataset.js';
 import { encodeLogsRequest, logsRequestMessage } from './otlp.js';
-import type { HostRequest, HostResponse, QueryTiming, TableSize } from './host-protocol.js';
+import type { HostRequest, HostResponse, MemoryHeld, QueryTiming, TableSize } from './host-protocol.js';
 import { SectionProfiler } from './cpu-profile.js';
 
 const dataDir = process.env.BENCH_DATA_DIR ?? '';
@@ -215,7 +215,10 @@ async function sizes(database: string): Promise<TableSize[]> {
   }));
 }
 
-/** Where the bytes of the audit tables go: columns and skipping indexes, on disk. */
+/**
+ * Where the bytes of the audit tables go, on disk: columns, skipping indexes, projections, and the
+ * summary tables their views fill.
+ */
 async function columnBytes(database: string): Promise<{ name: string; bytes: number }[]> {
   const columns = await exporter.store.query<{ name: string; bytes: string }>(
     `SELECT name, sum(data_compressed_bytes) AS bytes FROM system.columns
@@ -229,9 +232,39 @@ async function columnBytes(database: string): Promise<{ name: string; bytes: num
        'audit_security_log', 'audit_admin_log') GROUP BY name ORDER BY bytes DESC`,
     { db: database },
   );
-  return [...columns, ...indexes]
+  const projections = await exporter.store.query<{ name: string; bytes: string }>(
+    `SELECT concat('projection ', name) AS name, sum(bytes_on_disk) AS bytes FROM system.projection_parts
+     WHERE active AND database = {db:String} AND table IN ('audit_request_log', 'audit_database_log',
+       'audit_change_log', 'audit_security_log', 'audit_admin_log') GROUP BY name`,
+    { db: database },
+  );
+  const summaries = await exporter.store.query<{ name: string; bytes: string }>(
+    `SELECT concat('table ', table) AS name, sum(bytes_on_disk) AS bytes FROM system.parts
+     WHERE active AND database = {db:String} AND startsWith(table, 'audit_summary_') GROUP BY table`,
+    { db: database },
+  );
+  return [...columns, ...indexes, ...projections, ...summaries]
     .map((r) => ({ name: r.name, bytes: Number(r.bytes) }))
     .sort((a, b) => b.bytes - a.bytes);
+}
+
+async function memoryHeld(): Promise<MemoryHeld> {
+  while (exporter.pipeline.queuedRows > 0) await new Promise((r) => setTimeout(r, 50));
+  (globalThis as { gc?: () => void }).gc?.();
+  const tracked = await rawStore.query<{ value: string }>(
+    "SELECT value FROM system.metrics WHERE metric = 'MemoryTracking'",
+  );
+  const caches = await rawStore.query<{ metric: string; value: string }>(
+    `SELECT metric, value FROM system.asynchronous_metrics
+     WHERE metric LIKE '%CacheBytes' OR metric IN ('PrimaryIndexBytes', 'MarkCacheBytes', 'UncompressedCacheBytes')
+     ORDER BY metric`,
+  );
+  return {
+    heapUsedAfterGc: process.memoryUsage().heapUsed,
+    rss: process.memoryUsage().rss,
+    clickhouseTracked: Number(tracked[0]?.value ?? 0),
+    clickhouse: Object.fromEntries(caches.map((c) => [c.metric, Number(c.value)])),
+  };
 }
 
 async function handle(request: HostRequest): Promise<unknown> {
@@ -248,6 +281,8 @@ async function handle(request: HostRequest): Promise<unknown> {
       return columnBytes(exporter.store.database);
     case 'memoryUsage':
       return process.memoryUsage();
+    case 'memoryHeld':
+      return memoryHeld();
     case 'cpuUsage':
       return process.cpuUsage();
     case 'storeTime':

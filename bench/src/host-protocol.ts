@@ -17,6 +17,7 @@ export type HostRequest = { id: number } & (
   | { cmd: 'storeTime'; args: Record<string, never> }
   | { cmd: 'columnBytes'; args: Record<string, never> }
   | { cmd: 'memoryUsage'; args: Record<string, never> }
+  | { cmd: 'memoryHeld'; args: Record<string, never> }
   | { cmd: 'cpuUsage'; args: Record<string, never> }
   | { cmd: 'profileStart'; args: Record<string, never> }
   | { cmd: 'profileStop'; args: { saveTo?: string } }
@@ -43,4 +44,13 @@ export interface HostInfo {
   apiUrl: string;
   mode: 'embedded' | 'server';
   database: string;
+}
+
+/** What the exporter's process holds after a full GC, and ClickHouse's tracked memory and caches. */
+export interface MemoryHeld {
+  heapUsedAfterGc: number;
+  rss: number;
+  clickhouseTracked: number;
+  /** ClickHouse's caches, bytes by asynchronous metric name. */
+  clickhouse: Record<string, number>;
 }
