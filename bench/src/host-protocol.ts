@@ -11,6 +11,7 @@ export interface RawInsertArgs {
 export type HostRequest = { id: number } & (
   | { cmd: 'ceiling'; args: RawInsertArgs }
   | { cmd: 'bulkLoad'; args: RawInsertArgs }
+  | { cmd: 'insertCost'; args: { dataset: DatasetOptions; table: string; inserts: number } }
   | { cmd: 'query'; args: { sql: string; params: Record<string, unknown>; reps: number } }
   | { cmd: 'sizes'; args: { database?: string } }
   | { cmd: 'settle'; args: Record<string, never> }
@@ -53,4 +54,18 @@ export interface MemoryHeld {
   clickhouseTracked: number;
   /** ClickHouse's caches, bytes by asynchronous metric name. */
   clickhouse: Record<string, number>;
+}
+
+/** Process CPU per 1-row insert into one audit table, and what each part of its schema adds. */
+export interface InsertCost {
+  table: string;
+  totalMs: number;
+  /** The table alone: writing a part. */
+  partMs: number;
+  skipIndexesMs: number;
+  projectionsMs: number;
+  /** The materialized views that fill the summary tables. */
+  summaryViewsMs: number;
+  projections: number;
+  skipIndexes: number;
 }
