@@ -323,22 +323,32 @@ async function columnBytes(database: string): Promise<{ name: string; bytes: num
     .sort((a, b) => b.bytes - a.bytes);
 }
 
+/**
+ * What the exporter's process holds once the queue is empty: the JS heap after a full collection
+ * (what is referenced, not garbage waiting for the collector), and ClickHouse's tracked memory and
+ * caches (system.metrics: the embedded engine has no asynchronous_metrics table).
+ */
 async function memoryHeld(): Promise<MemoryHeld> {
   while (exporter.pipeline.queuedRows > 0) await new Promise((r) => setTimeout(r, 50));
+  // Twice, a second apart: memory outside the heap is released once its owners are collected.
   (globalThis as { gc?: () => void }).gc?.();
-  const tracked = await rawStore.query<{ value: string }>(
-    "SELECT value FROM system.metrics WHERE metric = 'MemoryTracking'",
+  await new Promise((r) => setTimeout(r, 1000));
+  (globalThis as { gc?: () => void }).gc?.();
+  const metrics = await rawStore.query<{ metric: string; value: string }>(
+    `SELECT metric, value FROM system.metrics
+     WHERE metric = 'MemoryTracking' OR (metric LIKE '%CacheBytes' AND value > 0) ORDER BY metric`,
   );
-  const caches = await rawStore.query<{ metric: string; value: string }>(
-    `SELECT metric, value FROM system.asynchronous_metrics
-     WHERE metric LIKE '%CacheBytes' OR metric IN ('PrimaryIndexBytes', 'MarkCacheBytes', 'UncompressedCacheBytes')
-     ORDER BY metric`,
-  );
+  const value = (name: string) => Number(metrics.find((m) => m.metric === name)?.value ?? 0);
+  const usage = process.memoryUsage();
   return {
-    heapUsedAfterGc: process.memoryUsage().heapUsed,
-    rss: process.memoryUsage().rss,
-    clickhouseTracked: Number(tracked[0]?.value ?? 0),
-    clickhouse: Object.fromEntries(caches.map((c) => [c.metric, Number(c.value)])),
+    heapUsedAfterGc: usage.heapUsed,
+    heapTotalAfterGc: usage.heapTotal,
+    external: usage.external,
+    rss: usage.rss,
+    clickhouseTracked: value('MemoryTracking'),
+    clickhouse: Object.fromEntries(
+      metrics.filter((m) => m.metric !== 'MemoryTracking').map((m) => [m.metric, Number(m.value)]),
+    ),
   };
 }
 

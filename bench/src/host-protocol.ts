@@ -50,6 +50,10 @@ export interface HostInfo {
 /** What the exporter's process holds after a full GC, and ClickHouse's tracked memory and caches. */
 export interface MemoryHeld {
   heapUsedAfterGc: number;
+  /** The heap V8 keeps reserved after the collection (it returns pages to the system lazily). */
+  heapTotalAfterGc: number;
+  /** Buffers and other memory outside the JS heap that JS objects hold. */
+  external: number;
   rss: number;
   clickhouseTracked: number;
   /** ClickHouse's caches, bytes by asynchronous metric name. */

@@ -97,14 +97,19 @@ export async function benchMemory(host: ExporterHost, config: BenchConfig, resul
   const held = (await host.call('memoryHeld', {})) as MemoryHeld;
   results.set('memory.js_heap_after_gc_mb', mb(held.heapUsedAfterGc));
   results.set('memory.rss_after_gc_mb', mb(held.rss));
+  results.set('memory.js_heap_reserved_after_gc_mb', mb(held.heapTotalAfterGc));
   results.set('memory.clickhouse_tracked_mb', mb(held.clickhouseTracked));
   results.detail('memory.clickhouse', held.clickhouse);
+  const caches = Object.entries(held.clickhouse).map(([name, bytes]) => `${name} ${fmt.n(bytes / 1024)} KB`);
+  const startRss = samples[0]?.rss ?? NaN;
+  const rest = held.rss - held.heapTotalAfterGc - held.external - held.clickhouseTracked;
+  results.set('memory.rss_not_heap_or_tracked_mb', mb(rest));
   results.line(
     `  held once the ingest is over: JS heap after a full GC ${fmt.n(mb(held.heapUsedAfterGc))} MB (the rest of the heap was ` +
-      `garbage not yet collected); RSS ${fmt.n(mb(held.rss))} MB, of which ClickHouse's memory tracker counts ` +
-      `${fmt.n(mb(held.clickhouseTracked))} MB; its caches: ${Object.entries(held.clickhouse)
-        .filter(([, bytes]) => bytes > 0)
-        .map(([name, bytes]) => `${name} ${fmt.n(mb(bytes))} MB`)
-        .join(', ')}`,
+      `garbage not yet collected; V8 keeps ${fmt.n(mb(held.heapTotalAfterGc))} MB reserved), buffers outside the heap ` +
+      `${fmt.n(mb(held.external))} MB, ClickHouse's memory tracker ${fmt.n(mb(held.clickhouseTracked))} MB ` +
+      `(its caches: ${caches.length > 0 ? caches.join(', ') : 'empty'}); of the RSS of ${fmt.n(mb(held.rss))} MB the other ` +
+      `${fmt.n(mb(rest))} MB are the engine's code and start-up (the RSS was ${fmt.n(mb(startRss))} MB before the ingest) and ` +
+      `memory the allocators keep for reuse after freeing it, which grows only while the peak working set does`,
   );
 }
