@@ -14,14 +14,7 @@ import {
 import { decodeLogsRequest, type LogsRequest } from '@auditlens/exporter/otlp';
 import { Dataset, type DatasetOptions } from './dataset.js';
 import { encodeLogsRequest, logsRequestMessage } from './otlp.js';
-import type {
-  HostRequest,
-  HostResponse,
-  InsertCost,
-  MemoryHeld,
-  QueryTiming,
-  TableSize,
-} from './host-protocol.js';
+import type { HostRequest, HostResponse, MemoryHeld, QueryTiming, TableSize } from './host-protocol.js';
 import { SectionProfiler } from './cpu-profile.js';
 
 const dataDir = process.env.BENCH_DATA_DIR ?? '';
@@ -199,68 +192,6 @@ async function insertPrepared(store: AuditStore, prepared: PreparedBatches): Pro
   return performance.now() - started;
 }
 
-/**
- * What one insert costs whatever its size: process CPU (JS and ClickHouse's threads) per 1-row
- * insert into an audit table of an identical twin schema, then into a copy of it without its
- * summary views, without its projections too, and finally without its skipping indexes: the
- * differences say what each part of the schema adds to every insert.
- */
-async function insertCost(args: {
-  dataset: DatasetOptions;
-  table: string;
-  inserts: number;
-}): Promise<InsertCost> {
-  const probe = twin(rawStore, `${rawStore.database}_probe`);
-  await migrate(probe);
-  const copy = `${probe.database}.insert_cost_copy`;
-  try {
-    const dataset = new Dataset(args.dataset);
-    const lines = prepare(
-      dataset,
-      { dataset: args.dataset, offset: 0, count: 2_000, requestSize: 500, batchRows: 2_000 },
-      false,
-    )
-      .batches.find((b) => b.table === args.table)
-      ?.out[0]?.lines.split('\n');
-    if (!lines || lines.length <= args.inserts) throw new Error(`the dataset has too few ${args.table} rows`);
-    const cpuPerInsert = async (table: string): Promise<number> => {
-      // The first insert into a table is left out: it creates the partition's directory.
-      await probe.insertJsonLines(table, lines[args.inserts] ?? '', { deduplicationToken: `${table}:first` });
-      const started = process.cpuUsage();
-      for (let i = 0; i < args.inserts; i++)
-        await probe.insertJsonLines(table, lines[i] ?? '', { deduplicationToken: `${table}:${i}` });
-      return cpuMs(process.cpuUsage(started)) / args.inserts;
-    };
-    const full = await cpuPerInsert(args.table);
-    await probe.command(`CREATE TABLE ${copy} AS ${probe.database}.${args.table}`);
-    const withoutViews = await cpuPerInsert('insert_cost_copy');
-    const projections = await probe.query<{ name: string }>(
-      'SELECT name FROM system.projections WHERE database = {db:String} AND table = {t:String}',
-      { db: probe.database, t: 'insert_cost_copy' },
-    );
-    for (const { name } of projections) await probe.command(`ALTER TABLE ${copy} DROP PROJECTION ${name}`);
-    const withoutProjections = await cpuPerInsert('insert_cost_copy');
-    const indexes = await probe.query<{ name: string }>(
-      'SELECT name FROM system.data_skipping_indices WHERE database = {db:String} AND table = {t:String}',
-      { db: probe.database, t: 'insert_cost_copy' },
-    );
-    for (const { name } of indexes) await probe.command(`ALTER TABLE ${copy} DROP INDEX ${name}`);
-    const part = await cpuPerInsert('insert_cost_copy');
-    return {
-      table: args.table,
-      totalMs: full,
-      partMs: part,
-      skipIndexesMs: withoutProjections - part,
-      projectionsMs: withoutViews - withoutProjections,
-      summaryViewsMs: full - withoutViews,
-      projections: projections.length,
-      skipIndexes: indexes.length,
-    };
-  } finally {
-    await probe.command(`DROP DATABASE IF EXISTS ${probe.database}`);
-  }
-}
-
 async function timedQuery(args: {
   sql: string;
   params: Record<string, unknown>;
@@ -358,8 +289,6 @@ async function handle(request: HostRequest): Promise<unknown> {
       return ceiling(request.args);
     case 'bulkLoad':
       return bulkLoad(request.args);
-    case 'insertCost':
-      return insertCost(request.args);
     case 'query':
       return timedQuery(request.args);
     case 'sizes':

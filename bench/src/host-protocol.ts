@@ -11,7 +11,6 @@ export interface RawInsertArgs {
 export type HostRequest = { id: number } & (
   | { cmd: 'ceiling'; args: RawInsertArgs }
   | { cmd: 'bulkLoad'; args: RawInsertArgs }
-  | { cmd: 'insertCost'; args: { dataset: DatasetOptions; table: string; inserts: number } }
   | { cmd: 'query'; args: { sql: string; params: Record<string, unknown>; reps: number } }
   | { cmd: 'sizes'; args: { database?: string } }
   | { cmd: 'settle'; args: Record<string, never> }
@@ -56,20 +55,6 @@ export interface MemoryHeld {
   external: number;
   rss: number;
   clickhouseTracked: number;
-  /** ClickHouse's caches, bytes by asynchronous metric name. */
+  /** ClickHouse's caches, bytes by metric name (system.metrics). */
   clickhouse: Record<string, number>;
-}
-
-/** Process CPU per 1-row insert into one audit table, and what each part of its schema adds. */
-export interface InsertCost {
-  table: string;
-  totalMs: number;
-  /** The table alone: writing a part. */
-  partMs: number;
-  skipIndexesMs: number;
-  projectionsMs: number;
-  /** The materialized views that fill the summary tables. */
-  summaryViewsMs: number;
-  projections: number;
-  skipIndexes: number;
 }

@@ -9,7 +9,7 @@ import type { ExporterHost } from './host-client.js';
 import { fmt, log, type BenchConfig, type Results } from './context.js';
 import { batchDelta, batchFigures, type BatchFigures } from './metrics.js';
 import { CPU_STEPS, type CpuBreakdown, type CpuStep } from './cpu-profile.js';
-import type { InsertCost } from './host-protocol.js';
+import { printInsertCost } from './insert-cost.js';
 
 function preEncode(dataset: Dataset, count: number, requestSize: number): Body[] {
   const bodies: Body[] = [];
@@ -202,7 +202,8 @@ export async function benchIngest(
       `${(ratio * 100).toFixed(0)}% of the ceiling (goal ≥ 80%: ${ratio >= 0.8 ? 'met' : 'NOT met'})`,
   );
 
-  await printInsertCost(host, config, storeWait, ingestRecords, ceilingRuns, results);
+  if (host.info.mode === 'embedded')
+    await printInsertCost(config, storeWait, ingestRecords, ceilingRuns, results);
 
   const rest = config.rows - config.ingestRecords;
   if (rest > 0) {
@@ -225,42 +226,4 @@ export async function benchIngest(
   }
   await host.call('settle', {});
   return sealedUntil;
-}
-
-/**
- * Why the exporter's store threads cost more per record than the ceiling's: every insert has a fixed
- * cost whatever its size (a part, its skipping indexes, its projections, the summary views), and
- * acknowledging only after commit caps an insert at the rows in flight. Measured with 1-row inserts
- * after the ingest's merges are done; multiplied by the inserts the ingest and the ceiling made.
- */
-async function printInsertCost(
-  host: ExporterHost,
-  config: BenchConfig,
-  storeWait: Record<string, { calls: number; ms: number }>,
-  ingestRecords: number,
-  ceilingRuns: { rows: number; inserts: number }[],
-  results: Results,
-): Promise<void> {
-  await host.call('settle', {});
-  const cost = (await host.call('insertCost', {
-    dataset: config.dataset,
-    table: 'audit_request_log',
-    inserts: 20,
-  })) as InsertCost;
-  const inserts = Object.entries(storeWait)
-    .filter(([op]) => op.startsWith('insert '))
-    .reduce((n, [, t]) => n + t.calls, 0);
-  const ceilingRows = ceilingRuns.reduce((n, r) => n + r.rows, 0);
-  const ceilingInserts = ceilingRuns.reduce((n, r) => n + r.inserts, 0);
-  results.set('ingest.insert_fixed_cpu_ms', cost.totalMs);
-  results.set('ingest.inserts_per_1000_records', (inserts / ingestRecords) * 1000);
-  results.detail('ingest.insert_cost', cost);
-  results.line(
-    `  each insert costs ${fmt.ms(cost.totalMs)} ms of CPU whatever its size (1-row inserts into ${cost.table}): ` +
-      `the part ${fmt.ms(cost.partMs)}, its ${cost.skipIndexes} skipping indexes ${fmt.ms(cost.skipIndexesMs)}, ` +
-      `its ${cost.projections} projections ${fmt.ms(cost.projectionsMs)}, the summary views ${fmt.ms(cost.summaryViewsMs)}; ` +
-      `the exporter made ${fmt.n((inserts / ingestRecords) * 1000, 1)} inserts per 1,000 records (data, checkpoints, alerts) ` +
-      `≈ ${fmt.n((inserts * cost.totalMs * 1000) / ingestRecords)} µs of fixed cost per record; the ceiling ` +
-      `${fmt.n((ceilingInserts / ceilingRows) * 1000, 1)} per 1,000 rows ≈ ${fmt.n((ceilingInserts * cost.totalMs * 1000) / ceilingRows)} µs per row`,
-  );
 }
