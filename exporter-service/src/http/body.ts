@@ -21,7 +21,7 @@ export async function readBody(request: IncomingMessage, limit: number): Promise
   const encoding = (request.headers['content-encoding'] ?? 'identity').toLowerCase().trim();
   const declared = Number(request.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) {
-    request.resume();
+    await discard(request, limit);
     throw new BodyError(413, `request body of ${declared} bytes exceeds the ${limit}-byte limit`);
   }
   let inflater: Transform | undefined;
@@ -75,5 +75,30 @@ export async function readBody(request: IncomingMessage, limit: number): Promise
         }
       });
     }
+  });
+}
+
+/**
+ * Reads and drops a body refused by its declared length (up to `limit` bytes) before the refusal is
+ * answered: a client still sending when the answer comes and the connection closes may report the
+ * closed connection instead of the answer (undici's fetch does). A body longer still is not read.
+ */
+function discard(request: IncomingMessage, limit: number): Promise<void> {
+  return new Promise((resolve) => {
+    if (request.readableEnded || request.destroyed) return resolve();
+    let dropped = 0;
+    const done = (): void => {
+      request.off('data', drop);
+      resolve();
+    };
+    const drop = (chunk: Buffer): void => {
+      dropped += chunk.length;
+      if (dropped > limit) done();
+    };
+    request.on('data', drop);
+    request.once('end', done);
+    request.once('close', done);
+    request.once('error', done);
+    request.resume();
   });
 }
