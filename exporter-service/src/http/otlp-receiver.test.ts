@@ -43,7 +43,15 @@ async function countRows(table: string, tenant: string): Promise<number> {
 const CONTROL = 'control-tenant';
 let controlRows = 0;
 
+/**
+ * 512 MiB of zeros, gzipped (about 0.5 MB). Made before any request: compressing blocks the event
+ * loop for seconds, long enough under load for the server's keep-alive timeout to close fetch's
+ * idle connection as fetch reuses it for the bomb (seen as ECONNRESET instead of the 413).
+ */
+let bomb: Buffer;
+
 before(async () => {
+  bomb = gzipSync(Buffer.alloc(512 * 1024 * 1024), { level: 9 });
   exporter = await startTestExporter(dir.path, {
     maxBodyBytes: 4 * 1024 * 1024,
     ingestTokens: new Map([
@@ -114,7 +122,6 @@ describe('whole-request errors get a prompt 4xx', () => {
   }
 
   test('a gzip bomb → 413 without inflating it into memory', async () => {
-    const bomb = gzipSync(Buffer.alloc(512 * 1024 * 1024), { level: 9 });
     assert.ok(bomb.length < 4 * 1024 * 1024, 'the bomb itself is under the body limit');
     const rssBefore = process.memoryUsage().rss;
     const result = await post(logsUrl, bomb, { ...json(), 'content-encoding': 'gzip' });
