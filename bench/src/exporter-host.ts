@@ -14,7 +14,8 @@ import {
 import { decodeLogsRequest, type LogsRequest } from '@auditlens/exporter/otlp';
 import { Dataset, type DatasetOptions } from './dataset.js';
 import { encodeLogsRequest, logsRequestMessage } from './otlp.js';
-import type { HostRequest, HostResponse, QueryTiming, TableSize } from './host-protocol.js';
+import type { HostRequest, HostResponse, MemoryHeld, QueryTiming, TableSize } from './host-protocol.js';
+import { SectionProfiler } from './cpu-profile.js';
 
 const dataDir = process.env.BENCH_DATA_DIR ?? '';
 // BENCH_MODULES=none runs the bare ingest path (no compliance/self-audit/alerting modules).
@@ -74,6 +75,7 @@ function twin(store: AuditStore, database: string): AuditStore {
   return Object.create(store, { database: { value: database } }) as AuditStore;
 }
 let ceilingStore: AuditStore | undefined;
+let profiler: SectionProfiler | undefined;
 
 interface RawArgs {
   dataset: DatasetOptions;
@@ -86,7 +88,7 @@ interface RawArgs {
 /** The raw-insert ceiling: into an identical twin schema (tables, indexes, materialized views). */
 async function ceiling(
   args: RawArgs,
-): Promise<{ rows: number; ms: number; jsonBytes: number; cpuMs: number }> {
+): Promise<{ rows: number; ms: number; jsonBytes: number; cpuMs: number; inserts: number }> {
   if (!ceilingStore) {
     ceilingStore = twin(rawStore, `${rawStore.database}_ceiling`);
     await migrate(ceilingStore);
@@ -96,7 +98,13 @@ async function ceiling(
   (globalThis as { gc?: () => void }).gc?.();
   const cpu = process.cpuUsage();
   const ms = await insertPrepared(ceilingStore, prepared);
-  return { rows: prepared.rows, ms, jsonBytes: prepared.jsonBytes, cpuMs: cpuMs(process.cpuUsage(cpu)) };
+  return {
+    rows: prepared.rows,
+    ms,
+    jsonBytes: prepared.jsonBytes,
+    cpuMs: cpuMs(process.cpuUsage(cpu)),
+    inserts: prepared.batches.reduce((n, b) => n + b.out.length, 0),
+  };
 }
 
 const cpuMs = (usage: NodeJS.CpuUsage): number => (usage.user + usage.system) / 1000;
@@ -213,7 +221,10 @@ async function sizes(database: string): Promise<TableSize[]> {
   }));
 }
 
-/** Where the bytes of the audit tables go: columns and skipping indexes, on disk. */
+/**
+ * Where the bytes of the audit tables go, on disk: columns, skipping indexes, projections, and the
+ * summary tables their views fill.
+ */
 async function columnBytes(database: string): Promise<{ name: string; bytes: number }[]> {
   const columns = await exporter.store.query<{ name: string; bytes: string }>(
     `SELECT name, sum(data_compressed_bytes) AS bytes FROM system.columns
@@ -227,9 +238,49 @@ async function columnBytes(database: string): Promise<{ name: string; bytes: num
        'audit_security_log', 'audit_admin_log') GROUP BY name ORDER BY bytes DESC`,
     { db: database },
   );
-  return [...columns, ...indexes]
+  const projections = await exporter.store.query<{ name: string; bytes: string }>(
+    `SELECT concat('projection ', name) AS name, sum(bytes_on_disk) AS bytes FROM system.projection_parts
+     WHERE active AND database = {db:String} AND table IN ('audit_request_log', 'audit_database_log',
+       'audit_change_log', 'audit_security_log', 'audit_admin_log') GROUP BY name`,
+    { db: database },
+  );
+  const summaries = await exporter.store.query<{ name: string; bytes: string }>(
+    `SELECT concat('table ', table) AS name, sum(bytes_on_disk) AS bytes FROM system.parts
+     WHERE active AND database = {db:String} AND startsWith(table, 'audit_summary_') GROUP BY table`,
+    { db: database },
+  );
+  return [...columns, ...indexes, ...projections, ...summaries]
     .map((r) => ({ name: r.name, bytes: Number(r.bytes) }))
     .sort((a, b) => b.bytes - a.bytes);
+}
+
+/**
+ * What the exporter's process holds once the queue is empty: the JS heap after a full collection
+ * (what is referenced, not garbage waiting for the collector), and ClickHouse's tracked memory and
+ * caches (system.metrics: the embedded engine has no asynchronous_metrics table).
+ */
+async function memoryHeld(): Promise<MemoryHeld> {
+  while (exporter.pipeline.queuedRows > 0) await new Promise((r) => setTimeout(r, 50));
+  // Twice, a second apart: memory outside the heap is released once its owners are collected.
+  (globalThis as { gc?: () => void }).gc?.();
+  await new Promise((r) => setTimeout(r, 1000));
+  (globalThis as { gc?: () => void }).gc?.();
+  const metrics = await rawStore.query<{ metric: string; value: string }>(
+    `SELECT metric, value FROM system.metrics
+     WHERE metric = 'MemoryTracking' OR (metric LIKE '%CacheBytes' AND value > 0) ORDER BY metric`,
+  );
+  const value = (name: string) => Number(metrics.find((m) => m.metric === name)?.value ?? 0);
+  const usage = process.memoryUsage();
+  return {
+    heapUsedAfterGc: usage.heapUsed,
+    heapTotalAfterGc: usage.heapTotal,
+    external: usage.external,
+    rss: usage.rss,
+    clickhouseTracked: value('MemoryTracking'),
+    clickhouse: Object.fromEntries(
+      metrics.filter((m) => m.metric !== 'MemoryTracking').map((m) => [m.metric, Number(m.value)]),
+    ),
+  };
 }
 
 async function handle(request: HostRequest): Promise<unknown> {
@@ -246,10 +297,22 @@ async function handle(request: HostRequest): Promise<unknown> {
       return columnBytes(exporter.store.database);
     case 'memoryUsage':
       return process.memoryUsage();
+    case 'memoryHeld':
+      return memoryHeld();
     case 'cpuUsage':
       return process.cpuUsage();
     case 'storeTime':
       return storeTime;
+    case 'profileStart':
+      profiler = new SectionProfiler();
+      await profiler.start();
+      return {};
+    case 'profileStop': {
+      if (!profiler) throw new Error('profileStop without profileStart');
+      const figures = await profiler.stop(request.args.saveTo);
+      profiler = undefined;
+      return figures;
+    }
     case 'settle':
       // Merges and the queue: every acknowledged row is committed already; wait for the queue.
       while (exporter.pipeline.queuedRows > 0) await new Promise((r) => setTimeout(r, 50));

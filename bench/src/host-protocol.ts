@@ -17,7 +17,10 @@ export type HostRequest = { id: number } & (
   | { cmd: 'storeTime'; args: Record<string, never> }
   | { cmd: 'columnBytes'; args: Record<string, never> }
   | { cmd: 'memoryUsage'; args: Record<string, never> }
+  | { cmd: 'memoryHeld'; args: Record<string, never> }
   | { cmd: 'cpuUsage'; args: Record<string, never> }
+  | { cmd: 'profileStart'; args: Record<string, never> }
+  | { cmd: 'profileStop'; args: { saveTo?: string } }
   | { cmd: 'close'; args: Record<string, never> }
 );
 
@@ -41,4 +44,17 @@ export interface HostInfo {
   apiUrl: string;
   mode: 'embedded' | 'server';
   database: string;
+}
+
+/** What the exporter's process holds after a full GC, and ClickHouse's tracked memory and caches. */
+export interface MemoryHeld {
+  heapUsedAfterGc: number;
+  /** The heap V8 keeps reserved after the collection (it returns pages to the system lazily). */
+  heapTotalAfterGc: number;
+  /** Buffers and other memory outside the JS heap that JS objects hold. */
+  external: number;
+  rss: number;
+  clickhouseTracked: number;
+  /** ClickHouse's caches, bytes by metric name (system.metrics). */
+  clickhouse: Record<string, number>;
 }

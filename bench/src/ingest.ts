@@ -1,12 +1,15 @@
 // 1. Ingest: OTLP/protobuf batches → exporter → ClickHouse, against the raw-insert ceiling (the
 // same rows, already mapped and serialised, inserted straight into an identical schema in the
 // same ClickHouse session). Then the rest of the dataset is loaded for the later sections.
+import { join } from 'node:path';
 import { Dataset } from './dataset.js';
 import { encodeLogsRequest } from './otlp.js';
 import { sendAll, type Body, type SendStats } from './sender.js';
 import type { ExporterHost } from './host-client.js';
 import { fmt, log, type BenchConfig, type Results } from './context.js';
 import { batchDelta, batchFigures, type BatchFigures } from './metrics.js';
+import { CPU_STEPS, type CpuBreakdown, type CpuStep } from './cpu-profile.js';
+import { printInsertCost } from './insert-cost.js';
 
 function preEncode(dataset: Dataset, count: number, requestSize: number): Body[] {
   const bodies: Body[] = [];
@@ -54,6 +57,30 @@ export async function benchBarePipeline(
   );
 }
 
+/**
+ * Per record, the CPU of each step of the ingest path (from the main thread's sampling profile)
+ * and of the process's other threads (ClickHouse in the embedded store).
+ */
+function printCpuSteps(profiles: CpuBreakdown[], records: number, results: Results): void {
+  const perRecordUs = (ms: number) => (ms / records) * 1000;
+  const steps = Object.fromEntries(
+    CPU_STEPS.map((step) => [step, profiles.reduce((sum, p) => sum + p.mainThreadMs[step], 0)]),
+  ) as Record<CpuStep, number>;
+  const mainMs = Object.values(steps).reduce((a, b) => a + b, 0);
+  const processMs = profiles.reduce((sum, p) => sum + p.processMs, 0);
+  const otherThreadsMs = Math.max(0, processMs - mainMs);
+  for (const step of CPU_STEPS) results.set(`ingest.cpu_us.${step.split(' ')[0]}`, perRecordUs(steps[step]));
+  results.set('ingest.cpu_us.store_threads', perRecordUs(otherThreadsMs));
+  results.line(
+    `  where the exporter's CPU goes, µs per record (its main thread's CPU shared out by a sampling profile; ` +
+      `store threads: the rest of the process's CPU, ClickHouse's and libuv's threads): ` +
+      CPU_STEPS.filter((step) => steps[step] > 0)
+        .map((step) => `${step} ${fmt.n(perRecordUs(steps[step]), 1)}`)
+        .join(', ') +
+      `; main thread ${fmt.n(perRecordUs(mainMs), 1)}, store threads ${fmt.n(perRecordUs(otherThreadsMs), 1)}`,
+  );
+}
+
 /** Returns the event time just after the last record that went through the exporter (sealed). */
 export async function benchIngest(
   host: ExporterHost,
@@ -71,10 +98,11 @@ export async function benchIngest(
   let offset = 0;
   let sealedUntil = config.dataset.startMs;
   const ingestRuns: SendStats[] = [];
-  const ceilingRuns: { rows: number; ms: number; jsonBytes: number; cpuMs: number }[] = [];
+  const ceilingRuns: { rows: number; ms: number; jsonBytes: number; cpuMs: number; inserts: number }[] = [];
   let ingestCpuMs = 0;
   const batches: BatchFigures[] = [];
   const storeWait: Record<string, { calls: number; ms: number }> = {};
+  const profiles: CpuBreakdown[] = [];
   // Alternating halves: drift in the machine's load hits both sides alike.
   for (const count of halves) {
     const ceiling = (await host.call('ceiling', {
@@ -83,14 +111,18 @@ export async function benchIngest(
       count,
       requestSize: config.requestSize,
       batchRows: 5000,
-    })) as { rows: number; ms: number; jsonBytes: number; cpuMs: number };
+    })) as { rows: number; ms: number; jsonBytes: number; cpuMs: number; inserts: number };
     ceilingRuns.push(ceiling);
     const bodies = preEncode(dataset, count, config.requestSize);
     sealedUntil = dataset.lastTimeMs + 1;
     const before = await batchFigures(host.info.apiUrl);
     const storeBefore = (await host.call('storeTime', {})) as Record<string, { calls: number; ms: number }>;
     const cpuBefore = (await host.call('cpuUsage', {})) as NodeJS.CpuUsage;
+    await host.call('profileStart', {});
     const stats = await sendAll(host.info.otlpUrl, fromList(bodies), config.concurrency);
+    const saveTo =
+      config.cpuProfileDir && join(config.cpuProfileDir, `ingest-${ingestRuns.length + 1}.cpuprofile`);
+    profiles.push((await host.call('profileStop', saveTo ? { saveTo } : {})) as CpuBreakdown);
     const cpuAfter = (await host.call('cpuUsage', {})) as NodeJS.CpuUsage;
     ingestCpuMs += (cpuAfter.user - cpuBefore.user + cpuAfter.system - cpuBefore.system) / 1000;
     batches.push(batchDelta(before, await batchFigures(host.info.apiUrl)));
@@ -164,10 +196,14 @@ export async function benchIngest(
     `  CPU of the exporter's process (JS + in-process ClickHouse): ${fmt.n(ingestCpuUs)} µs per record vs the raw insert's ` +
       `${fmt.n(ceilingCpuUs)} µs per row → ${fmt.ratio(ingestCpuUs / ceilingCpuUs)}`,
   );
+  printCpuSteps(profiles, ingestRecords, results);
   results.line(
     `raw insert ceiling (same rows pre-serialised, same schema, same run): ${fmt.n(ceilingPerS)} rows/s → ingest = ` +
       `${(ratio * 100).toFixed(0)}% of the ceiling (goal ≥ 80%: ${ratio >= 0.8 ? 'met' : 'NOT met'})`,
   );
+
+  if (host.info.mode === 'embedded')
+    await printInsertCost(config, storeWait, ingestRecords, ceilingRuns, results);
 
   const rest = config.rows - config.ingestRecords;
   if (rest > 0) {

@@ -6,6 +6,7 @@ import { encodeLogsRequest } from './otlp.js';
 import { sendAll, type Body } from './sender.js';
 import type { ExporterHost } from './host-client.js';
 import { fmt, slope, type BenchConfig, type Results } from './context.js';
+import type { MemoryHeld } from './host-protocol.js';
 
 export async function benchMemory(host: ExporterHost, config: BenchConfig, results: Results): Promise<void> {
   const minutes = config.memoryMinutes;
@@ -90,5 +91,25 @@ export async function benchMemory(host: ExporterHost, config: BenchConfig, resul
   results.line(
     `  of which the JS heap: ${fmt.n(mb(heap[0]?.heapUsed ?? NaN))} → ${fmt.n(mb(heap.at(-1)?.heapUsed ?? NaN))} MB, ` +
       `slope over the second half ${heapPerMin.toFixed(1)} MB/min (the rest is native: ClickHouse's caches and buffers)`,
+  );
+  // Where it goes: the heap after a full collection (what is held, not garbage yet to collect),
+  // and what ClickHouse's own memory tracker and caches hold, once the ingest is over.
+  const held = (await host.call('memoryHeld', {})) as MemoryHeld;
+  results.set('memory.js_heap_after_gc_mb', mb(held.heapUsedAfterGc));
+  results.set('memory.rss_after_gc_mb', mb(held.rss));
+  results.set('memory.js_heap_reserved_after_gc_mb', mb(held.heapTotalAfterGc));
+  results.set('memory.clickhouse_tracked_mb', mb(held.clickhouseTracked));
+  results.detail('memory.clickhouse', held.clickhouse);
+  const caches = Object.entries(held.clickhouse).map(([name, bytes]) => `${name} ${fmt.n(bytes / 1024)} KB`);
+  const startRss = samples[0]?.rss ?? NaN;
+  const rest = held.rss - held.heapTotalAfterGc - held.external - held.clickhouseTracked;
+  results.set('memory.rss_not_heap_or_tracked_mb', mb(rest));
+  results.line(
+    `  held once the ingest is over: JS heap after a full GC ${fmt.n(mb(held.heapUsedAfterGc))} MB (the rest of the heap was ` +
+      `garbage not yet collected; V8 keeps ${fmt.n(mb(held.heapTotalAfterGc))} MB reserved), buffers outside the heap ` +
+      `${fmt.n(mb(held.external))} MB, ClickHouse's memory tracker ${fmt.n(mb(held.clickhouseTracked))} MB ` +
+      `(its caches: ${caches.length > 0 ? caches.join(', ') : 'empty'}); of the RSS of ${fmt.n(mb(held.rss))} MB the other ` +
+      `${fmt.n(mb(rest))} MB are the engine's code and start-up (the RSS was ${fmt.n(mb(startRss))} MB before the ingest) and ` +
+      `memory the allocators keep for reuse after freeing it, which grows only while the peak working set does`,
   );
 }

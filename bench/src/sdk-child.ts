@@ -1,7 +1,8 @@
 /**
  * `npm run sdk-overhead -w bench`: what recording costs. Prints nanoseconds per record for each kind next to
  * the plain OTel `logger.emit` measured in the same run (same attribute count), and the
- * middleware's cost per request against a bare Express app. Absolute numbers depend on the machine;
+ * middleware's cost per request against a bare Express app and against the OpenTelemetry HTTP +
+ * Express instrumentations on the same app (bench/src/otel-http-app.ts). Absolute numbers depend on the machine;
  * the ratios are the point.
  *
  * Units: every figure is per record. A call that emits several records (a data operation with two
@@ -32,6 +33,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AuditClient, auditMiddleware, runAs } from '@auditlens/sdk';
 import { sinkTransport } from './sink-transport.js';
+import { otelHttpApp } from './otel-http-app.js';
 
 const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 50_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -345,7 +347,13 @@ async function main(): Promise<void> {
   console.log(`  bare app                 ${middleware.bareUs.toFixed(1).padStart(7)} µs/request`);
   console.log(`  with auditMiddleware()   ${middleware.auditedUs.toFixed(1).padStart(7)} µs/request`);
   console.log(
+    `  with OTel http+express   ${middleware.otelUs.toFixed(1).padStart(7)} µs/request  (@opentelemetry/instrumentation-http + -express, spans serialised; ${middleware.otelSpans} spans)`,
+  );
+  console.log(
     `  middleware cost          ${(middleware.auditedUs - middleware.bareUs).toFixed(1).padStart(7)} µs/request  (${(middleware.auditedUs / middleware.bareUs).toFixed(2)}× the bare app; ${(((middleware.auditedUs - middleware.bareUs) * 1000) / baseline.callNs).toFixed(1)}× one OTel emit)`,
+  );
+  console.log(
+    `  OTel instrumentation     ${(middleware.otelUs - middleware.bareUs).toFixed(1).padStart(7)} µs/request  (${(middleware.otelUs / middleware.bareUs).toFixed(2)}× the bare app)`,
   );
   console.log(`  records delivered to the sink: ${audit.stats().sent}, dropped: ${audit.stats().dropped}\n`);
   // The repository's benchmark suite (bench/) reads the figures from here.
@@ -373,17 +381,28 @@ async function main(): Promise<void> {
   trace.disable();
 }
 
-async function benchMiddleware(
-  audit: AuditClient,
-): Promise<{ bareUs: number; auditedUs: number; requests: number; concurrency: number }> {
-  const makeApp = (audited: boolean) => {
-    const app = express();
-    if (audited) app.use(auditMiddleware({ client: audit }));
-    app.use(express.json());
+interface MiddlewareFigures {
+  bareUs: number;
+  auditedUs: number;
+  /** The same app with @opentelemetry/instrumentation-http + -express, spans serialised. */
+  otelUs: number;
+  otelSpans: number;
+  requests: number;
+  concurrency: number;
+}
+
+async function benchMiddleware(audit: AuditClient): Promise<MiddlewareFigures> {
+  const routes = (app: express.Express, json: typeof express.json) => {
+    app.use(json());
     app.put('/api/users/:id/profile', (req, res) => {
       res.json({ ok: true, id: req.params.id });
     });
     return app;
+  };
+  const makeApp = (audited: boolean) => {
+    const app = express();
+    if (audited) app.use(auditMiddleware({ client: audit }));
+    return routes(app, express.json);
   };
   const start = async (app: express.Express) => {
     const server = http.createServer(app);
@@ -392,6 +411,8 @@ async function benchMiddleware(
   };
   const bare = await start(makeApp(false));
   const audited = await start(makeApp(true));
+  const otel = otelHttpApp((expressOfOtel) => routes(expressOfOtel(), expressOfOtel.json));
+  const otelServer = await start(otel.app);
   const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
   const concurrency = 16;
   const requests = Number(process.env.BENCH_REQUESTS ?? 4000);
@@ -431,18 +452,40 @@ async function benchMiddleware(
     );
     return Number(process.hrtime.bigint() - started) / 1000 / requests;
   };
+  const runOtel = async (): Promise<number> => {
+    otel.enable();
+    try {
+      const us = await run(otelServer);
+      await otel.flush();
+      return us;
+    } finally {
+      otel.disable();
+    }
+  };
   await run(bare);
   await run(audited);
+  await runOtel();
   const bareRuns: number[] = [];
   const auditedRuns: number[] = [];
+  const otelRuns: number[] = [];
   for (let i = 0; i < ROUNDS; i++) {
     bareRuns.push(await run(bare));
     auditedRuns.push(await run(audited));
     await audit.forceFlush();
+    otelRuns.push(await runOtel());
   }
   agent.destroy();
-  await Promise.all([bare, audited].map((s) => new Promise((r) => s.close(r))));
-  return { bareUs: median(bareRuns), auditedUs: median(auditedRuns), requests, concurrency };
+  const otelSpans = await otel.flush();
+  await otel.shutdown();
+  await Promise.all([bare, audited, otelServer].map((s) => new Promise((r) => s.close(r))));
+  return {
+    bareUs: median(bareRuns),
+    auditedUs: median(auditedRuns),
+    otelUs: median(otelRuns),
+    otelSpans,
+    requests,
+    concurrency,
+  };
 }
 
 await main();

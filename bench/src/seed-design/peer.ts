@@ -133,6 +133,8 @@ export async function benchSeedDesign(
     }
 
     // Bytes on disk per row.
+    // Bytes per row of what each query uses beyond the table (filled from the breakdown below).
+    let bytesPerRowOf: (name: string) => number = () => NaN;
     const theirFiles = ibdBytes(server.dataDir, 'audit_seed');
     const theirBytes = AUDIT_TABLES.reduce((n, t) => n + (theirFiles[t] ?? 0), 0);
     const ours = (await host.call('sizes', {})) as TableSize[];
@@ -159,9 +161,10 @@ export async function benchSeedDesign(
         `${fmt.ratio(theirPerRow / ourAllPerRow)} smaller`,
     );
     const columns = (await host.call('columnBytes', {})) as { name: string; bytes: number }[];
+    bytesPerRowOf = (name) => (columns.find((c) => c.name === name)?.bytes ?? NaN) / ourRows;
     results.detail('seed_design.clickhouse_column_bytes', columns);
     results.line(
-      `  where ClickHouse's bytes per row go: ${columns
+      `  where ClickHouse's bytes per row go (columns, skip indexes, projections, summary tables): ${columns
         .slice(0, 8)
         .map((c) => `${c.name} ${(c.bytes / ourRows).toFixed(1)}`)
         .join(', ')}`,
@@ -235,9 +238,12 @@ export async function benchSeedDesign(
         : same
           ? 'same answer'
           : 'DIFFERENT answer';
+      const uses = query.uses.length
+        ? query.uses.map((name) => `${name} ${fmt.n(bytesPerRowOf(name), 1)} B/row`).join(', ')
+        : 'the table and its primary key only';
       results.line(
         `  ${query.name.padEnd(36)} MariaDB ${theirText}   ClickHouse ${fmt.ms(ourMs).padStart(7)} ms   ` +
-          `${(theirs.timedOut ? '≥' : '') + fmt.ratio(speedup).padStart(7)} faster   ${fmt.n(a.length)} rows, ${answer}`,
+          `${(theirs.timedOut ? '≥' : '') + fmt.ratio(speedup).padStart(7)} faster   ${fmt.n(a.length)} rows, ${answer}; uses ${uses}`,
       );
       if (!same && !theirs.timedOut) {
         results.note(

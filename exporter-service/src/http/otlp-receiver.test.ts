@@ -5,6 +5,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
+import { connect } from 'node:net';
+import { once } from 'node:events';
 import type { RunningExporter } from '../exporter.js';
 import {
   tempDir,
@@ -130,6 +132,36 @@ describe('whole-request errors get a prompt 4xx', () => {
   test('a body over the configured limit → 413', async () => {
     const result = await post(logsUrl, Buffer.alloc(5 * 1024 * 1024, 0x20), json());
     assert.equal(result.status, 413);
+  });
+
+  test('a body over the limit is read before the 413, so a client still sending gets the answer, not a closed connection', async () => {
+    // Headers declaring 5 MiB (over the 4 MiB limit), then the body in two halves: the answer must
+    // not come (and the connection must not close) before the second half is sent.
+    const { hostname, port } = new URL(logsUrl);
+    const socket = connect(Number(port), hostname);
+    await once(socket, 'connect');
+    const half = Buffer.alloc(2.5 * 1024 * 1024, 0x20);
+    let answer = '';
+    let answeredEarly = false;
+    let secondHalfSent = false;
+    socket.on('data', (chunk: Buffer) => {
+      if (!secondHalfSent) answeredEarly = true;
+      answer += chunk.toString('latin1');
+    });
+    socket.write(
+      `POST /v1/logs HTTP/1.1\r\nHost: ${hostname}\r\nContent-Type: application/json\r\n` +
+        `Authorization: Bearer ${ALL}\r\nContent-Length: ${2 * half.length}\r\n\r\n`,
+    );
+    await new Promise<void>((resolve) => socket.write(half, () => resolve()));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(answeredEarly, false, `answered before the body was sent: ${answer.slice(0, 80)}`);
+    secondHalfSent = true;
+    await new Promise<void>((resolve, reject) =>
+      socket.write(half, (error) => (error ? reject(error) : resolve())),
+    );
+    await waitFor(() => answer.includes('\r\n\r\n') || socket.closed, 10_000);
+    socket.destroy();
+    assert.match(answer, /^HTTP\/1\.1 413 /);
   });
 
   test('bad gzip → 400', async () => {
@@ -504,4 +536,10 @@ function deeplyNestedRequest(depth: number, tenant: string): Buffer {
     attribute('deep.value', value),
   ]);
   return field(1, field(2, field(2, logRecord))); // resource_logs { scope_logs { log_records } }
+}
+
+/** Resolves once the condition holds (polled every 10 ms), or after `timeoutMs`. */
+async function waitFor(condition: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
 }

@@ -129,9 +129,10 @@ export class IngestPipeline {
       list.push(row);
       byTable.set(row.table, list);
     }
-    const outcomes = await Promise.all(
-      [...byTable].flatMap(([table, list]) => this.writer(table).enqueue(list, options.urgent)),
+    const perTable = await Promise.all(
+      [...byTable].map(([table, list]) => this.writer(table).enqueue(list, options.urgent)),
     );
+    const outcomes = perTable.flat();
     const result: IngestResult = { stored: 0, duplicates: 0, rejected: [] };
     let unavailable: string | undefined;
     for (const outcome of outcomes) {

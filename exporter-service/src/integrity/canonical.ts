@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { AuditStore } from '../store/store.js';
 
 /**
@@ -172,24 +172,30 @@ export function compareText(a: string, b: string): number {
 
 interface CanonicalColumn {
   name: string;
-  /** `["name",` */
-  prefix: string;
-  /** The JSON of the normalised value, or undefined when it is the type's default (left out). */
-  json: (value: unknown) => string | undefined;
+  /** The normalised value, or undefined when it is the type's default (left out). */
+  value: (value: unknown) => Canonical | undefined;
 }
 
-/** Most columns are text: their JSON is the string's, without building a normalised value first. */
-function columnJson(normalise: Normaliser, empty: Canonical): CanonicalColumn['json'] {
+/**
+ * Most columns are text: their value is the string, without a normaliser call. A default is an
+ * empty text, null, false or the empty array (Array and Map), as its JSON would compare.
+ */
+function columnValue(normalise: Normaliser, empty: Canonical): CanonicalColumn['value'] {
   if (normalise === text) {
     return (value) => {
       const t = text(value);
-      return t === '' ? undefined : JSON.stringify(t);
+      return t === '' ? undefined : t;
     };
   }
-  const emptyJson = JSON.stringify(empty);
+  if (Array.isArray(empty)) {
+    return (value) => {
+      const normalised = normalise(value);
+      return Array.isArray(normalised) && normalised.length === 0 ? undefined : normalised;
+    };
+  }
   return (value) => {
-    const json = JSON.stringify(normalise(value));
-    return json === emptyJson ? undefined : json;
+    const normalised = normalise(value);
+    return normalised === empty ? undefined : normalised;
   };
 }
 
@@ -205,11 +211,7 @@ export class CanonicalSchema {
           .filter((c) => c.defaultKind === '')
           .map((c) => {
             const { normalise, empty } = normaliserFor(c.type);
-            return {
-              name: c.name,
-              prefix: `[${JSON.stringify(c.name)},`,
-              json: columnJson(normalise, empty),
-            };
+            return { name: c.name, value: columnValue(normalise, empty) };
           })
           .sort((a, b) => compareText(a.name, b.name)),
       );
@@ -238,20 +240,23 @@ export class CanonicalSchema {
     return this.tables.has(table);
   }
 
-  /** The canonical JSON of one row (values as inserted or as read back). */
+  /**
+   * The canonical JSON of one row (values as inserted or as read back): the `[column, value]`
+   * pairs serialised by one JSON.stringify (one native call, not one per column).
+   */
   encode(table: string, values: Readonly<Record<string, unknown>>): string {
     const columns = this.tables.get(table);
     if (!columns) throw new Error(`integrity: no canonical form for table ${table}`);
-    let encoded = '';
+    const pairs: [string, Canonical][] = [];
     for (const column of columns) {
-      const json = column.json(values[column.name]);
-      if (json !== undefined) encoded += `${encoded === '' ? '' : ','}${column.prefix}${json}]`;
+      const value = column.value(values[column.name]);
+      if (value !== undefined) pairs.push([column.name, value]);
     }
-    return `[${encoded}]`;
+    return JSON.stringify(pairs);
   }
 
-  /** SHA-256 (hex) of the canonical form. */
+  /** SHA-256 (hex) of the canonical form (one-shot hash: no Hash object per row). */
   digest(table: string, values: Readonly<Record<string, unknown>>): string {
-    return createHash('sha256').update(`${ROW_FORMAT}\n`).update(this.encode(table, values)).digest('hex');
+    return hash('sha256', `${ROW_FORMAT}\n${this.encode(table, values)}`, 'hex');
   }
 }
