@@ -219,6 +219,11 @@ describe('Explore page', () => {
     );
     await screen.findByRole('table', { name: 'Record detail' });
     expect(asked.at(-1)?.searchParams.get('tenant')).toBe('globex');
+    // A user name opens the user's profile in the row's own tenant.
+    const [profile] = within(table()).getAllByRole('link', { name: 'Alice' });
+    const href = new URL(profile?.getAttribute('href') ?? '', 'http://grafana');
+    expect(href.pathname).toBe('/a/auditlens-audit-app/user-behaviour');
+    expect([href.searchParams.get('user'), href.searchParams.get('tenant')]).toEqual(['alice', 'globex']);
   });
 
   it('sends ?trace=<id> (the dashboards’ trace links) to the trace page', async () => {

@@ -8,6 +8,7 @@ import { PagedListFooter } from '../components/QueryState/PagedListFooter';
 import { ApiErrorView } from '../components/QueryState/QueryState';
 import { DataTable, type Column } from '../components/Table/DataTable';
 import { ACTIONS, PLUGIN_BASE_URL, ROUTES, SYSTEM_TENANT, TRACE_PATH } from '../constants';
+import { UserLink } from '../features/behaviour/UserLink';
 import { appUrl } from '../features/links/links';
 import { OpenInExplore } from '../features/links/OpenInExplore';
 import { useScope } from '../features/scope/ScopeContext';
@@ -69,7 +70,18 @@ function ExploreBody() {
         ? [{ name: 'Tenant', value: (r: AuditRow) => r.tenant_id || SYSTEM_TENANT, width: 110 }]
         : []),
       { name: 'Kind', value: (r) => r.kind, width: 110 },
-      { name: 'User', value: (r) => r.username || r.user_id, width: 120 },
+      {
+        name: 'User',
+        value: (r) => r.username || r.user_id,
+        cell: (r) => (
+          <UserLink
+            userId={r.user_id}
+            label={r.username || r.user_id}
+            {...(several ? { tenant: r.tenant_id || SYSTEM_TENANT } : {})}
+          />
+        ),
+        width: 120,
+      },
       { name: 'IP', value: (r) => formatIp(r.ip_address), width: 130 },
       { name: 'Action', value: (r) => r.operation_name, width: 150 },
       { name: 'Result', value: (r) => r.result, cell: (r) => <ResultBadge result={r.result} />, width: 95 },
