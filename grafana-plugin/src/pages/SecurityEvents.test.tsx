@@ -91,6 +91,30 @@ describe('Security events page', () => {
     expect(within(table).getByText('198.51.100.1')).toBeInTheDocument();
   });
 
+  it("read across tenants, names each event's tenant and opens it, and its triage, in that tenant", async () => {
+    server.use(
+      http.get(readUrl('/security-events/queue'), ok(QUEUE)),
+      http.get(
+        readUrl('/security-events'),
+        ok({ rows: [{ ...SECURITY_EVENT, tenant_id: 'globex' }], nextCursor: null }),
+      ),
+    );
+    renderPage(<SecurityEvents />, { path: PAGE, tenant: '*' });
+    const table = await screen.findByRole('table', { name: 'Security events' });
+    expect(await within(table).findByText('globex')).toBeInTheDocument();
+    const href = new URL(
+      within(table).getByRole('link', { name: 'BRUTE_FORCE' }).getAttribute('href') ?? '',
+      'http://grafana',
+    );
+    expect(href.pathname).toMatch(new RegExp(`/security-events/${EVENT_ID}$`));
+    expect(href.searchParams.get('tenant')).toBe('globex');
+    const profile = new URL(
+      within(table).getByRole('link', { name: 'alice' }).getAttribute('href') ?? '',
+      'http://grafana',
+    );
+    expect(profile.searchParams.get('tenant')).toBe('globex');
+  });
+
   it('filters by status, from the URL of a shared link and from the form', async () => {
     const asked: URL[] = [];
     server.use(

@@ -1,7 +1,7 @@
 import { css } from '@emotion/css';
 import type { GrafanaTheme2, SelectableValue } from '@grafana/data';
 import { Badge, Button, Field, Input, Select, Stack, Text, TextLink, useStyles2 } from '@grafana/ui';
-import React, { useMemo, useState } from 'react';
+import React, { useCallback, useMemo, useState } from 'react';
 import { Navigate } from 'react-router-dom';
 
 import { SECURITY_EVENT_STATUSES, type SecurityEvent, type SecurityQueueGroup } from '../api/alertSchemas';
@@ -9,12 +9,13 @@ import { AppPage } from '../components/Page/AppPage';
 import { PagedListFooter } from '../components/QueryState/PagedListFooter';
 import { ApiErrorView, QueryState } from '../components/QueryState/QueryState';
 import { DataTable, type Column } from '../components/Table/DataTable';
-import { ACTIONS, PLUGIN_BASE_URL, ROUTES } from '../constants';
+import { ACTIONS, PLUGIN_BASE_URL, ROUTES, SYSTEM_TENANT } from '../constants';
 import { appUrl } from '../features/links/links';
 import { OpenInExplore } from '../features/links/OpenInExplore';
 import { useScope } from '../features/scope/ScopeContext';
 import { RiskBadge } from '../features/search/Badges';
 import { formatIp } from '../features/search/format';
+import { readsSeveralTenants } from '../features/search/useSearch';
 import { STATUS_COLORS } from '../features/security-events/SecurityEventDetail';
 import {
   eventFiltersFromUrl,
@@ -207,14 +208,24 @@ function SecurityEventsBody() {
   const period = useMemo(() => ({ tenant, from: fromMs, to: toMs }), [tenant, fromMs, toMs]);
   const params = useMemo(() => ({ ...period, ...listParams(filters) }), [period, filters]);
   const events = useSecurityEvents(params);
+  // Read across tenants (`*`, `acme,@system`): every row names its tenant, and its page and its
+  // triage are in that tenant (a status change is written to the event's own tenant).
+  const several = readsSeveralTenants(tenant);
+  const own = useCallback(
+    (e: SecurityEvent): Record<string, string> => (several ? { tenant: e.tenant_id || SYSTEM_TENANT } : {}),
+    [several],
+  );
   const columns = useMemo<Array<Column<SecurityEvent>>>(
     () => [
       { name: 'Time', type: 'time', value: (e) => parseApiTime(e.event_time), width: 180 },
+      ...(several
+        ? [{ name: 'Tenant', value: (e: SecurityEvent) => e.tenant_id || SYSTEM_TENANT, width: 110 }]
+        : []),
       {
         name: 'Type',
         value: (e) => e.event_type ?? '',
         cell: (e) => (
-          <TextLink href={appUrl(`${ROUTES.SecurityEvents}/${e.event_id}`, url)} inline={false}>
+          <TextLink href={appUrl(`${ROUTES.SecurityEvents}/${e.event_id}`, url, own(e))} inline={false}>
             {e.event_type || e.event_id}
           </TextLink>
         ),
@@ -223,7 +234,7 @@ function SecurityEventsBody() {
       {
         name: 'User',
         value: (e) => e.username || e.user_id || '',
-        cell: (e) => <UserLink userId={e.user_id ?? ''} label={e.username || e.user_id} />,
+        cell: (e) => <UserLink userId={e.user_id ?? ''} label={e.username || e.user_id} {...own(e)} />,
         width: 120,
       },
       { name: 'IP', value: (e) => formatIp(e.ip_address ?? ''), width: 130 },
@@ -253,7 +264,7 @@ function SecurityEventsBody() {
       },
       { name: 'Handler', value: (e) => e.handler ?? '', width: 120 },
     ],
-    [url],
+    [url, several, own],
   );
 
   return (
