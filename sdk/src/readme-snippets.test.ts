@@ -21,6 +21,19 @@ declare const after: Record<string, unknown>;
 declare const payload: unknown;
 declare const failedLoginEventIds: string[];
 declare function currentUser(req: import('express').Request): import('@auditlens/sdk').AuditIdentity | undefined;
+// The application's OpenAI client, as the openai package types a chat completion (usage optional).
+declare const messages: { role: 'system' | 'user' | 'assistant'; content: string }[];
+declare const openai: {
+  chat: {
+    completions: {
+      create(request: { model: string; messages: typeof messages }): Promise<{
+        id: string;
+        model: string;
+        usage?: { prompt_tokens: number; completion_tokens: number; total_tokens: number };
+      }>;
+    };
+  };
+};
 `;
 
 interface Snippet {

@@ -183,8 +183,7 @@ const PACK: AlertRuleInput[] = [
     window: '1h',
     threshold: 50,
     severity: 3,
-    mitre: { tactic: 'TA0040', technique: 'T1496' },
-    eventType: 'UNUSUAL_SPEND',
+    ...detection('UNUSUAL_SPEND'),
     summary: '{sum} {usage_currency} of AI / API calls by {user_id} within {window} ({count} calls)',
   },
   {
@@ -256,8 +255,7 @@ const PACK: AlertRuleInput[] = [
     groupBy: ['target_resource'],
     window: '6h',
     severity: 3,
-    mitre: { tactic: 'TA0040', technique: 'T1499.001' },
-    eventType: 'AUDIT_STORAGE_EXHAUSTION',
+    ...detection('AUDIT_STORAGE_EXHAUSTION'),
     summary: 'audit storage running out: {target_resource}',
   },
   {

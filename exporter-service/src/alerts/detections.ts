@@ -100,6 +100,16 @@ export const DETECTIONS = {
     description: 'Integrity verification found altered, removed or out-of-band rows.',
     mitre: { tactic: 'TA0040', technique: 'T1565.001' },
   },
+  AUDIT_STORAGE_EXHAUSTION: {
+    name: 'Audit storage running out',
+    description: 'The audit store’s disk is nearly full, or fills within days at the current growth.',
+    mitre: { tactic: 'TA0040', technique: 'T1499.001' },
+  },
+  UNUSUAL_SPEND: {
+    name: 'Unusual AI / API spend',
+    description: 'The cost of one user’s AI / API calls within an hour is far above what is expected.',
+    mitre: { tactic: 'TA0040', technique: 'T1496' },
+  },
   AUDIT_PIPELINE_SILENCE: {
     name: 'Audit pipeline silence',
     description: 'A service stopped sending audit records.',
