@@ -24,7 +24,7 @@ import { principalOf, requireAdmin, type Principal } from '../api/principal.js';
 import { formatTime, parseTime } from '../mapping/fields.js';
 import { GrafanaClient, desiredGrafanaRules, syncGrafanaRules } from '../grafana/client.js';
 import { recordAdminOperation } from './admin-audit.js';
-import { singleValues } from '../api/params.js';
+import { readPeriod, singleValues } from '../api/params.js';
 import { authorizeRuleTenant, iso, recordTenant, ruleVisible, tenantScope } from './api-support.js';
 import { BUILTIN_IDS } from './builtin.js';
 import { dryRun } from './dry-run.js';
@@ -388,9 +388,7 @@ export function createAlertRoutes(runtime: AlertingRuntime): express.Router {
     const principal = principalOf(response);
     const query = alertsQuerySchema.parse(singleValues(request.query));
     const tenantId = tenantScope(principal, query.tenant);
-    const toMs = query.to ?? Date.now() + 1000;
-    const fromMs = query.from ?? toMs - 24 * HOUR;
-    if (fromMs >= toMs) throw new ApiError(400, 'from: must be before to');
+    const { fromMs, toMs } = readPeriod(query, 24 * HOUR);
     const params: Record<string, unknown> = {
       states: query.state === 'all' ? ['firing', 'resolved'] : [query.state],
       limit: query.limit,

@@ -17,7 +17,7 @@ import { formatTime, parseTime } from '../mapping/fields.js';
 import { recordAdminOperation } from './admin-audit.js';
 import { afterCursor, nextCursor } from '../api/cursor.js';
 import { grafanaSql } from '../api/grafana-sql.js';
-import { parseQuery, singleValues } from '../api/params.js';
+import { parseQuery, readPeriod, singleValues } from '../api/params.js';
 import { authorizedScope, tenantCondition, type TenantScope } from '../api/tenant-scope.js';
 import type { AlertingRuntime } from './runtime.js';
 
@@ -111,9 +111,7 @@ export function createSecurityEventRoutes(runtime: AlertingRuntime): express.Rou
 
   /** The conditions of a list or queue query: tenants, period and filters, as parameters. */
   function listConditions(query: ListQuery, scope: TenantScope) {
-    const toMs = query.to ?? Date.now() + 1000;
-    const fromMs = query.from ?? toMs - 7 * DAY;
-    if (fromMs >= toMs) throw new ApiError(400, 'from: must be before to');
+    const { fromMs, toMs } = readPeriod(query, 7 * DAY);
     const params: Record<string, unknown> = {
       from: formatTime(fromMs),
       to: formatTime(toMs),

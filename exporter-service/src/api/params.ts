@@ -2,6 +2,20 @@ import type { Request } from 'express';
 import type { z } from 'zod';
 import { ApiError } from './errors.js';
 
+/**
+ * The period of a read: `to` defaults to now (a second ahead, so a record of this very instant is
+ * in it), `from` to `defaultSpanMs` before `to`; a period that does not run forwards is a 400.
+ */
+export function readPeriod(
+  query: { from?: number | undefined; to?: number | undefined },
+  defaultSpanMs: number,
+): { fromMs: number; toMs: number } {
+  const toMs = query.to ?? Date.now() + 1000;
+  const fromMs = query.from ?? toMs - defaultSpanMs;
+  if (fromMs >= toMs) throw new ApiError(400, 'from: must be before to');
+  return { fromMs, toMs };
+}
+
 /** Query-string values arrive as strings or arrays; only single strings are accepted. */
 export function singleValues(query: Request['query']): Record<string, string> {
   const result: Record<string, string> = {};

@@ -11,7 +11,6 @@ import {
   type statsSchema,
   type traceChainSchema,
 } from '@auditlens/contract/rest';
-import type { z } from 'zod';
 import type { AuditStore } from '../store/store.js';
 import type { AccessLog } from './access-log.js';
 import {
@@ -26,7 +25,7 @@ import {
 } from './audit-queries.js';
 import { ApiError } from './errors.js';
 import { grafanaSql } from './grafana-sql.js';
-import { parseQuery, singleValues } from './params.js';
+import { parseQuery, readPeriod, singleValues } from './params.js';
 import { authorizedTenant, principalOf } from './principal.js';
 import { authorizedScope } from './tenant-scope.js';
 
@@ -34,14 +33,6 @@ const DAY_MS = 86_400_000;
 
 /** What a search reads without `kinds`: every kind but the reads of audit data (searching must not fill the next search). */
 const DEFAULT_SEARCH_KINDS = AUDIT_KINDS.filter((kind) => kind !== 'access');
-
-/** The period of a read: `to` defaults to now, `from` to a day before `to` (the API reference says so). */
-function timeRange(query: z.output<typeof rangeQuerySchema>): { fromMs: number; toMs: number } {
-  const toMs = query.to ?? Date.now() + 1000;
-  const fromMs = query.from ?? toMs - DAY_MS;
-  if (fromMs >= toMs) throw new ApiError(400, 'from: must be before to');
-  return { fromMs, toMs };
-}
 
 /**
  * Read endpoints for the Grafana app: search, one record, a trace chain, statistics. Each one
@@ -54,7 +45,7 @@ export function createReadRouter(store: AuditStore, accessLog: AccessLog): expre
     const principal = principalOf(response);
     const query = parseQuery(searchQuerySchema, request.query);
     const tenants = authorizedScope(principal, query.tenant);
-    const { fromMs, toMs } = timeRange(query);
+    const { fromMs, toMs } = readPeriod(query, DAY_MS);
     const page = await searchAudit(store, {
       ...query,
       traceId: query.trace,
@@ -136,7 +127,7 @@ export function createReadRouter(store: AuditStore, accessLog: AccessLog): expre
     const principal = principalOf(response);
     const query = parseQuery(rangeQuerySchema, request.query);
     const tenants = authorizedScope(principal, query.tenant);
-    const { fromMs, toMs } = timeRange(query);
+    const { fromMs, toMs } = readPeriod(query, DAY_MS);
     const stats = await auditStats(store, tenants, fromMs, toMs);
     await accessLog.recordScope(principal, tenants, {
       type: 'read',

@@ -1,16 +1,8 @@
 import type { Command } from 'commander';
 import { profileQuerySchema, suspiciousQuerySchema } from '@auditlens/contract/rest';
 import { ZodError } from 'zod';
-import {
-  CliUsageError,
-  configOption,
-  EXIT,
-  failuresAreUsageErrors,
-  out,
-  parseCliTime,
-} from '../cli/command.js';
+import { CliUsageError, configOption, EXIT, failuresAreUsageErrors, cliPeriod, out } from '../cli/command.js';
 import { cliPrincipal, openSession, type CliSession } from '../cli/session.js';
-import { ApiError } from '../api/errors.js';
 import { behaviourPeriod } from './routes.js';
 import { userProfile, type Profile } from './profile.js';
 import { suspiciousActivity, type Suspicious } from './suspicious.js';
@@ -30,18 +22,6 @@ function parseOptions<T>(schema: { parse(value: unknown): T }, options: Record<s
   } catch (error) {
     if (error instanceof ZodError)
       throw new CliUsageError(error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('; '));
-    throw error;
-  }
-}
-
-function period(options: CommonOptions): { fromMs: number; toMs: number } {
-  try {
-    return behaviourPeriod({
-      from: parseCliTime(options.from, '--from'),
-      to: parseCliTime(options.to, '--to'),
-    });
-  } catch (error) {
-    if (error instanceof ApiError) throw new CliUsageError(`--${error.message}`);
     throw error;
   }
 }
@@ -141,7 +121,7 @@ export function registerBehaviourCommands(
     .action((options: CommonOptions & { user: string; peers: string }) =>
       run(async () => {
         const query = parseOptions(profileQuerySchema, { user: options.user, peers: options.peers });
-        const range = period(options);
+        const range = cliPeriod(options, behaviourPeriod);
         const profile = await read(
           options,
           async (session, tenantId) => {
@@ -178,7 +158,7 @@ export function registerBehaviourCommands(
           minScore: options.minScore,
           limit: options.limit,
         });
-        const range = period(options);
+        const range = cliPeriod(options, behaviourPeriod);
         const answer = await read(
           options,
           async (session, tenantId) => {

@@ -8,7 +8,7 @@ import {
 } from '@auditlens/contract/rest';
 import type { AccessLog } from '../api/access-log.js';
 import { ApiError } from '../api/errors.js';
-import { singleValues } from '../api/params.js';
+import { readPeriod, singleValues } from '../api/params.js';
 import { authorizedTenant, principalOf } from '../api/principal.js';
 import type { AuditStore } from '../store/store.js';
 import { userProfile } from './profile.js';
@@ -23,9 +23,7 @@ export function behaviourPeriod(query: { from?: number | undefined; to?: number 
   fromMs: number;
   toMs: number;
 } {
-  const toMs = query.to ?? Date.now();
-  const fromMs = query.from ?? toMs - 30 * DAY_MS;
-  if (fromMs >= toMs) throw new ApiError(400, 'from: must be before to');
+  const { fromMs, toMs } = readPeriod(query, 30 * DAY_MS);
   if (toMs - fromMs > MAX_PERIOD_MS) throw new ApiError(400, 'from: the period may span at most 366 days');
   return { fromMs, toMs };
 }

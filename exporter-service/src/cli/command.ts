@@ -1,4 +1,5 @@
 import { Option } from 'commander';
+import { ApiError } from '../api/errors.js';
 
 // What the commands of the `auditlens` CLI share: exit codes, usage errors, the --config option,
 // times on the command line, and running a command's work.
@@ -22,6 +23,29 @@ export function parseCliTime(value: string | undefined, name: string): number | 
   if (!Number.isFinite(ms))
     throw new CliUsageError(`${name}: an ISO-8601 time or epoch milliseconds expected`);
   return ms;
+}
+
+/** A read's period as its API call computes it (defaults and checks), from times in milliseconds. */
+export type PeriodOf = (query: { from?: number | undefined; to?: number | undefined }) => {
+  fromMs: number;
+  toMs: number;
+};
+
+/**
+ * The period of a CLI read from its --from and --to, with the defaults and checks of the same API
+ * call (`periodOf`); a period the API would refuse is a usage error naming the option.
+ */
+export function cliPeriod(
+  options: { from?: string; to?: string },
+  periodOf: PeriodOf,
+): { fromMs: number; toMs: number } {
+  const query = { from: parseCliTime(options.from, '--from'), to: parseCliTime(options.to, '--to') };
+  try {
+    return periodOf(query);
+  } catch (error) {
+    if (error instanceof ApiError) throw new CliUsageError(`--${error.message}`);
+    throw error;
+  }
 }
 
 /** The --config option every command that reads the configuration takes. */

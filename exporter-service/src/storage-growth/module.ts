@@ -1,8 +1,7 @@
 import express, { type Request, type Response } from 'express';
 import { storageGrowthQuerySchema, type Answer, type storageGrowthSchema } from '@auditlens/contract/rest';
 import { STORAGE_DETECTION, STORAGE_EXHAUSTION } from '../alerts/builtin.js';
-import { ApiError } from '../api/errors.js';
-import { parseQuery } from '../api/params.js';
+import { parseQuery, readPeriod } from '../api/params.js';
 import { principalOf } from '../api/principal.js';
 import { authorizedScope, tenantCondition } from '../api/tenant-scope.js';
 import { formatTime } from '../mapping/fields.js';
@@ -94,9 +93,7 @@ function storageGrowthRoutes({ store, accessLog }: ModuleContext): express.Route
     const principal = principalOf(response);
     const query = parseQuery(storageGrowthQuerySchema, request.query);
     const scope = authorizedScope(principal, query.tenant);
-    const toMs = query.to ?? Date.now() + 1000;
-    const fromMs = query.from ?? toMs - 30 * DAY_MS;
-    if (fromMs >= toMs) throw new ApiError(400, 'from: must be before to');
+    const { fromMs, toMs } = readPeriod(query, 30 * DAY_MS);
     const stepMs = toMs - fromMs <= 7 * DAY_MS ? HOUR_MS : DAY_MS;
     const params: Record<string, unknown> = { from: formatTime(fromMs), to: formatTime(toMs) };
     const tenants = tenantCondition(scope, params);

@@ -1,15 +1,9 @@
 import type { Command } from 'commander';
 import { usageQuerySchema, type Usage } from '@auditlens/contract/rest';
-import {
-  CliUsageError,
-  configOption,
-  EXIT,
-  failuresAreUsageErrors,
-  out,
-  parseCliTime,
-} from '../cli/command.js';
+import { CliUsageError, configOption, EXIT, failuresAreUsageErrors, cliPeriod, out } from '../cli/command.js';
+import { readPeriod } from '../api/params.js';
 import { cliPrincipal, openSession } from '../cli/session.js';
-import { usagePeriod, usageStats } from './usage-queries.js';
+import { USAGE_DEFAULT_SPAN_MS, usageStats } from './usage-queries.js';
 
 const BREAKDOWNS = {
   user: 'byUser',
@@ -70,11 +64,7 @@ async function runUsage(options: UsageOptions): Promise<number> {
     const issue = parsed.error.issues[0];
     throw new CliUsageError(`--${String(issue?.path[0] ?? '')}: ${issue?.message ?? 'invalid'}`);
   }
-  const { fromMs, toMs } = usagePeriod(
-    parseCliTime(options.from, '--from'),
-    parseCliTime(options.to, '--to'),
-  );
-  if (fromMs >= toMs) throw new CliUsageError('--from: must be before --to');
+  const { fromMs, toMs } = cliPeriod(options, (query) => readPeriod(query, USAGE_DEFAULT_SPAN_MS));
   const tenantId = options.tenant === '*' ? undefined : options.tenant === '@system' ? '' : options.tenant;
   const session = await openSession(options.config, { migrate: true });
   try {

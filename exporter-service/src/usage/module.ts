@@ -1,11 +1,10 @@
 import express, { type Request, type Response } from 'express';
 import { usageQuerySchema, type Answer, type usageSchema } from '@auditlens/contract/rest';
 import { tenantScope } from '../alerts/api-support.js';
-import { ApiError } from '../api/errors.js';
-import { singleValues } from '../api/params.js';
+import { readPeriod, singleValues } from '../api/params.js';
 import { principalOf } from '../api/principal.js';
 import type { ExporterModule } from '../modules.js';
-import { usagePeriod, usageStats } from './usage-queries.js';
+import { USAGE_DEFAULT_SPAN_MS, usageStats } from './usage-queries.js';
 
 /**
  * AI and API usage (issue 19): GET /api/v1/stats/usage — calls, tokens and cost per user, model,
@@ -22,8 +21,7 @@ export function usageModule(): ExporterModule {
         const principal = principalOf(response);
         const query = usageQuerySchema.parse(singleValues(request.query));
         const tenantId = tenantScope(principal, query.tenant);
-        const { fromMs, toMs } = usagePeriod(query.from, query.to);
-        if (fromMs >= toMs) throw new ApiError(400, 'from: must be before to');
+        const { fromMs, toMs } = readPeriod(query, USAGE_DEFAULT_SPAN_MS);
         const usage = await usageStats(store, { ...query, tenantId, fromMs, toMs });
         const { tenant: _tenant, ...filter } = request.query;
         await accessLog.record(principal, {

@@ -16,16 +16,8 @@ export interface UsageFilter extends Omit<UsageQuery, 'tenant' | 'from' | 'to'> 
   toMs: number;
 }
 
-const DAY_MS = 86_400_000;
-
-/** The period of a usage read: up to `to` (default now), from `from` (default 30 days before it). */
-export function usagePeriod(
-  from: number | undefined,
-  to: number | undefined,
-): { fromMs: number; toMs: number } {
-  const toMs = to ?? Date.now() + 1000;
-  return { fromMs: from ?? toMs - 30 * DAY_MS, toMs };
-}
+/** The period of a usage read without `from`: the 30 days before `to`. */
+export const USAGE_DEFAULT_SPAN_MS = 30 * 86_400_000;
 
 type Breakdown = Exclude<keyof Usage, 'from' | 'to' | 'totals'>;
 
