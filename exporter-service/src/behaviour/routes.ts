@@ -2,17 +2,20 @@ import express, { type Request, type Response } from 'express';
 import {
   profileQuerySchema,
   suspiciousQuerySchema,
+  userLookupQuerySchema,
   type Answer,
   type profileSchema,
   type suspiciousSchema,
+  type userLookupSchema,
 } from '@auditlens/contract/rest';
 import type { AccessLog } from '../api/access-log.js';
 import { ApiError } from '../api/errors.js';
-import { readPeriod, singleValues } from '../api/params.js';
+import { parseQuery, readPeriod } from '../api/params.js';
 import { authorizedTenant, principalOf } from '../api/principal.js';
 import type { AuditStore } from '../store/store.js';
 import { userProfile } from './profile.js';
 import { suspiciousActivity } from './suspicious.js';
+import { lookUpUsers } from './users.js';
 
 const DAY_MS = 86_400_000;
 /** Longest period one call may cover (the projections are hourly; a year is 8,760 buckets per user). */
@@ -29,15 +32,16 @@ export function behaviourPeriod(query: { from?: number | undefined; to?: number 
 }
 
 /**
- * GET /behaviour/profile and /behaviour/suspicious (issue 19): scoped to a tenant the token may
- * read, each writes an `audit.access` record before answering, as every read of audit data does.
+ * GET /behaviour/profile, /behaviour/suspicious and /behaviour/users (issue 19): scoped to a
+ * tenant the token may read, each writes an `audit.access` record before answering, as every
+ * read of audit data does; a parameter the call does not take is a 400, as on every read.
  */
 export function createBehaviourRouter(store: AuditStore, accessLog: AccessLog): express.Router {
   const router = express.Router();
 
   router.get('/behaviour/profile', async (request: Request, response: Response) => {
     const principal = principalOf(response);
-    const query = profileQuerySchema.parse(singleValues(request.query));
+    const query = parseQuery(profileQuerySchema, request.query);
     const tenantId = authorizedTenant(principal, query.tenant);
     const period = behaviourPeriod(query);
     const profile = await userProfile(store, { tenantId, userId: query.user, peers: query.peers, ...period });
@@ -53,7 +57,7 @@ export function createBehaviourRouter(store: AuditStore, accessLog: AccessLog): 
 
   router.get('/behaviour/suspicious', async (request: Request, response: Response) => {
     const principal = principalOf(response);
-    const query = suspiciousQuerySchema.parse(singleValues(request.query));
+    const query = parseQuery(suspiciousQuerySchema, request.query);
     const tenantId = authorizedTenant(principal, query.tenant);
     const period = behaviourPeriod(query);
     const answer = await suspiciousActivity(store, {
@@ -71,6 +75,22 @@ export function createBehaviourRouter(store: AuditStore, accessLog: AccessLog): 
       rows: answer.findings.length,
     });
     response.json(answer satisfies Answer<typeof suspiciousSchema>);
+  });
+
+  router.get('/behaviour/users', async (request: Request, response: Response) => {
+    const principal = principalOf(response);
+    const query = parseQuery(userLookupQuerySchema, request.query);
+    const tenantId = authorizedTenant(principal, query.tenant);
+    const period = behaviourPeriod(query);
+    const answer = await lookUpUsers(store, { tenantId, text: query.q, limit: query.limit, ...period });
+    await accessLog.record(principal, {
+      tenantId,
+      type: 'search',
+      resource: 'GET /api/v1/behaviour/users',
+      filter: { q: query.q, from: period.fromMs, to: period.toMs, limit: query.limit },
+      rows: answer.users.length,
+    });
+    response.json(answer satisfies Answer<typeof userLookupSchema>);
   });
 
   return router;
