@@ -443,6 +443,8 @@ test("every finding's alert rule is accepted, and tested over the same records f
   for (const type of ['MASS_EXPORT', 'ACCESS_DENIED_STREAK', 'BRUTE_FORCE', 'ACCOUNT_TAKEOVER', 'NEW_IP']) {
     const finding = byType.get(type);
     assert.ok(finding, type);
+    // Made from acme's list, the rule watches acme (not every tenant, as a built-in one does).
+    assert.equal(finding.rule.tenant, 'acme', type);
     const tested = await api<{ instances: { groupLabels: Record<string, string> }[] }>(
       '/alert-rules/test?tenant=acme',
       ADMIN,
