@@ -262,12 +262,13 @@ function UserBehaviourBody() {
   const profile = useProfile(user, peers);
   return (
     <>
-      <Stack gap={2} alignItems="flex-start" wrap="wrap">
-        <UserPicker />
-        <Field label="Peers">
-          <RadioButtonGroup options={PEERS} value={peers} onChange={(value) => update({ peers: value })} />
-        </Field>
-      </Stack>
+      <UserPicker
+        aside={
+          <Field label="Peers">
+            <RadioButtonGroup options={PEERS} value={peers} onChange={(value) => update({ peers: value })} />
+          </Field>
+        }
+      />
       {user ? (
         <QueryState
           state={profile}

@@ -17,7 +17,7 @@ function UserMatches({ lookup }: { lookup: UserLookup }) {
   const { timeZone } = useScope();
   const peers = params.get('peers') ?? '';
   return (
-    <ul aria-label="Matching users" style={{ listStyle: 'none', padding: 0, margin: 0 }}>
+    <ul aria-label="Matching users" style={{ listStyle: 'none', padding: 0, margin: 0, maxWidth: 720 }}>
       {lookup.users.map((user) => (
         <li key={user.id}>
           <Card
@@ -54,8 +54,9 @@ function UserMatches({ lookup }: { lookup: UserLookup }) {
  * Finds a user by a part of a name or id, any case (GET /behaviour/users over the page's tenant
  * and period) and opens the profile. The text searched is in the URL (`find`), so a shared link
  * shows the same matches; when one user alone has exactly that id or name, the profile opens.
+ * `aside`: the page's own controls, in the form's row (the matches go below it).
  */
-export function UserPicker() {
+export function UserPicker({ aside }: { aside?: React.ReactNode }) {
   const [params, update] = useUrlParams();
   const find = params.get('find') ?? '';
   const user = params.get('user') ?? '';
@@ -75,25 +76,28 @@ export function UserPicker() {
           update({ find: draft.trim(), user: undefined });
         }}
       >
-        <Field
-          label="User"
-          description="A name or user id, or a part of one (any case)"
-          htmlFor="behaviour-user"
-        >
-          <Stack gap={1}>
-            <Input
-              id="behaviour-user"
-              value={draft}
-              width={40}
-              prefix={<Icon name="search" />}
-              placeholder="e.g. Wang Wu, zhangsan, u-1042"
-              onChange={(e) => setDraft(e.currentTarget.value)}
-            />
-            <Button type="submit" icon="user">
-              Find user
-            </Button>
-          </Stack>
-        </Field>
+        <Stack gap={2} alignItems="flex-end" wrap="wrap">
+          <Field
+            label="User"
+            description="A name or user id, or a part of one (any case)"
+            htmlFor="behaviour-user"
+          >
+            <Stack gap={1}>
+              <Input
+                id="behaviour-user"
+                value={draft}
+                width={40}
+                prefix={<Icon name="search" />}
+                placeholder="e.g. Wang Wu, zhangsan, u-1042"
+                onChange={(e) => setDraft(e.currentTarget.value)}
+              />
+              <Button type="submit" icon="user">
+                Find user
+              </Button>
+            </Stack>
+          </Field>
+          {aside}
+        </Stack>
       </form>
       {find && (
         <QueryState
