@@ -1,6 +1,8 @@
 import express, { type Request, type Response } from 'express';
+import type { z } from 'zod';
 import {
   profileQuerySchema,
+  rangeQuerySchema,
   suspiciousQuerySchema,
   userLookupQuerySchema,
   type Answer,
@@ -39,58 +41,62 @@ export function behaviourPeriod(query: { from?: number | undefined; to?: number 
 export function createBehaviourRouter(store: AuditStore, accessLog: AccessLog): express.Router {
   const router = express.Router();
 
-  router.get('/behaviour/profile', async (request: Request, response: Response) => {
-    const principal = principalOf(response);
-    const query = parseQuery(profileQuerySchema, request.query);
-    const tenantId = authorizedTenant(principal, query.tenant);
-    const period = behaviourPeriod(query);
-    const profile = await userProfile(store, { tenantId, userId: query.user, peers: query.peers, ...period });
-    await accessLog.record(principal, {
-      tenantId,
-      type: 'read',
-      resource: 'GET /api/v1/behaviour/profile',
-      filter: { user: query.user, from: period.fromMs, to: period.toMs, peers: query.peers },
-      rows: profile.totals.events,
+  /** One behaviour read: its query, tenant and period checked, the read recorded before the answer. */
+  const read = <S extends typeof rangeQuerySchema>(
+    name: string,
+    schema: S,
+    type: 'read' | 'search',
+    work: (
+      query: z.output<S>,
+      scope: { tenantId: string; fromMs: number; toMs: number },
+    ) => Promise<{ answer: object; filter: Record<string, unknown>; rows: number }>,
+  ) =>
+    router.get(`/behaviour/${name}`, async (request: Request, response: Response) => {
+      const principal = principalOf(response);
+      const query = parseQuery(schema, request.query);
+      const tenantId = authorizedTenant(principal, query.tenant);
+      const period = behaviourPeriod(query);
+      const { answer, filter, rows } = await work(query, { tenantId, ...period });
+      await accessLog.record(principal, {
+        tenantId,
+        type,
+        resource: `GET /api/v1/behaviour/${name}`,
+        filter: { ...filter, from: period.fromMs, to: period.toMs },
+        rows,
+      });
+      response.json(answer);
     });
-    response.json(profile satisfies Answer<typeof profileSchema>);
+
+  read('profile', profileQuerySchema, 'read', async (query, scope) => {
+    const answer = await userProfile(store, { ...scope, userId: query.user, peers: query.peers });
+    return {
+      answer: answer satisfies Answer<typeof profileSchema>,
+      filter: { user: query.user, peers: query.peers },
+      rows: answer.totals.events,
+    };
   });
 
-  router.get('/behaviour/suspicious', async (request: Request, response: Response) => {
-    const principal = principalOf(response);
-    const query = parseQuery(suspiciousQuerySchema, request.query);
-    const tenantId = authorizedTenant(principal, query.tenant);
-    const period = behaviourPeriod(query);
+  read('suspicious', suspiciousQuerySchema, 'search', async (query, scope) => {
     const answer = await suspiciousActivity(store, {
-      tenantId,
+      ...scope,
       user: query.user,
       minScore: query.minScore,
       limit: query.limit,
-      ...period,
     });
-    await accessLog.record(principal, {
-      tenantId,
-      type: 'search',
-      resource: 'GET /api/v1/behaviour/suspicious',
-      filter: { user: query.user, from: period.fromMs, to: period.toMs, minScore: query.minScore },
+    return {
+      answer: answer satisfies Answer<typeof suspiciousSchema>,
+      filter: { user: query.user, minScore: query.minScore },
       rows: answer.findings.length,
-    });
-    response.json(answer satisfies Answer<typeof suspiciousSchema>);
+    };
   });
 
-  router.get('/behaviour/users', async (request: Request, response: Response) => {
-    const principal = principalOf(response);
-    const query = parseQuery(userLookupQuerySchema, request.query);
-    const tenantId = authorizedTenant(principal, query.tenant);
-    const period = behaviourPeriod(query);
-    const answer = await lookUpUsers(store, { tenantId, text: query.q, limit: query.limit, ...period });
-    await accessLog.record(principal, {
-      tenantId,
-      type: 'search',
-      resource: 'GET /api/v1/behaviour/users',
-      filter: { q: query.q, from: period.fromMs, to: period.toMs, limit: query.limit },
+  read('users', userLookupQuerySchema, 'search', async (query, scope) => {
+    const answer = await lookUpUsers(store, { ...scope, text: query.q, limit: query.limit });
+    return {
+      answer: answer satisfies Answer<typeof userLookupSchema>,
+      filter: { q: query.q, limit: query.limit },
       rows: answer.users.length,
-    });
-    response.json(answer satisfies Answer<typeof userLookupSchema>);
+    };
   });
 
   return router;
