@@ -2,7 +2,9 @@ import type { Command } from 'commander';
 import { profileQuerySchema, suspiciousQuerySchema, userLookupQuerySchema } from '@auditlens/contract/rest';
 import { ZodError } from 'zod';
 import { CliUsageError, configOption, EXIT, failuresAreUsageErrors, cliPeriod, out } from '../cli/command.js';
-import { cliPrincipal, openSession, type CliSession } from '../cli/session.js';
+import { cliPrincipal, openSession } from '../cli/session.js';
+import { apiOption, exporterApi } from '../cli/target.js';
+import { loadConfig } from '../config.js';
 import { behaviourPeriod } from './routes.js';
 import { userProfile, type Profile } from './profile.js';
 import { suspiciousActivity, type Suspicious } from './suspicious.js';
@@ -14,6 +16,7 @@ interface CommonOptions {
   to?: string;
   json?: boolean;
   config?: string;
+  api?: string;
 }
 
 /**
@@ -38,24 +41,59 @@ function parseOptions<T>(
   }
 }
 
-/** Runs a read in a CLI session and records it in audit_access_log, as the API does. */
-async function read<T>(
+type Period = { fromMs: number; toMs: number };
+
+/** The behaviour reads of one tenant and period, from the store or through an exporter's API. */
+interface BehaviourReads {
+  profile(userId: string, peers: 'role' | 'tenant'): Promise<Profile>;
+  suspicious(filters: { user?: string | undefined; minScore: number; limit: number }): Promise<Suspicious>;
+  users(text: string, limit: number): Promise<UserLookup>;
+}
+
+/**
+ * Runs a command's reads: through the REST API of the exporter running on the data directory (or
+ * --api), which records each call; else on the store, recording the command in audit_access_log
+ * as the API would.
+ */
+async function readBehaviour<T>(
   options: CommonOptions,
-  work: (
-    session: CliSession,
-    tenantId: string,
-  ) => Promise<{ answer: T; filter: Record<string, unknown>; rows: number }>,
   resource: string,
+  period: Period,
+  work: (reads: BehaviourReads) => Promise<{ answer: T; filter: Record<string, unknown>; rows: number }>,
 ): Promise<T> {
+  const api = exporterApi(loadConfig(process.env, options.config), options.api);
+  if (api) {
+    const get = <A>(name: string, params: Record<string, string | number | undefined>): Promise<A> => {
+      const query = new URLSearchParams({
+        tenant: options.tenant,
+        from: String(period.fromMs),
+        to: String(period.toMs),
+      });
+      for (const [key, value] of Object.entries(params))
+        if (value !== undefined) query.set(key, String(value));
+      return api.call<A>('GET', `/behaviour/${name}?${query.toString()}`);
+    };
+    const { answer } = await work({
+      profile: (user, peers) => get('profile', { user, peers }),
+      suspicious: (filters) => get('suspicious', filters),
+      users: (q, limit) => get('users', { q, limit }),
+    });
+    return answer;
+  }
   const session = await openSession(options.config, { migrate: true });
   try {
     const tenantId = options.tenant === '@system' ? '' : options.tenant;
-    const { answer, filter, rows } = await work(session, tenantId);
+    const scope = { tenantId, ...period };
+    const { answer, filter, rows } = await work({
+      profile: (userId, peers) => userProfile(session.store, { ...scope, userId, peers }),
+      suspicious: (filters) => suspiciousActivity(session.store, { ...scope, ...filters }),
+      users: (text, limit) => lookUpUsers(session.store, { ...scope, text, limit }),
+    });
     await session.accessLog.record(cliPrincipal(session.actor), {
       tenantId,
       type: 'read',
       resource,
-      filter,
+      filter: { ...filter, ...period },
       rows,
     });
     return answer;
@@ -167,6 +205,7 @@ export function registerBehaviourCommands(
     )
     .option('--json', 'print the profile as JSON (the API answer)')
     .addOption(configOption())
+    .addOption(apiOption())
     .action((options: CommonOptions & { user?: string; userName?: string; peers: string }) =>
       run(async () => {
         if ((options.user === undefined) === (options.userName === undefined))
@@ -177,31 +216,17 @@ export function registerBehaviourCommands(
             : parseOptions(userLookupQuerySchema, { q: options.userName }, { q: '--user-name' }).q;
         const query = parseOptions(profileQuerySchema, { user: options.user ?? named, peers: options.peers });
         const range = cliPeriod(options, behaviourPeriod);
-        const profile = await read(
-          options,
-          async (session, tenantId) => {
-            const userId =
-              named === undefined
-                ? query.user
-                : resolveUserName(
-                    await lookUpUsers(session.store, { tenantId, text: named, limit: 20, ...range }),
-                    named,
-                  ).id;
-            if (named !== undefined) process.stderr.write(`--user-name "${named}": user id ${userId}\n`);
-            const answer = await userProfile(session.store, {
-              tenantId,
-              userId,
-              peers: query.peers,
-              ...range,
-            });
-            return {
-              answer,
-              filter: { user: userId, ...(named !== undefined ? { userName: named } : {}), ...range },
-              rows: answer.totals.events,
-            };
-          },
-          'auditlens behaviour profile',
-        );
+        const profile = await readBehaviour(options, 'auditlens behaviour profile', range, async (reads) => {
+          const userId =
+            named === undefined ? query.user : resolveUserName(await reads.users(named, 20), named).id;
+          if (named !== undefined) process.stderr.write(`--user-name "${named}": user id ${userId}\n`);
+          const answer = await reads.profile(userId, query.peers);
+          return {
+            answer,
+            filter: { user: userId, ...(named !== undefined ? { userName: named } : {}) },
+            rows: answer.totals.events,
+          };
+        });
         if (options.json) out(JSON.stringify(profile, null, 2));
         else printProfile(profile);
         return EXIT.ok;
@@ -218,6 +243,7 @@ export function registerBehaviourCommands(
     .option('--limit <n>', 'at most this many findings', '100')
     .option('--json', 'print the list as JSON (the API answer)')
     .addOption(configOption())
+    .addOption(apiOption())
     .action((options: CommonOptions & { user?: string; minScore: string; limit: string }) =>
       run(async () => {
         const query = parseOptions(suspiciousQuerySchema, {
@@ -226,13 +252,14 @@ export function registerBehaviourCommands(
           limit: options.limit,
         });
         const range = cliPeriod(options, behaviourPeriod);
-        const answer = await read(
+        const answer = await readBehaviour(
           options,
-          async (session, tenantId) => {
-            const list = await suspiciousActivity(session.store, { tenantId, ...query, ...range });
-            return { answer: list, filter: { user: query.user, ...range }, rows: list.findings.length };
-          },
           'auditlens behaviour suspicious',
+          range,
+          async (reads) => {
+            const list = await reads.suspicious(query);
+            return { answer: list, filter: { user: query.user }, rows: list.findings.length };
+          },
         );
         if (options.json) out(JSON.stringify(answer, null, 2));
         else printSuspicious(answer);
@@ -249,23 +276,15 @@ export function registerBehaviourCommands(
     .option('--limit <n>', 'at most this many users (1–100)', '20')
     .option('--json', 'print the list as JSON (the API answer)')
     .addOption(configOption())
+    .addOption(apiOption())
     .action((text: string, options: CommonOptions & { limit: string }) =>
       run(async () => {
         const query = parseOptions(userLookupQuerySchema, { q: text, limit: options.limit }, { q: '<text>' });
         const range = cliPeriod(options, behaviourPeriod);
-        const lookup = await read(
-          options,
-          async (session, tenantId) => {
-            const answer = await lookUpUsers(session.store, {
-              tenantId,
-              text: query.q,
-              limit: query.limit,
-              ...range,
-            });
-            return { answer, filter: { q: query.q, ...range }, rows: answer.users.length };
-          },
-          'auditlens behaviour users',
-        );
+        const lookup = await readBehaviour(options, 'auditlens behaviour users', range, async (reads) => {
+          const answer = await reads.users(query.q, query.limit);
+          return { answer, filter: { q: query.q }, rows: answer.users.length };
+        });
         if (options.json) out(JSON.stringify(lookup, null, 2));
         else printUsers(lookup, query.q);
         return EXIT.ok;
