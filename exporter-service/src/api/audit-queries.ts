@@ -227,9 +227,8 @@ export interface TraceChain {
   rows: number;
 }
 
-/** Everything one trace recorded, as a chain: request → db operations → field changes, plus security and admin rows. */
-export async function traceChain(store: AuditStore, tenantId: string, traceId: string): Promise<TraceChain> {
-  const archives = await existingArchives(store, AUDIT_TABLES);
+/** The SQL of a trace chain (params tenant, trace); `archives` as for searchQuery. */
+export function traceChainQuery(store: AuditStore, archives?: ReadonlySet<string>): string {
   const parts = AUDIT_KINDS.filter((kind) => kind !== 'access').map(
     (kind) =>
       `(SELECT '${kind}' AS kind, ${listColumns(store)}, ${SUMMARY_SQL[kind]} AS summary, parent_span_id,
@@ -237,8 +236,14 @@ export async function traceChain(store: AuditStore, tenantId: string, traceId: s
           FROM ${auditSource(store, KINDS[kind].table, archives)}
           WHERE tenant_id = {tenant:String} AND trace_id = {trace:String})`,
   );
+  return `SELECT * FROM (${parts.join(' UNION ALL ')}) ORDER BY event_time, event_id`;
+}
+
+/** Everything one trace recorded, as a chain: request → db operations → field changes, plus security and admin rows. */
+export async function traceChain(store: AuditStore, tenantId: string, traceId: string): Promise<TraceChain> {
+  const archives = await existingArchives(store, AUDIT_TABLES);
   const rows = await store.query<AuditListRow & { parent_span_id: string; db_event_id: string }>(
-    `SELECT * FROM (${parts.join(' UNION ALL ')}) ORDER BY event_time, event_id`,
+    traceChainQuery(store, archives),
     { tenant: tenantId, trace: traceId },
   );
   const chain: TraceChain = {
