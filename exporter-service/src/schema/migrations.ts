@@ -15,7 +15,7 @@ import {
   SUPPORT_TABLE_DEFS,
   STORAGE_SNAPSHOT_TABLE_DEF,
 } from './tables.js';
-import { userClientProjection, userHourProjection } from './user-activity.js';
+import { userClientProjection, userDayProjection, userHourProjection } from './user-activity.js';
 
 /** A statement, or rows to insert (JSONEachRow, deduplicated by the token). */
 export type MigrationStep = string | { insertInto: string; rows: object[]; deduplicationToken: string };
@@ -271,6 +271,22 @@ export const MIGRATIONS: Migration[] = [
     version: 8,
     name: 'storage growth snapshots',
     steps: (target) => renderTable(STORAGE_SNAPSHOT_TABLE_DEF, target),
+  },
+  {
+    // User behaviour at scale (issue 19): per-user day totals for the peer comparison, which reads
+    // a whole tenant's period (schema/user-activity.ts, userDayProjection).
+    version: 9,
+    name: 'per user day projection for behaviour peers',
+    steps: (target) => {
+      const on = onCluster(target);
+      return AUDIT_TABLE_DEFS.flatMap((table) => {
+        const name = `${storageTable(table.name, target)}${on}`;
+        return [
+          `ALTER TABLE ${name} ADD PROJECTION IF NOT EXISTS ${userDayProjection()}`,
+          `ALTER TABLE ${name} MATERIALIZE PROJECTION p_user_day`,
+        ];
+      });
+    },
   },
 ];
 

@@ -76,3 +76,41 @@ export function userClientProjection(): string {
   const keys = USER_CLIENT_KEYS.join(', ');
   return `p_user_client (SELECT ${keys}, count(), min(event_time), max(event_time) GROUP BY ${keys})`;
 }
+
+/**
+ * Outside Monday–Friday 08:00–20:00 UTC (the built-in off-hours rule's default window), of a
+ * time or an hour bucket (the same weekday and hour).
+ */
+export const offHoursSql = (time: string): string =>
+  `(toDayOfWeek(${time}) > 5 OR toHour(${time}) < 8 OR toHour(${time}) >= 20)`;
+
+/**
+ * The GROUP BY keys of the per-user day projection (migration 9), in projection order: a tenant's
+ * days first, so the peers of a period are one key-range read of small per-user rows; the roles
+ * as a key, so a role filter needs no other read.
+ */
+export const USER_DAY_KEYS = ['tenant_id', USER_DAY, 'user_id', 'user_roles'];
+
+/**
+ * The per-user day projection's aggregates, named: what a peer comparison sums over a period.
+ * `hours` is the day's active hours as a 24-bit mask (bit h = a record in hour h UTC): OR-ing the
+ * masks of the six tables and counting bits gives the user's distinct active hours of the day.
+ */
+export const USER_DAY_FIGURES = {
+  events: 'count()',
+  failed: "countIf(result IN ('failure', 'denied'))",
+  high_risk: 'countIf(risk_level >= 3)',
+  sensitive: 'countIf(is_sensitive)',
+  off_hours: `countIf(${offHoursSql('event_time')})`,
+  hours: 'groupBitOr(bitShiftLeft(toUInt32(1), toHour(event_time)))',
+} as const;
+
+/**
+ * Per tenant, day, user and roles: the figures of USER_DAY_FIGURES. Few columns and, at most, one
+ * row per user and day, where p_user_hour keeps one per hour, service, action, resource, result
+ * and risk level: the peers' read of a whole tenant.
+ */
+export function userDayProjection(): string {
+  const keys = USER_DAY_KEYS.join(', ');
+  return `p_user_day (SELECT ${keys}, ${Object.values(USER_DAY_FIGURES).join(', ')} GROUP BY ${keys})`;
+}
