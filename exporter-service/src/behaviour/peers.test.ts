@@ -8,7 +8,14 @@
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { postLogs, seededRandom, startTestExporter, tempDir, type TestRecord } from '@auditlens/test-support';
+import {
+  RECORD_OF_EACH_KIND,
+  postLogs,
+  seededRandom,
+  startTestExporter,
+  tempDir,
+  type TestRecord,
+} from '@auditlens/test-support';
 import type { RunningExporter } from '../exporter.js';
 import { KINDS, type AuditKind } from '../mapping/kinds.js';
 import { USER_CLIENT_KEYS, USER_DAY, USER_HOUR, offHoursSql } from '../schema/user-activity.js';
@@ -23,21 +30,6 @@ let exporter: RunningExporter;
 /** Midnight UTC 12 days ago: the records span the 10 days after it. */
 const start = Math.floor(Date.now() / DAY) * DAY - 12 * DAY;
 
-const KIND_ATTRIBUTES: [string, Record<string, unknown>][] = [
-  ['audit.request', { 'http.request.method': 'GET', 'url.path': '/p', 'http.route': '/p' }],
-  ['audit.db_operation', { 'db.collection.name': 't', 'db.operation.name': 'SELECT' }],
-  [
-    'audit.field_change',
-    {
-      'db.collection.name': 't',
-      'audit.change.record_id': '1',
-      'audit.change.field': 'f',
-      'audit.change.type': 'UPDATE',
-    },
-  ],
-  ['audit.security', { 'audit.security.event_type': 'LOGIN_SUCCESS' }],
-  ['audit.admin', { 'audit.operation': 'update_settings' }],
-];
 const ROLE_SETS = [['analyst'], ['ops'], ['analyst', 'ops'], ['admin'], []];
 const RESULTS = ['success', 'success', 'success', 'failure', 'denied'];
 
@@ -51,7 +43,7 @@ function records(): TestRecord[] {
     const habit = ROLE_SETS[u % ROLE_SETS.length] as string[];
     const count = 5 + Math.floor(random() * 60);
     for (let i = 0; i < count; i++) {
-      const [eventName, attributes] = pick(KIND_ATTRIBUTES);
+      const [eventName, attributes] = pick(RECORD_OF_EACH_KIND);
       out.push({
         eventName,
         timeMs: start + Math.floor(random() * 10 * DAY),

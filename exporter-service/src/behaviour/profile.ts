@@ -108,9 +108,9 @@ function peerDaysSql(store: AuditStore, table: string, where: string): string {
 }
 
 /**
- * Per-user totals of the peers in the period: the users of the tenant with a record in it, or of
- * those the ones with a record carrying one of the user's roles on a day the period touches; then
- * their medians and how many had fewer records than the user.
+ * Per-user totals of the peers in the period (the tenant's other users with a record in it; for
+ * role peers, only those with a record carrying one of the user's roles on a day the period
+ * touches), then their medians and how many had fewer records than the user.
  *
  * The period is whole UTC hours [from, to). Its whole days [wholeFrom, wholeTo) come from the day
  * projection p_user_day, read for every day the period touches (the role match looks at whole
@@ -155,7 +155,7 @@ export function peersSql(store: AuditStore, basis: 'role' | 'tenant'): string {
       HAVING u_events > 0${basis === 'role' ? ' AND u_role_match' : ''})`;
 }
 
-/** offHoursSql (schema/user-activity.ts) of a time. */
+/** offHoursSql (schema/user-activity.ts) in JS. */
 const isOffHours = (ms: number): boolean => {
   const date = new Date(ms);
   const weekday = date.getUTCDay();
