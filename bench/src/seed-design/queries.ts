@@ -139,11 +139,16 @@ export function peerQueries(db: string): PeerQuery[] {
     {
       name: 'security events by risk (30 days)',
       source: '001 §4.5.3 安全事件分析查询',
-      uses: ['index idx_trace_id'],
+      uses: [],
       // Both join sides bounded: a security event is recorded during its request, so the request
-      // started at most a day before the window (no HTTP request lasts a day); statuses only of the
-      // events shown. Within the bench's 30-day dataset neither bound prunes anything (measured:
-      // same time); on a table holding months, they keep the lookup to the window's partitions.
+      // started at most a day before the window (no HTTP request lasts a day), and its status
+      // changed after it was recorded (a day's margin for clock skew). The events are read once:
+      // they are the join's build side (RIGHT JOIN), and the statuses are the tenant's changes
+      // since the window opened, not a lookup by the events' ids (a WITH subquery is inlined where
+      // it is used: with IN lookups on both joins the events were read three times; measured with
+      // chdb at 0.5 M rows, 57 → 43 ms). No index narrows the request lookup: the window's ~3,700
+      // events at 1 M rows (37,000 at 10 M) fall in every granule of the tenant's request rows, so
+      // a by-trace_id index or _part_offset projection still reads them all (plan: granules 14/14).
       ours: {
         sql: `WITH se AS (
                 SELECT event_id, trace_id, description, risk_level, ip_address, event_time FROM ${db}.audit_security_log
@@ -153,12 +158,11 @@ export function peerQueries(db: string): PeerQuery[] {
                 se.ip_address AS source_ip, r.username AS username, r.url_path AS request_url,
                 r.request_params AS request_params, if(st.status = '', 'PENDING', st.status) AS event_status,
                 se.event_time AS created_time
-              FROM se
-              LEFT JOIN (SELECT trace_id, username, url_path, request_params FROM ${db}.audit_request_log
-                WHERE tenant_id = {tenant:String} AND event_time >= {since:${CH_TIME}} - INTERVAL 1 DAY
-                  AND trace_id IN (SELECT trace_id FROM se)) AS r ON r.trace_id = se.trace_id
+              FROM (SELECT trace_id, username, url_path, request_params FROM ${db}.audit_request_log
+                WHERE tenant_id = {tenant:String} AND event_time >= {since:${CH_TIME}} - INTERVAL 1 DAY) AS r
+              RIGHT JOIN se ON r.trace_id = se.trace_id
               LEFT JOIN (SELECT event_id, argMax(status, changed_at) AS status FROM ${db}.audit_security_event_status
-                WHERE tenant_id = {tenant:String} AND event_id IN (SELECT event_id FROM se) GROUP BY event_id) AS st
+                WHERE tenant_id = {tenant:String} AND changed_at >= {since:${CH_TIME}} - INTERVAL 1 DAY GROUP BY event_id) AS st
                 ON st.event_id = se.event_id
               ORDER BY se.risk_level DESC, se.event_time DESC`,
         params: (p) => ({ own: OWN_SERVICE, tenant: p.tenant, since: p.since30 }),

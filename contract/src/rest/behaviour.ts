@@ -4,8 +4,10 @@ import { ruleDocumentSchema } from './alerts.js';
 import { rangeQuerySchema } from './common.js';
 
 // User behaviour analytics (issue 19): GET /api/v1/behaviour/profile (one user over a period,
-// against the user's previous period and peers) and GET /api/v1/behaviour/suspicious (a ranked
-// list of suspicious activity, in the alert rules' detection vocabulary).
+// against the user's previous period and peers), GET /api/v1/behaviour/suspicious (a ranked
+// list of suspicious activity, in the alert rules' detection vocabulary) and
+// GET /api/v1/behaviour/users (the users whose id or name contains a text: how an auditor who
+// knows a name finds the id a profile takes).
 
 const userName = z.string().trim().min(1, 'a user id or name expected').max(256);
 
@@ -22,6 +24,39 @@ export const suspiciousQuerySchema = rangeQuerySchema.extend({
   minScore: z.coerce.number().min(0).max(100).default(0),
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
+
+/** GET /api/v1/behaviour/users: a part of a user id or name (any case), the period (query string). */
+export const userLookupQuerySchema = rangeQuerySchema.extend({
+  q: z.string().trim().min(1, 'a part of a user id or name expected').max(256),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+});
+
+/** One user with records in the period whose id or one of whose names contains the text. */
+export const userMatchSchema = z.object({
+  /** The user id (`user.id`), what a profile takes. */
+  id: z.string(),
+  /** The names (`user.name`) the user's records carried in the period, most used first. */
+  names: z.array(z.string()),
+  /** The roles of the user's newest record of the period. */
+  roles: z.array(z.string()),
+  /** The user's records in the period (every kind). */
+  records: z.number(),
+  lastSeen: z.string(),
+  /** The id or one of the names equals the text, ignoring case (not only contains it). */
+  exact: z.boolean(),
+});
+export type UserMatch = z.infer<typeof userMatchSchema>;
+
+/** GET /api/v1/behaviour/users: exact matches first, then by records. */
+export const userLookupSchema = z.object({
+  tenant: z.string(),
+  from: z.string(),
+  to: z.string(),
+  users: z.array(userMatchSchema),
+  /** More users matched than `limit`: a longer text narrows the list. */
+  truncated: z.boolean(),
+});
+export type UserLookup = z.infer<typeof userLookupSchema>;
 
 /** The headline figures of a user over one period. */
 export const profileTotalsSchema = z.object({

@@ -1,12 +1,13 @@
 // The demo's traffic gives the behaviour pages something to find (issue 19): played through the
 // SDK-instrumented demo app into an exporter, four rounds make a user who goes rogue (wangwu, an
-// access-denied streak from a new client) and an account taken over (zhangsan, in round 3).
+// access-denied streak from a new client, found by the name the auditor knows) and an account
+// taken over (zhangsan, in round 3).
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { initAudit } from '@auditlens/sdk';
-import type { Profile, Suspicious } from '@auditlens/contract/rest';
+import type { Profile, Suspicious, UserLookup } from '@auditlens/contract/rest';
 import { startTestExporter, tempDir, waitUntil } from '@auditlens/test-support';
 import { createDemoApp } from './app.js';
 import { initialiseSystem } from './system-init.js';
@@ -69,6 +70,12 @@ test(
       ).catch((error: unknown) => {
         throw new Error(`${(error as Error).message}; found: ${found().join(', ')}`);
       });
+      // The auditor knows the name, the profile takes the demo's numeric user id: the lookup gives it.
+      const lookup = await api<UserLookup>(`/behaviour/users?tenant=tenant_002&q=WangWu&from=${from}`);
+      assert.deepEqual(
+        lookup.users.map((u) => [u.id, u.names, u.exact]),
+        [[wangwu, ['wangwu'], true]],
+      );
       const profile = await api<Profile>(`/behaviour/profile?tenant=tenant_002&user=${wangwu}&from=${from}`);
       assert.ok(profile.totals.denied >= 10, JSON.stringify(profile.totals));
       assert.ok(

@@ -1,7 +1,7 @@
 import { AUDIT_KINDS } from '@auditlens/contract';
 import { normalizeIp, formatTime, parseTime } from '../mapping/fields.js';
-import { KINDS, type AuditKind } from '../mapping/kinds.js';
-import { archivedColumn, auditSource } from '../store/audit-source.js';
+import { AUDIT_TABLES, KINDS, type AuditKind } from '../mapping/kinds.js';
+import { archivedColumn, auditSource, existingArchives } from '../store/audit-source.js';
 import type { AuditStore, QueryParams } from '../store/store.js';
 import { ApiError } from './errors.js';
 import { afterCursor, nextCursor } from './cursor.js';
@@ -89,13 +89,16 @@ export interface SearchFilter {
  * changed field, with the operation's event id), so the operation matches through them.
  */
 const RESOURCE_SQL: Partial<
-  Record<AuditKind, (store: AuditStore, tenants: string) => { type: string; id: string }>
+  Record<
+    AuditKind,
+    (store: AuditStore, tenants: string, archives?: ReadonlySet<string>) => { type: string; id: string }
+  >
 > = {
   admin: () => ({ type: 'target_type = {resourceType:String}', id: 'target_id = {resourceId:String}' }),
   field_change: () => ({ type: 'db_table = {resourceType:String}', id: 'record_id = {resourceId:String}' }),
-  db_operation: (store, tenants) => ({
+  db_operation: (store, tenants, archives) => ({
     type: 'db_table = {resourceType:String}',
-    id: `event_id IN (SELECT db_event_id FROM ${auditSource(store, KINDS.field_change.table)}
+    id: `event_id IN (SELECT db_event_id FROM ${auditSource(store, KINDS.field_change.table, archives)}
         WHERE ${tenants} AND db_table = {resourceType:String} AND record_id = {resourceId:String})`,
   }),
   security: () => ({
@@ -118,13 +121,22 @@ export interface SearchPage {
  * All values travel as server-side parameters.
  */
 export async function searchAudit(store: AuditStore, filter: SearchFilter): Promise<SearchPage> {
-  const { sql, params } = searchQuery(store, filter);
+  const archives = await existingArchives(store, AUDIT_TABLES);
+  const { sql, params } = searchQuery(store, filter, archives);
   const rows = await store.query<AuditListRow>(sql, params);
   return { rows, nextCursor: nextCursor(rows, filter.limit) };
 }
 
-/** The SQL and parameters of a search (run by searchAudit, shown for Grafana by GET /search/sql). */
-export function searchQuery(store: AuditStore, filter: SearchFilter): { sql: string; params: QueryParams } {
+/**
+ * The SQL and parameters of a search (run by searchAudit, shown for Grafana by GET /search/sql).
+ * `archives`: the tables with an archive table now (auditSource); Grafana's copy is given none, so
+ * it reads through `merge` and stays right once archiving starts.
+ */
+export function searchQuery(
+  store: AuditStore,
+  filter: SearchFilter,
+  archives?: ReadonlySet<string>,
+): { sql: string; params: QueryParams } {
   const params: QueryParams = {
     from: formatTime(filter.fromMs),
     to: formatTime(filter.toMs),
@@ -160,7 +172,7 @@ export function searchQuery(store: AuditStore, filter: SearchFilter): { sql: str
     if (kinds.length === 0)
       throw new ApiError(400, `resourceType: only ${RESOURCE_KINDS.join(', ')} records name a resource`);
     for (const kind of kinds) {
-      const match = RESOURCE_SQL[kind]?.(store, tenants);
+      const match = RESOURCE_SQL[kind]?.(store, tenants, archives);
       if (match)
         resource[kind] =
           ` AND ${filter.resourceId === undefined ? match.type : `${match.type} AND ${match.id}`}`;
@@ -172,7 +184,7 @@ export function searchQuery(store: AuditStore, filter: SearchFilter): { sql: str
   const parts = kinds.map(
     (kind) =>
       `(SELECT '${kind}' AS kind, ${listColumns(store)}, ${SUMMARY_SQL[kind]} AS summary
-        FROM ${auditSource(store, KINDS[kind].table)} WHERE ${where}${resource[kind] ?? ''}
+        FROM ${auditSource(store, KINDS[kind].table, archives)} WHERE ${where}${resource[kind] ?? ''}
         ORDER BY ${order} LIMIT {limit:UInt32})`,
   );
   return {
@@ -215,17 +227,23 @@ export interface TraceChain {
   rows: number;
 }
 
-/** Everything one trace recorded, as a chain: request → db operations → field changes, plus security and admin rows. */
-export async function traceChain(store: AuditStore, tenantId: string, traceId: string): Promise<TraceChain> {
+/** The SQL of a trace chain (params tenant, trace); `archives` as for searchQuery. */
+export function traceChainQuery(store: AuditStore, archives?: ReadonlySet<string>): string {
   const parts = AUDIT_KINDS.filter((kind) => kind !== 'access').map(
     (kind) =>
       `(SELECT '${kind}' AS kind, ${listColumns(store)}, ${SUMMARY_SQL[kind]} AS summary, parent_span_id,
           ${kind === 'field_change' ? 'toString(db_event_id)' : "''"} AS db_event_id
-          FROM ${auditSource(store, KINDS[kind].table)}
+          FROM ${auditSource(store, KINDS[kind].table, archives)}
           WHERE tenant_id = {tenant:String} AND trace_id = {trace:String})`,
   );
+  return `SELECT * FROM (${parts.join(' UNION ALL ')}) ORDER BY event_time, event_id`;
+}
+
+/** Everything one trace recorded, as a chain: request → db operations → field changes, plus security and admin rows. */
+export async function traceChain(store: AuditStore, tenantId: string, traceId: string): Promise<TraceChain> {
+  const archives = await existingArchives(store, AUDIT_TABLES);
   const rows = await store.query<AuditListRow & { parent_span_id: string; db_event_id: string }>(
-    `SELECT * FROM (${parts.join(' UNION ALL ')}) ORDER BY event_time, event_id`,
+    traceChainQuery(store, archives),
     { tenant: tenantId, trace: traceId },
   );
   const chain: TraceChain = {

@@ -36,7 +36,13 @@ export function parseQuery<S extends z.ZodObject>(schema: S, query: Request['que
   const unknown = Object.keys(values).filter((name) => !known.includes(name));
   if (unknown.length > 0) {
     const named = unknown.map((name) => {
-      const near = known.find((candidate) => editDistance(name.toLowerCase(), candidate.toLowerCase()) <= 2);
+      const near = known
+        .map((candidate) => ({
+          candidate,
+          distance: editDistance(name.toLowerCase(), candidate.toLowerCase()),
+        }))
+        .filter(({ distance }) => distance <= 2)
+        .sort((a, b) => a.distance - b.distance)[0]?.candidate;
       return near ? `${name} (did you mean ${near}?)` : name;
     });
     throw new ApiError(

@@ -14,7 +14,7 @@ import {
   waitUntil,
   type TestRecord,
 } from '@auditlens/test-support';
-import type { Finding, Profile, Suspicious } from '@auditlens/contract/rest';
+import type { Finding, Profile, Suspicious, UserLookup } from '@auditlens/contract/rest';
 import type { RunningExporter } from '../exporter.js';
 import { alertingModule } from '../alerts/module.js';
 import { BUILTIN_RULES } from '../alerts/builtin.js';
@@ -146,6 +146,30 @@ function scenario(): void {
   // Dave logged in 40 days ago and not since, until yesterday.
   login('dave', on(40, 10), 'LOGIN_SUCCESS', { 'client.address': '198.51.100.20' });
   login('dave', on(1, 11), 'LOGIN_SUCCESS', { 'client.address': '198.51.100.20' });
+  // Users an auditor knows by name, in tenant initech (acme's figures stay as they are): Wang Wu
+  // (u-1042, who also signed once as "W. Wu"), a different account whose id contains "wang",
+  // Wang Fang active only in the baseline; and a Wang Wu of another tenant.
+  const initech = { 'audit.tenant_id': 'initech' };
+  for (const [i, name] of ['Wang Wu', 'Wang Wu', 'W. Wu'].entries())
+    request('u-1042', on(1, 10, i), {
+      ...initech,
+      'user.name': name,
+      'user.roles': [i === 2 ? 'auditor' : 'analyst'],
+    });
+  request('wangwu', on(2, 10), { ...initech, 'user.name': 'wangwu' });
+  request('u-2001', on(9, 10), { ...initech, 'user.name': 'Wang Fang' });
+  records.push({
+    eventName: 'audit.request',
+    timeMs: on(1, 10),
+    attributes: {
+      'log.record.uid': randomUUID(),
+      'audit.tenant_id': 'globex',
+      'user.id': 'u-9',
+      'user.name': 'Wang Wu',
+      'http.request.method': 'GET',
+      'url.path': '/x',
+    },
+  });
   // Another tenant's user of the same name: never part of acme's figures.
   for (let i = 0; i < 30; i++)
     records.push({
@@ -420,6 +444,8 @@ test("every finding's alert rule is accepted, and tested over the same records f
   for (const type of ['MASS_EXPORT', 'ACCESS_DENIED_STREAK', 'BRUTE_FORCE', 'ACCOUNT_TAKEOVER', 'NEW_IP']) {
     const finding = byType.get(type);
     assert.ok(finding, type);
+    // Made from acme's list, the rule watches acme (not every tenant, as a built-in one does).
+    assert.equal(finding.rule.tenant, 'acme', type);
     const tested = await api<{ instances: { groupLabels: Record<string, string> }[] }>(
       '/alert-rules/test?tenant=acme',
       ADMIN,
@@ -452,6 +478,81 @@ test('the detections and the built-in rules share one vocabulary', () => {
   assert.equal(score(4, 100), 100);
 });
 
+test('the user lookup finds users of the tenant and period by a part of their id or name, any case', async () => {
+  const lookup = async (query: string) => {
+    const answer = await api<UserLookup>(`/behaviour/users?tenant=initech&${period}&${query}`);
+    assert.equal(answer.status, 200, JSON.stringify(answer.body));
+    return answer.body;
+  };
+  const wang = await lookup('q=WaNg');
+  // Wang Fang had records only in the baseline, the other Wang Wu is globex's.
+  assert.deepEqual(
+    wang.users.map((u) => [u.id, u.names, u.roles, u.records, u.exact]),
+    [
+      ['u-1042', ['Wang Wu', 'W. Wu'], ['auditor'], 3, false],
+      ['wangwu', ['wangwu'], [], 1, false],
+    ],
+  );
+  assert.equal(wang.truncated, false);
+  assert.equal(wang.users.find((u) => u.id === 'u-1042')?.lastSeen, new Date(on(1, 10, 2)).toISOString());
+  // An exact name comes first; an id matches by a part of it; a name only by what it holds.
+  assert.deepEqual(
+    (await lookup('q=wang%20wu')).users.map((u) => [u.id, u.exact]),
+    [['u-1042', true]],
+  );
+  assert.deepEqual(
+    (await lookup('q=1042')).users.map((u) => u.id),
+    ['u-1042'],
+  );
+  assert.deepEqual(
+    (await lookup('q=WANGWU')).users.map((u) => [u.id, u.exact]),
+    [['wangwu', true]],
+  );
+  // The list is bounded and says so; the text is a text, not a pattern or SQL.
+  const one = await lookup('q=wang&limit=1');
+  assert.equal(one.users.length, 1);
+  assert.equal(one.truncated, true);
+  for (const text of ['%', '_', "'; SELECT 1 --"])
+    assert.deepEqual((await lookup(`q=${encodeURIComponent(text)}`)).users, [], text);
+  // The baseline period finds Wang Fang.
+  const earlier = await api<UserLookup>(
+    `/behaviour/users?tenant=initech&q=wang&from=${periodStart - 7 * DAY}&to=${periodStart}`,
+  );
+  assert.deepEqual(
+    earlier.body.users.map((u) => u.id),
+    ['u-2001'],
+  );
+  // Globex's reader finds globex's Wang Wu only, and may not look into acme.
+  const globex = await api<UserLookup>(`/behaviour/users?tenant=globex&q=wang&${period}`, GLOBEX_READER);
+  assert.deepEqual(
+    globex.body.users.map((u) => u.id),
+    ['u-9'],
+  );
+  const refused = await api<{ error: string }>(
+    `/behaviour/users?tenant=initech&q=wang&${period}`,
+    GLOBEX_READER,
+  );
+  assert.equal(refused.status, 403);
+  const missing = await api<{ error: string }>(`/behaviour/users?tenant=acme&${period}`);
+  assert.equal(missing.status, 400);
+  assert.match(missing.body.error, /q/);
+  const tooMany = await api<{ error: string }>(`/behaviour/users?tenant=acme&q=wang&limit=1000`);
+  assert.equal(tooMany.status, 400);
+  assert.match(tooMany.body.error, /limit/);
+});
+
+test('behaviour calls refuse a parameter they do not take, naming the one meant', async () => {
+  const lookup = await api<{ error: string }>(`/behaviour/users?tenant=acme&name=wang`);
+  assert.equal(lookup.status, 400);
+  assert.match(lookup.body.error, /unknown parameter: name; this call takes tenant, from, to, q, limit/);
+  const profile = await api<{ error: string }>(`/behaviour/profile?tenant=acme&user=alice&peer=tenant`);
+  assert.equal(profile.status, 400);
+  assert.match(profile.body.error, /peer \(did you mean peers\?\)/);
+  const suspicious = await api<{ error: string }>(`/behaviour/suspicious?tenant=acme&users=alice`);
+  assert.equal(suspicious.status, 400);
+  assert.match(suspicious.body.error, /users \(did you mean user\?\)/);
+});
+
 test('behaviour calls are tenant-bound, checked and recorded', async () => {
   const refused = await api<{ error: string }>(
     `/behaviour/profile?tenant=acme&user=alice&${period}`,
@@ -476,6 +577,10 @@ test('behaviour calls are tenant-bound, checked and recorded', async () => {
   );
   assert.ok(
     access.body.rows.some((r) => r.description.includes('/behaviour/profile')),
+    JSON.stringify(access.body.rows.map((r) => r.description)),
+  );
+  assert.ok(
+    access.body.rows.some((r) => r.description.includes('search GET /api/v1/behaviour/users')),
     JSON.stringify(access.body.rows.map((r) => r.description)),
   );
 });

@@ -1,11 +1,14 @@
 import type { Command } from 'commander';
-import { profileQuerySchema, suspiciousQuerySchema } from '@auditlens/contract/rest';
+import { profileQuerySchema, suspiciousQuerySchema, userLookupQuerySchema } from '@auditlens/contract/rest';
 import { ZodError } from 'zod';
 import { CliUsageError, configOption, EXIT, failuresAreUsageErrors, cliPeriod, out } from '../cli/command.js';
-import { cliPrincipal, openSession, type CliSession } from '../cli/session.js';
+import { cliPrincipal, openSession } from '../cli/session.js';
+import { apiOption, exporterApi } from '../cli/target.js';
+import { loadConfig } from '../config.js';
 import { behaviourPeriod } from './routes.js';
 import { userProfile, type Profile } from './profile.js';
 import { suspiciousActivity, type Suspicious } from './suspicious.js';
+import { lookUpUsers, type UserLookup } from './users.js';
 
 interface CommonOptions {
   tenant: string;
@@ -13,43 +16,112 @@ interface CommonOptions {
   to?: string;
   json?: boolean;
   config?: string;
+  api?: string;
 }
 
-/** The query as the API would take it, checked by the same schema (errors name the option). */
-function parseOptions<T>(schema: { parse(value: unknown): T }, options: Record<string, unknown>): T {
+/**
+ * The query as the API would take it, checked by the same schema; errors name the option (the
+ * API's parameter name, or the option or argument `names` gives for it).
+ */
+function parseOptions<T>(
+  schema: { parse(value: unknown): T },
+  options: Record<string, unknown>,
+  names: Record<string, string> = {},
+): T {
   try {
     return schema.parse(options);
   } catch (error) {
     if (error instanceof ZodError)
-      throw new CliUsageError(error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('; '));
+      throw new CliUsageError(
+        error.issues
+          .map((i) => `${names[i.path.join('.')] ?? `--${i.path.join('.')}`}: ${i.message}`)
+          .join('; '),
+      );
     throw error;
   }
 }
 
-/** Runs a read in a CLI session and records it in audit_access_log, as the API does. */
-async function read<T>(
+type Period = { fromMs: number; toMs: number };
+
+/** The behaviour reads of one tenant and period, from the store or through an exporter's API. */
+interface BehaviourReads {
+  profile(userId: string, peers: 'role' | 'tenant'): Promise<Profile>;
+  suspicious(filters: { user?: string | undefined; minScore: number; limit: number }): Promise<Suspicious>;
+  users(text: string, limit: number): Promise<UserLookup>;
+}
+
+/**
+ * Runs a command's reads: through the REST API of the exporter running on the data directory (or
+ * --api), which records each call; else on the store, recording the command in audit_access_log
+ * as the API would.
+ */
+async function readBehaviour<T>(
   options: CommonOptions,
-  work: (
-    session: CliSession,
-    tenantId: string,
-  ) => Promise<{ answer: T; filter: Record<string, unknown>; rows: number }>,
   resource: string,
+  period: Period,
+  work: (reads: BehaviourReads) => Promise<{ answer: T; filter: Record<string, unknown>; rows: number }>,
 ): Promise<T> {
+  const api = exporterApi(loadConfig(process.env, options.config), options.api);
+  if (api) {
+    const get = <A>(name: string, params: Record<string, string | number | undefined>): Promise<A> => {
+      const query = new URLSearchParams({
+        tenant: options.tenant,
+        from: String(period.fromMs),
+        to: String(period.toMs),
+      });
+      for (const [key, value] of Object.entries(params))
+        if (value !== undefined) query.set(key, String(value));
+      return api.call<A>('GET', `/behaviour/${name}?${query.toString()}`);
+    };
+    const { answer } = await work({
+      profile: (user, peers) => get('profile', { user, peers }),
+      suspicious: (filters) => get('suspicious', filters),
+      users: (q, limit) => get('users', { q, limit }),
+    });
+    return answer;
+  }
   const session = await openSession(options.config, { migrate: true });
   try {
     const tenantId = options.tenant === '@system' ? '' : options.tenant;
-    const { answer, filter, rows } = await work(session, tenantId);
+    const scope = { tenantId, ...period };
+    const { answer, filter, rows } = await work({
+      profile: (userId, peers) => userProfile(session.store, { ...scope, userId, peers }),
+      suspicious: (filters) => suspiciousActivity(session.store, { ...scope, ...filters }),
+      users: (text, limit) => lookUpUsers(session.store, { ...scope, text, limit }),
+    });
     await session.accessLog.record(cliPrincipal(session.actor), {
       tenantId,
       type: 'read',
       resource,
-      filter,
+      filter: { ...filter, ...period },
       rows,
     });
     return answer;
   } finally {
     await session.close();
   }
+}
+
+/** "wangwu (Wang Wu, W. Wu)": a user id with the names its records carry. */
+const described = (user: UserLookup['users'][number]): string =>
+  user.names.length > 0 ? `${user.id} (${user.names.join(', ')})` : user.id;
+
+/**
+ * The one user a name designates: the user whose id or a name equals it (any case), else the one
+ * user whose id or a name contains it; several or none is a usage error naming what was found.
+ */
+export function resolveUserName(lookup: UserLookup, name: string): UserLookup['users'][number] {
+  const exact = lookup.users.filter((user) => user.exact);
+  const candidates = exact.length > 0 ? exact : lookup.users;
+  const [only] = candidates;
+  if (candidates.length === 1 && only) return only;
+  const where = `in tenant ${lookup.tenant || '(system)'} between ${lookup.from} and ${lookup.to}`;
+  if (!only) throw new CliUsageError(`--user-name: no user whose id or name contains "${name}" ${where}`);
+  const more = exact.length === 0 && lookup.truncated ? ' and more' : '';
+  throw new CliUsageError(
+    `--user-name: "${name}" matches ${candidates.length}${more} users ${where}: ` +
+      `${candidates.map(described).join('; ')}${more}; give --user with one of these ids`,
+  );
 }
 
 const percent = (rate: number): string => `${(rate * 100).toFixed(1)}%`;
@@ -95,7 +167,18 @@ function printSuspicious(answer: Suspicious): void {
   }
 }
 
-/** Adds `behaviour profile` and `behaviour suspicious` to the CLI. */
+function printUsers(lookup: UserLookup, text: string): void {
+  out(
+    `users matching "${text}", tenant ${lookup.tenant || '(system)'}, ${lookup.from} → ${lookup.to}: ${lookup.users.length}${lookup.truncated ? ' (more: narrow the text or raise --limit)' : ''}`,
+  );
+  for (const user of lookup.users)
+    out(
+      `  ${user.exact ? '=' : ' '} ${user.id.padEnd(24)} ${String(user.records).padStart(8)} records, last ${user.lastSeen}  ` +
+        `names: ${user.names.join(', ') || '(none)'}  roles: ${user.roles.join(', ') || '(none)'}`,
+    );
+}
+
+/** Adds `behaviour profile`, `behaviour suspicious` and `behaviour users` to the CLI. */
 export function registerBehaviourCommands(
   program: Command,
   start: (work: () => Promise<number>) => void,
@@ -108,7 +191,11 @@ export function registerBehaviourCommands(
     .command('profile')
     .description("one user's activity over a period, against the previous period and peers")
     .requiredOption('--tenant <tenant>', 'tenant id (@system for system-level records)')
-    .requiredOption('--user <user>', 'the user id (user.id)')
+    .option('--user <user>', 'the user id (user.id)')
+    .option(
+      '--user-name <name>',
+      'the user whose id or name (user.name) is or contains this, any case (instead of --user)',
+    )
     .option('--from <time>', 'period start (default: 30 days before --to)')
     .option('--to <time>', 'period end (default: now)')
     .option(
@@ -118,23 +205,28 @@ export function registerBehaviourCommands(
     )
     .option('--json', 'print the profile as JSON (the API answer)')
     .addOption(configOption())
-    .action((options: CommonOptions & { user: string; peers: string }) =>
+    .addOption(apiOption())
+    .action((options: CommonOptions & { user?: string; userName?: string; peers: string }) =>
       run(async () => {
-        const query = parseOptions(profileQuerySchema, { user: options.user, peers: options.peers });
+        if ((options.user === undefined) === (options.userName === undefined))
+          throw new CliUsageError('give the user: --user <id> or --user-name <name> (one of them)');
+        const named =
+          options.userName === undefined
+            ? undefined
+            : parseOptions(userLookupQuerySchema, { q: options.userName }, { q: '--user-name' }).q;
+        const query = parseOptions(profileQuerySchema, { user: options.user ?? named, peers: options.peers });
         const range = cliPeriod(options, behaviourPeriod);
-        const profile = await read(
-          options,
-          async (session, tenantId) => {
-            const answer = await userProfile(session.store, {
-              tenantId,
-              userId: query.user,
-              peers: query.peers,
-              ...range,
-            });
-            return { answer, filter: { user: query.user, ...range }, rows: answer.totals.events };
-          },
-          'auditlens behaviour profile',
-        );
+        const profile = await readBehaviour(options, 'auditlens behaviour profile', range, async (reads) => {
+          const userId =
+            named === undefined ? query.user : resolveUserName(await reads.users(named, 20), named).id;
+          if (named !== undefined) process.stderr.write(`--user-name "${named}": user id ${userId}\n`);
+          const answer = await reads.profile(userId, query.peers);
+          return {
+            answer,
+            filter: { user: userId, ...(named !== undefined ? { userName: named } : {}) },
+            rows: answer.totals.events,
+          };
+        });
         if (options.json) out(JSON.stringify(profile, null, 2));
         else printProfile(profile);
         return EXIT.ok;
@@ -151,6 +243,7 @@ export function registerBehaviourCommands(
     .option('--limit <n>', 'at most this many findings', '100')
     .option('--json', 'print the list as JSON (the API answer)')
     .addOption(configOption())
+    .addOption(apiOption())
     .action((options: CommonOptions & { user?: string; minScore: string; limit: string }) =>
       run(async () => {
         const query = parseOptions(suspiciousQuerySchema, {
@@ -159,16 +252,41 @@ export function registerBehaviourCommands(
           limit: options.limit,
         });
         const range = cliPeriod(options, behaviourPeriod);
-        const answer = await read(
+        const answer = await readBehaviour(
           options,
-          async (session, tenantId) => {
-            const list = await suspiciousActivity(session.store, { tenantId, ...query, ...range });
-            return { answer: list, filter: { user: query.user, ...range }, rows: list.findings.length };
-          },
           'auditlens behaviour suspicious',
+          range,
+          async (reads) => {
+            const list = await reads.suspicious(query);
+            return { answer: list, filter: { user: query.user }, rows: list.findings.length };
+          },
         );
         if (options.json) out(JSON.stringify(answer, null, 2));
         else printSuspicious(answer);
+        return EXIT.ok;
+      }),
+    );
+  behaviour
+    .command('users')
+    .description('the users whose id or name contains a text (any case), with their records in the period')
+    .argument('<text>', 'a part of a user id or name, e.g. zhang or "Wang Wu"')
+    .requiredOption('--tenant <tenant>', 'tenant id (@system for system-level records)')
+    .option('--from <time>', 'period start (default: 30 days before --to)')
+    .option('--to <time>', 'period end (default: now)')
+    .option('--limit <n>', 'at most this many users (1–100)', '20')
+    .option('--json', 'print the list as JSON (the API answer)')
+    .addOption(configOption())
+    .addOption(apiOption())
+    .action((text: string, options: CommonOptions & { limit: string }) =>
+      run(async () => {
+        const query = parseOptions(userLookupQuerySchema, { q: text, limit: options.limit }, { q: '<text>' });
+        const range = cliPeriod(options, behaviourPeriod);
+        const lookup = await readBehaviour(options, 'auditlens behaviour users', range, async (reads) => {
+          const answer = await reads.users(query.q, query.limit);
+          return { answer, filter: { q: query.q }, rows: answer.users.length };
+        });
+        if (options.json) out(JSON.stringify(lookup, null, 2));
+        else printUsers(lookup, query.q);
         return EXIT.ok;
       }),
     );

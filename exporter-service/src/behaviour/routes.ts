@@ -1,18 +1,23 @@
 import express, { type Request, type Response } from 'express';
+import type { z } from 'zod';
 import {
   profileQuerySchema,
+  rangeQuerySchema,
   suspiciousQuerySchema,
+  userLookupQuerySchema,
   type Answer,
   type profileSchema,
   type suspiciousSchema,
+  type userLookupSchema,
 } from '@auditlens/contract/rest';
 import type { AccessLog } from '../api/access-log.js';
 import { ApiError } from '../api/errors.js';
-import { readPeriod, singleValues } from '../api/params.js';
+import { parseQuery, readPeriod } from '../api/params.js';
 import { authorizedTenant, principalOf } from '../api/principal.js';
 import type { AuditStore } from '../store/store.js';
 import { userProfile } from './profile.js';
 import { suspiciousActivity } from './suspicious.js';
+import { lookUpUsers } from './users.js';
 
 const DAY_MS = 86_400_000;
 /** Longest period one call may cover (the projections are hourly; a year is 8,760 buckets per user). */
@@ -29,48 +34,69 @@ export function behaviourPeriod(query: { from?: number | undefined; to?: number 
 }
 
 /**
- * GET /behaviour/profile and /behaviour/suspicious (issue 19): scoped to a tenant the token may
- * read, each writes an `audit.access` record before answering, as every read of audit data does.
+ * GET /behaviour/profile, /behaviour/suspicious and /behaviour/users (issue 19): scoped to a
+ * tenant the token may read, each writes an `audit.access` record before answering, as every
+ * read of audit data does; a parameter the call does not take is a 400, as on every read.
  */
 export function createBehaviourRouter(store: AuditStore, accessLog: AccessLog): express.Router {
   const router = express.Router();
 
-  router.get('/behaviour/profile', async (request: Request, response: Response) => {
-    const principal = principalOf(response);
-    const query = profileQuerySchema.parse(singleValues(request.query));
-    const tenantId = authorizedTenant(principal, query.tenant);
-    const period = behaviourPeriod(query);
-    const profile = await userProfile(store, { tenantId, userId: query.user, peers: query.peers, ...period });
-    await accessLog.record(principal, {
-      tenantId,
-      type: 'read',
-      resource: 'GET /api/v1/behaviour/profile',
-      filter: { user: query.user, from: period.fromMs, to: period.toMs, peers: query.peers },
-      rows: profile.totals.events,
+  /** One behaviour read: its query, tenant and period checked, the read recorded before the answer. */
+  const read = <S extends typeof rangeQuerySchema>(
+    name: string,
+    schema: S,
+    type: 'read' | 'search',
+    work: (
+      query: z.output<S>,
+      scope: { tenantId: string; fromMs: number; toMs: number },
+    ) => Promise<{ answer: object; filter: Record<string, unknown>; rows: number }>,
+  ) =>
+    router.get(`/behaviour/${name}`, async (request: Request, response: Response) => {
+      const principal = principalOf(response);
+      const query = parseQuery(schema, request.query);
+      const tenantId = authorizedTenant(principal, query.tenant);
+      const period = behaviourPeriod(query);
+      const { answer, filter, rows } = await work(query, { tenantId, ...period });
+      await accessLog.record(principal, {
+        tenantId,
+        type,
+        resource: `GET /api/v1/behaviour/${name}`,
+        filter: { ...filter, from: period.fromMs, to: period.toMs },
+        rows,
+      });
+      response.json(answer);
     });
-    response.json(profile satisfies Answer<typeof profileSchema>);
+
+  read('profile', profileQuerySchema, 'read', async (query, scope) => {
+    const answer = await userProfile(store, { ...scope, userId: query.user, peers: query.peers });
+    return {
+      answer: answer satisfies Answer<typeof profileSchema>,
+      filter: { user: query.user, peers: query.peers },
+      rows: answer.totals.events,
+    };
   });
 
-  router.get('/behaviour/suspicious', async (request: Request, response: Response) => {
-    const principal = principalOf(response);
-    const query = suspiciousQuerySchema.parse(singleValues(request.query));
-    const tenantId = authorizedTenant(principal, query.tenant);
-    const period = behaviourPeriod(query);
+  read('suspicious', suspiciousQuerySchema, 'search', async (query, scope) => {
     const answer = await suspiciousActivity(store, {
-      tenantId,
+      ...scope,
       user: query.user,
       minScore: query.minScore,
       limit: query.limit,
-      ...period,
     });
-    await accessLog.record(principal, {
-      tenantId,
-      type: 'search',
-      resource: 'GET /api/v1/behaviour/suspicious',
-      filter: { user: query.user, from: period.fromMs, to: period.toMs, minScore: query.minScore },
+    return {
+      answer: answer satisfies Answer<typeof suspiciousSchema>,
+      filter: { user: query.user, minScore: query.minScore },
       rows: answer.findings.length,
-    });
-    response.json(answer satisfies Answer<typeof suspiciousSchema>);
+    };
+  });
+
+  read('users', userLookupQuerySchema, 'search', async (query, scope) => {
+    const answer = await lookUpUsers(store, { ...scope, text: query.q, limit: query.limit });
+    return {
+      answer: answer satisfies Answer<typeof userLookupSchema>,
+      filter: { q: query.q, limit: query.limit },
+      rows: answer.users.length,
+    };
   });
 
   return router;

@@ -459,7 +459,8 @@ function toFinding(tenantId: string, query: DetectionQuery, row: DetectionRow): 
     // The rule's (a built-in one may name a sub-technique of the vocabulary's, e.g. T1110.001).
     mitre: { ...(query.rule.mitre ?? spec.mitre) },
     evidence: evidenceRows,
-    rule: { enabled: true, tenant: tenantId === '' ? '@system' : tenantId, ...query.rule } as Finding['rule'],
+    // The list's tenant, also over a built-in rule's `*`: a finding of one tenant becomes a rule for it.
+    rule: { ...query.rule, enabled: true, tenant: tenantId === '' ? '@system' : tenantId } as Finding['rule'],
   };
 }
 

@@ -16,14 +16,6 @@ export interface TimeBucket {
   rows: number;
 }
 
-export async function existingArchives(store: AuditStore, tables: readonly string[]): Promise<Set<string>> {
-  const rows = await store.query<{ name: string }>(
-    `SELECT name FROM system.tables WHERE database = {db:String} AND name IN {names:Array(String)}`,
-    { db: store.database, names: tables.map(archiveTable) },
-  );
-  return new Set(tables.filter((table) => rows.some((r) => r.name === archiveTable(table))));
-}
-
 export const sourcesOf = (store: AuditStore, table: string, archived: boolean): string[] =>
   archived
     ? [`${store.database}.${table}`, `${store.database}.${archiveTable(table)}`]

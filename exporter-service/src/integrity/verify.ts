@@ -1,7 +1,8 @@
 import { AUDIT_TABLES } from '../mapping/kinds.js';
 import type { AuditStore } from '../store/store.js';
 import { checkChains } from './verify-chains.js';
-import { countRows, earliestTime, existingArchives, packWindows, sourcesOf } from './verify-plan.js';
+import { existingArchives } from '../store/audit-source.js';
+import { countRows, earliestTime, packWindows, sourcesOf } from './verify-plan.js';
 import { earliestBroken, ProblemLog, type VerifyResult } from './verify-result.js';
 import { verifyChunk } from './verify-rows.js';
 import { DAY_MS, type Run, type VerifyOptions } from './verify-run.js';

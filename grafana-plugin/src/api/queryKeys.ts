@@ -37,6 +37,7 @@ export const queryKeys = {
     [ROOT, 'retention', 'storage', tenant, from, to] as const,
   profile: (params: CallParams) => [ROOT, 'behaviour', 'profile', params] as const,
   suspicious: (params: CallParams) => [ROOT, 'behaviour', 'suspicious', params] as const,
+  users: (params: CallParams) => [ROOT, 'behaviour', 'users', params] as const,
   grafanaSql: (path: string, params: CallParams) => [ROOT, 'sql', path, params] as const,
 };
 

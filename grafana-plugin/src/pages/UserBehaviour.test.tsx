@@ -3,7 +3,7 @@ import userEvent from '@testing-library/user-event';
 import React from 'react';
 
 import { http, ok, readUrl } from '../testing/api';
-import { PROFILE } from '../testing/behaviour';
+import { PROFILE, USERS_WANG } from '../testing/behaviour';
 import { renderPage } from '../testing/render';
 import { server } from '../testing/server';
 import UserBehaviour from './UserBehaviour';
@@ -11,18 +11,26 @@ import UserBehaviour from './UserBehaviour';
 const PAGE = '/a/auditlens-audit-app/user-behaviour';
 
 describe('User behaviour page', () => {
-  it('asks for a user, then shows the profile for the user, tenant and period in the URL', async () => {
+  it('asks for a user, finds them by name, then shows the profile for the user, tenant and period in the URL', async () => {
     const asked: URL[] = [];
     server.use(
       http.get(readUrl('/behaviour/profile'), ({ request }) => {
         asked.push(new URL(request.url));
         return ok(PROFILE)();
       }),
+      http.get(
+        readUrl('/behaviour/users'),
+        ok({
+          ...USERS_WANG,
+          users: [{ ...USERS_WANG.users[0], id: 'alice', names: ['Alice'], exact: true }],
+          truncated: false,
+        }),
+      ),
     );
     const page = renderPage(<UserBehaviour />, { path: PAGE });
-    expect(await screen.findByText(/Enter a user id/)).toBeInTheDocument();
-    await userEvent.type(screen.getByLabelText('User id'), 'alice');
-    await userEvent.click(screen.getByRole('button', { name: 'Show profile' }));
+    expect(await screen.findByText(/Find a user by name or id/)).toBeInTheDocument();
+    await userEvent.type(screen.getByLabelText(/^User/), 'ALICE');
+    await userEvent.click(screen.getByRole('button', { name: 'Find user' }));
     expect(await screen.findByTestId('stat-Records')).toHaveTextContent('134 (prev. 55, peers 55)');
     expect(page.location().searchParams.get('user')).toBe('alice');
     const call = asked.at(-1);

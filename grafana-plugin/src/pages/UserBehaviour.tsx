@@ -3,9 +3,7 @@ import type { GrafanaTheme2 } from '@grafana/data';
 import {
   Alert,
   Badge,
-  Button,
   Field,
-  Input,
   LinkButton,
   RadioButtonGroup,
   Stack,
@@ -13,7 +11,7 @@ import {
   TextLink,
   useStyles2,
 } from '@grafana/ui';
-import React, { useEffect, useMemo, useState } from 'react';
+import React, { useMemo } from 'react';
 
 import type { Profile, ProfileClient } from '../api/behaviourSchemas';
 import { AppPage } from '../components/Page/AppPage';
@@ -23,6 +21,7 @@ import { DataTable, type Column } from '../components/Table/DataTable';
 import { ACTIONS, ROUTES } from '../constants';
 import { ActivityHeatmap } from '../features/behaviour/ActivityHeatmap';
 import { traceColumn } from '../features/behaviour/traceColumn';
+import { UserPicker } from '../features/behaviour/UserPicker';
 import { useProfile } from '../features/behaviour/useBehaviour';
 import { appUrl, dashboardUrl } from '../features/links/links';
 import { useScope } from '../features/scope/ScopeContext';
@@ -260,36 +259,16 @@ function UserBehaviourBody() {
   const [params, update] = useUrlParams();
   const user = params.get('user') ?? '';
   const peers = params.get('peers') ?? 'role';
-  const [draft, setDraft] = useState(user);
-  useEffect(() => setDraft(user), [user]);
   const profile = useProfile(user, peers);
   return (
     <>
-      <form
-        onSubmit={(event) => {
-          event.preventDefault();
-          update({ user: draft.trim() });
-        }}
-      >
-        <Stack gap={2} alignItems="flex-end">
-          <Field label="User id">
-            <Input
-              id="behaviour-user"
-              value={draft}
-              width={32}
-              onChange={(e) => setDraft(e.currentTarget.value)}
-            />
-          </Field>
+      <UserPicker
+        aside={
           <Field label="Peers">
             <RadioButtonGroup options={PEERS} value={peers} onChange={(value) => update({ peers: value })} />
           </Field>
-          <Field label="">
-            <Button type="submit" icon="user">
-              Show profile
-            </Button>
-          </Field>
-        </Stack>
-      </form>
+        }
+      />
       {user ? (
         <QueryState
           state={profile}
@@ -300,9 +279,12 @@ function UserBehaviourBody() {
           {(p) => <ProfileView profile={p} />}
         </QueryState>
       ) : (
-        <Text color="secondary">
-          Enter a user id, or follow a user name from Explore, Security events or Suspicious activity.
-        </Text>
+        !params.get('find') && (
+          <Text color="secondary">
+            Find a user by name or id, or follow a user name from Explore, Security events or Suspicious
+            activity.
+          </Text>
+        )
       )}
     </>
   );

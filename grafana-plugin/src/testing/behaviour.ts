@@ -1,4 +1,4 @@
-import type { Profile, Suspicious } from '../api/behaviourSchemas';
+import type { Profile, Suspicious, UserLookup } from '../api/behaviourSchemas';
 
 // Answers of GET /behaviour/profile and /behaviour/suspicious in the contract's shapes, modelled
 // on what the exporter answered for the rogue-user scenario of its behaviour tests.
@@ -199,4 +199,30 @@ export const SUSPICIOUS: Suspicious = {
     },
   ],
   detections: [],
+};
+
+/** GET /behaviour/users for "wang": two users whose names contain it, neither exactly. */
+export const USERS_WANG: UserLookup = {
+  tenant: 'acme',
+  from: '2025-01-14T10:00:00.000Z',
+  to: '2025-01-15T10:00:00.000Z',
+  users: [
+    {
+      id: 'u-1042',
+      names: ['Wang Wu', 'wangwu'],
+      roles: ['analyst'],
+      records: 1234,
+      lastSeen: '2025-01-15T09:12:00.000Z',
+      exact: false,
+    },
+    {
+      id: 'u-2001',
+      names: ['Wang Fang'],
+      roles: [],
+      records: 3,
+      lastSeen: '2025-01-14T11:00:00.000Z',
+      exact: false,
+    },
+  ],
+  truncated: true,
 };

@@ -8,7 +8,10 @@
 // real data in Grafana's own table and time series panel; a view's state survives a reload and
 // back/forward; times follow the Grafana user's time zone, not the browser's; hundreds of firing
 // instances read as incidents on one screen; dragging across the trend zooms; the links out reach
-// Grafana Explore; a Viewer (the Reader role) sees no admin action; no error boundary appears, no
+// Grafana Explore; the user picker finds a user by a part of a name and the profile shows the
+// exporter's figures, heat map, deviations and peers; a suspicious-activity finding opens its
+// evidence in Explore and the trace view and becomes an alert rule of its tenant; a Viewer (the
+// Reader role) sees no admin action; no error boundary appears, no
 // page throws, and the proxy and static files answered no 404. Screenshots of every page, in the
 // dark and the light theme, land in grafana-plugin/test-output/screenshots/grafana-<line>/.
 // Run: npm run test:grafana -w grafana-plugin (builds and packages the plugin and the hosts first).
@@ -94,9 +97,9 @@ let exporter;
 let browser;
 const facts = {};
 
-const api = async (path, body) => {
+const api = async (path, body, method = body === undefined ? 'GET' : 'POST') => {
   const response = await fetch(`${exporter.apiUrl}/api/v1${path}`, {
-    method: body === undefined ? 'GET' : 'POST',
+    method,
     headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
@@ -579,6 +582,143 @@ for (const { line, version } of LINES) {
         await users.getByRole('link', { name: 'mallory' }).click();
         await expectUrl(`url.searchParams.get('user') === 'mallory'`, 'the user filter');
         await expectVisible(page.getByTestId('stat-Calls').getByText('3', { exact: true }));
+      },
+    );
+
+    pageTest(
+      'User behaviour: the picker finds a user by a part of the name; the profile shows the figures, heat map, deviations and peers',
+      'user-behaviour',
+      async () => {
+        await open(`${APP}/user-behaviour?tenant=${TENANT}`);
+        await expectVisible(page.getByText(/Find a user by name or id/));
+        // "it adm", any case, is part of the name "IT admin" of the account behind the flood.
+        await page.locator('#behaviour-user').fill('it adm');
+        await page.getByRole('button', { name: 'Find user' }).click();
+        await expectUrl(`url.searchParams.get('find') === 'it adm'`, 'the text searched');
+        // The flood's admin records and the security records of the alerts they raised, as the API counts them.
+        const [itAdmin] = (await api(`/behaviour/users?tenant=${TENANT}&q=IT%20ADMIN`)).users;
+        assert.ok(itAdmin.records > FLOOD && itAdmin.exact, JSON.stringify(itAdmin));
+        const match = page.getByRole('list', { name: 'Matching users' }).getByTestId('user-match-it-admin');
+        await expectVisible(match.getByText(`${itAdmin.records} records`, { exact: false }));
+        await shot('user-behaviour-find', false);
+        await match.getByRole('link', { name: 'IT admin (it-admin)' }).click();
+        await expectUrl(
+          `url.searchParams.get('user') === 'it-admin' && url.searchParams.get('tenant') === '${TENANT}'`,
+          'the profile of the user picked',
+        );
+        await expectVisible(page.getByTestId('stat-Records'));
+        assert.equal(await page.locator('#behaviour-user').inputValue(), 'it-admin');
+        // The figures are the exporter's for the same period (absolute, so both read the same hours).
+        const to = Date.now() + 60_000;
+        const from = to - 24 * 3_600_000;
+        await open(`${APP}/user-behaviour?tenant=${TENANT}&user=it-admin&from=${from}&to=${to}`);
+        const profile = await api(`/behaviour/profile?tenant=${TENANT}&user=it-admin&from=${from}&to=${to}`);
+        assert.equal(profile.totals.events, itAdmin.records);
+        assert.ok(profile.deviations.length > 0 && profile.peers.users >= 5, JSON.stringify(profile.peers));
+        await expectVisible(
+          page
+            .getByTestId('stat-Records')
+            .getByText(
+              `${itAdmin.records} (prev. ${profile.baseline.events}, peers ${Math.round(profile.peers.median.events)})`,
+            ),
+        );
+        await expectVisible(
+          page.getByTestId('stat-High risk').getByText(new RegExp(`^${profile.totals.highRisk} `)),
+        );
+        assert.match(
+          await page.getByTestId('profile-scope').innerText(),
+          new RegExp(`all users of the tenant \\(${profile.peers.users}\\)`),
+        );
+        await expectVisible(page.getByText('Deviations from the previous period and peers', { exact: true }));
+        for (const deviation of profile.deviations)
+          await expectVisible(page.getByText(deviation.message, { exact: true }));
+        // The heat map: one cell per weekday × hour, the busiest the flood's.
+        const heatmap = page.getByRole('grid', { name: 'Activity by weekday and hour (UTC)' });
+        await expectVisible(heatmap);
+        assert.equal(await heatmap.locator('[data-testid^="heat-"]').count(), 7 * 24);
+        const busiest = [...profile.heatmap].sort((a, b) => b.events - a.events)[0];
+        assert.equal(
+          await heatmap.getByTestId(`heat-${busiest.weekday}-${busiest.hour}`).getAttribute('title'),
+          `${['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'][busiest.weekday - 1]} ${String(busiest.hour).padStart(2, '0')}:00 UTC: ${busiest.events} records`,
+        );
+        await expectVisible(
+          page.getByRole('table', { name: 'Actions' }).getByText('grant_role', { exact: true }),
+        );
+        // The alerts the flood raised name the user: each opens its security event.
+        assert.ok(profile.alerts > 0);
+        await expectVisible(
+          page
+            .getByRole('table', { name: 'Security events' })
+            .getByRole('link', { name: 'PRIVILEGE_CHANGE' })
+            .first(),
+        );
+        await shot('user-behaviour');
+      },
+    );
+
+    pageTest(
+      'Suspicious activity ranks the detections; a finding shows its evidence (Explore, trace) and becomes an alert rule',
+      'suspicious-activity',
+      async () => {
+        const to = Date.now() + 60_000;
+        const from = to - 24 * 3_600_000;
+        const path = `${APP}/suspicious-activity?tenant=${TENANT}&from=${from}&to=${to}`;
+        const list = await api(`/behaviour/suspicious?tenant=${TENANT}&from=${from}&to=${to}`);
+        // The seed's burst of failed logins on root and admin from one address.
+        const burst = list.findings.find((f) => f.eventType === 'BRUTE_FORCE' && f.userId === 'root');
+        assert.ok(burst, JSON.stringify(list.findings.map((f) => [f.eventType, f.userId])));
+        await open(path);
+        const table = page.getByRole('table', { name: 'Suspicious activity' });
+        for (const finding of list.findings)
+          await expectVisible(table.getByText(finding.summary, { exact: true }));
+        await expectVisible(table.getByRole('link', { name: 'root' }).first());
+        await table
+          .getByRole('row')
+          .filter({ hasText: burst.summary })
+          .getByRole('link', { name: burst.name })
+          .click();
+        await expectUrl(`url.searchParams.get('finding') === '${burst.id}'`, 'the open finding');
+        const detail = page.getByTestId('finding-detail');
+        await expectVisible(detail.getByText(`MITRE ATT&CK ${burst.mitre.technique}`, { exact: false }));
+        const evidence = detail.getByRole('table', { name: `Evidence of ${burst.name}` });
+        const [first] = burst.evidence;
+        await expectVisible(evidence.getByRole('link', { name: 'trace' }).first());
+        await shot('suspicious-activity');
+        // An evidence record opens in Explore; its trace in the trace view.
+        await evidence.getByRole('link', { name: first.summary }).first().click();
+        await expectUrl(
+          `url.pathname === '${APP}/explore' && url.searchParams.get('record') === 'security:${first.event_id}'`,
+          'the evidence record in Explore',
+        );
+        await expectVisible(page.getByRole('table', { name: 'Record detail' }));
+        await open(`${path}&finding=${burst.id}`);
+        const traceLinks = page
+          .getByTestId('finding-detail')
+          .getByRole('table', { name: `Evidence of ${burst.name}` })
+          .getByRole('link', { name: 'trace' });
+        await expectVisible(traceLinks.first());
+        const trace = new URL((await traceLinks.first().getAttribute('href')) ?? '', grafana.url);
+        assert.ok(
+          burst.evidence.some((e) => trace.pathname === `${APP}/explore/trace/${e.trace_id}`),
+          trace.pathname,
+        );
+        await traceLinks.first().click();
+        await expectVisible(page.getByLabel('Trace chain', { exact: true }));
+        // Turn into alert rule: the rule form, filled with the finding's rule, creates it.
+        await open(`${path}&finding=${burst.id}`);
+        await page.getByRole('button', { name: 'Turn into alert rule' }).click();
+        const form = page.getByRole('form', { name: 'Alert rule' });
+        await expectVisible(form);
+        assert.equal(await form.getByLabel('Id', { exact: true }).inputValue(), burst.rule.id);
+        await form.getByRole('button', { name: 'Create rule' }).click();
+        await expectVisible(page.getByText('Alert rule created', { exact: true }));
+        await expectVisible(page.getByRole('link', { name: burst.rule.id }));
+        const rules = await api(`/alert-rules?tenant=${TENANT}`);
+        const created = rules.rules.find((r) => r.rule.id === burst.rule.id);
+        assert.equal(created?.rule.eventType, 'BRUTE_FORCE');
+        assert.equal(created?.rule.tenant, TENANT, 'a finding of one tenant makes a rule for that tenant');
+        // The other Grafana line turns the same finding into a rule: remove this one.
+        await api(`/alert-rules/${burst.rule.id}`, undefined, 'DELETE');
       },
     );
 

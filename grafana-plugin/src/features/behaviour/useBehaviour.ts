@@ -1,7 +1,7 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 
 import { apiGet } from '../../api/client';
-import { profileSchema, suspiciousSchema } from '../../api/behaviourSchemas';
+import { profileSchema, suspiciousSchema, userLookupSchema } from '../../api/behaviourSchemas';
 import { queryKeys } from '../../api/queryKeys';
 import { useScope } from '../scope/ScopeContext';
 
@@ -26,5 +26,16 @@ export function useSuspicious(filters: { user: string; minScore: string }) {
     queryFn: () => apiGet('/behaviour/suspicious', suspiciousSchema, params),
     enabled: Boolean(tenant),
     placeholderData: keepPreviousData,
+  });
+}
+
+/** GET /api/v1/behaviour/users: the users of the current tenant and period whose id or name contains `text`. */
+export function useUserLookup(text: string) {
+  const { tenant, fromMs, toMs } = useScope();
+  const params = { tenant, q: text, from: fromMs, to: toMs };
+  return useQuery({
+    queryKey: queryKeys.users(params),
+    queryFn: () => apiGet('/behaviour/users', userLookupSchema, params),
+    enabled: Boolean(tenant && text),
   });
 }
