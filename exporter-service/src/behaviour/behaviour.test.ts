@@ -21,7 +21,7 @@ import { BUILTIN_RULES } from '../alerts/builtin.js';
 import { DETECTIONS } from '../alerts/detections.js';
 import { parseRule } from '../alerts/rule-model.js';
 import { behaviourModule } from './module.js';
-import { PROJECTION_QUERIES, wholeDays } from './profile.js';
+import { PROJECTION_QUERIES, peersSql, wholeDays } from './profile.js';
 import { DETECTION_QUERIES, score } from './suspicious.js';
 
 const ADMIN = 'behaviour-admin-token';
@@ -334,22 +334,32 @@ test("a profile reads the per-user projections; the audit rows only for the peer
     roles: ['analyst'],
     userEvents: 1,
   };
-  for (const [name, sql] of Object.entries(PROJECTION_QUERIES)) {
-    const explain = `EXPLAIN indexes = 1, projections = 1 ${sql(exporter.store)}`;
-    const plan = (await exporter.store.query<{ explain: string }>(explain, params))
+  const planOf = async (sql: string): Promise<string> =>
+    (await exporter.store.query<{ explain: string }>(`EXPLAIN indexes = 1, projections = 1 ${sql}`, params))
       .map((row) => row.explain)
       .join('\n');
+  for (const [name, sql] of Object.entries(PROJECTION_QUERIES)) {
+    const plan = await planOf(sql(exporter.store));
     const reads = plan.split('ReadFromMergeTree (').slice(1);
     assert.ok(reads.length >= 6, `${name}: ${plan}`);
     for (const read of reads) {
       const source = read.slice(0, read.indexOf(')'));
-      if (source === name) continue;
-      // The peers' partial first and last day: audit rows by a primary key range of their hours.
-      const byTime =
-        /PrimaryKey[\s│]+Keys:[\s│]+tenant_id[\s│]+event_time[\s│]+Condition: [^\n]*event_time in/;
-      assert.ok(name === 'p_user_day' && byTime.test(read), `${name} reads ${source}:\n${plan}`);
+      assert.equal(source, name, `${name} reads ${source}:\n${plan}`);
     }
   }
+  // The peers: whole days from audit_user_day by its key (tenant, day), the partial first and
+  // last day from the audit rows by a primary key range of their hours.
+  const peersPlan = await planOf(peersSql(exporter.store, 'role'));
+  const peerReads = peersPlan.split('ReadFromMergeTree (').slice(1);
+  const summaryReads = peerReads.filter((read) =>
+    read.startsWith(`${exporter.store.database}.audit_user_day)`),
+  );
+  assert.equal(summaryReads.length, 1, peersPlan);
+  assert.match(summaryReads[0] ?? '', /PrimaryKey[\s│]+Keys:[\s│]+tenant_id[\s│]+day[\s│]+Condition: /);
+  const byTime = /PrimaryKey[\s│]+Keys:[\s│]+tenant_id[\s│]+event_time[\s│]+Condition: [^\n]*event_time in/;
+  const edgeReads = peerReads.filter((read) => !summaryReads.includes(read));
+  assert.equal(edgeReads.length, 6, peersPlan);
+  for (const read of edgeReads) assert.match(read, byTime, peersPlan);
   const { body } = await api<Profile>(
     `/behaviour/profile?tenant=probe&user=${encodeURIComponent(q)}&${recent}`,
   );

@@ -1,10 +1,13 @@
-// The peer comparison of a behaviour profile reads per-user day totals (p_user_day, migration 9)
-// for the whole days of the period and the audit rows for its partial first and last day. Its
+// The peer comparison of a behaviour profile reads per-user day totals (audit_user_day, migration
+// 9) for the whole days of the period and the audit rows for its partial first and last day. Its
 // figures must be those of the per-hour reading it replaced (p_user_hour for the figures,
-// p_user_client for the role match), kept here as the reference: records of several users,
-// roles and tables are sent over OTLP (in two tenants), then both queries answer for periods with partial days at
-// either end, inside one day, and on whole days, for users of every role set against both kinds
-// of peers.
+// p_user_client for the role match), kept here as the reference: records of several users, roles
+// and tables are sent over OTLP (in two tenants), half of them to a store at migration 8 (before
+// audit_user_day and its views), the other half after migration 9 (its backfill and views), then
+// both queries answer for periods with partial days at either end, inside one day, and on whole
+// days, for users of every role set against both kinds of peers: a record counted twice or not
+// at all changes the figures. Then migration 9 runs again (as after a crash before it was
+// recorded), and the figures stay the same.
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
@@ -18,7 +21,16 @@ import {
 } from '@auditlens/test-support';
 import type { RunningExporter } from '../exporter.js';
 import { KINDS, type AuditKind } from '../mapping/kinds.js';
-import { USER_CLIENT_KEYS, USER_DAY, USER_HOUR, offHoursSql } from '../schema/user-activity.js';
+import { migrate } from '../schema/migrate.js';
+import { AUDIT_TABLE_DEFS } from '../schema/tables.js';
+import {
+  USER_CLIENT_KEYS,
+  USER_DAY,
+  USER_DAY_TABLE,
+  USER_HOUR,
+  offHoursSql,
+  userDayViewDefs,
+} from '../schema/user-activity.js';
 import type { AuditStore } from '../store/store.js';
 import { peersSql, wholeDays } from './profile.js';
 
@@ -97,13 +109,50 @@ function referenceSql(store: AuditStore, basis: 'role' | 'tenant'): string {
       FROM (${parts}) GROUP BY user_id)`;
 }
 
-before(async () => {
-  exporter = await startTestExporter(dir.path, { modules: [] });
-  const sent = records();
-  for (let i = 0; i < sent.length; i += 200) {
-    const answer = await postLogs(exporter.otlpUrl, sent.slice(i, i + 200));
+/** Takes the store back to migration 8: no audit_user_day, no views, migration 9 not recorded. */
+async function undoMigration9(store: AuditStore): Promise<void> {
+  const views = userDayViewDefs(
+    AUDIT_TABLE_DEFS.map((t) => t.name),
+    '',
+  );
+  for (const view of views) await store.command(`DROP VIEW IF EXISTS ${store.database}.${view.name}`);
+  await store.command(`DROP TABLE ${store.database}.${USER_DAY_TABLE}`);
+  await forgetMigration9(store);
+}
+
+/** Migration 9 not recorded: the next migrate runs all its steps again. */
+async function forgetMigration9(store: AuditStore): Promise<void> {
+  await store.command(
+    `ALTER TABLE ${store.database}.schema_migrations DELETE WHERE version = 9 SETTINGS mutations_sync = 2`,
+  );
+}
+
+async function send(batch: readonly TestRecord[]): Promise<void> {
+  for (let i = 0; i < batch.length; i += 200) {
+    const answer = await postLogs(exporter.otlpUrl, batch.slice(i, i + 200));
     assert.equal(answer.status, 200, JSON.stringify(answer.json));
   }
+}
+
+/** Records in audit_user_day from the backfill and from the views. */
+async function userDayOrigins(store: AuditStore): Promise<{ backfilled: number; fed: number }> {
+  const [row] = await store.query<{ from_backfill: string; from_views: string }>(
+    `SELECT sumIf(events, backfilled) AS from_backfill, sumIf(events, NOT backfilled) AS from_views
+     FROM ${store.database}.${USER_DAY_TABLE}`,
+  );
+  return { backfilled: Number(row?.from_backfill), fed: Number(row?.from_views) };
+}
+
+const sent = records();
+const beforeMigration9 = sent.filter((_, i) => i % 2 === 0);
+const afterMigration9 = sent.filter((_, i) => i % 2 === 1);
+
+before(async () => {
+  exporter = await startTestExporter(dir.path, { modules: [] });
+  await undoMigration9(exporter.store);
+  await send(beforeMigration9);
+  assert.deepEqual((await migrate(exporter.store)).applied, [9]);
+  await send(afterMigration9);
 });
 
 after(async () => {
@@ -111,7 +160,7 @@ after(async () => {
   dir.remove();
 });
 
-test("the peers' figures from the day projection equal the per-hour reading, for any period of whole hours", async () => {
+async function assertPeersEqualReference(): Promise<void> {
   const store = exporter.store;
   const periods: [string, number, number][] = [
     ['partial first and last day', start + 2 * DAY + 5 * HOUR, start + 8 * DAY + 17 * HOUR],
@@ -139,4 +188,37 @@ test("the peers' figures from the day projection equal the per-hour reading, for
       }
   // The comparison saw peers, not only empty answers.
   assert.ok(compared > 40, `${compared} comparisons with more than one peer`);
+}
+
+test("the peers' figures from audit_user_day equal the per-hour reading, records before and after migration 9 each counted once", async () => {
+  // Both halves reached the summary table, each by its own way (every record sent has a user).
+  assert.deepEqual(await userDayOrigins(exporter.store), {
+    backfilled: beforeMigration9.length,
+    fed: afterMigration9.length,
+  });
+  await assertPeersEqualReference();
+});
+
+test('migration 9 run again (a crash before it was recorded) replaces its backfill, keeps its cutover', async () => {
+  const viewsBefore = await exporter.store.query(
+    `SELECT name, create_table_query FROM system.tables
+     WHERE database = {database:String} AND endsWith(name, '_user_day_mv') ORDER BY name`,
+    { database: exporter.store.database },
+  );
+  assert.equal(viewsBefore.length, 6);
+  await forgetMigration9(exporter.store);
+  assert.deepEqual((await migrate(exporter.store)).applied, [9]);
+  assert.deepEqual(
+    await exporter.store.query(
+      `SELECT name, create_table_query FROM system.tables
+       WHERE database = {database:String} AND endsWith(name, '_user_day_mv') ORDER BY name`,
+      { database: exporter.store.database },
+    ),
+    viewsBefore,
+  );
+  assert.deepEqual(await userDayOrigins(exporter.store), {
+    backfilled: beforeMigration9.length,
+    fed: afterMigration9.length,
+  });
+  await assertPeersEqualReference();
 });

@@ -5,18 +5,19 @@ import {
   USER_CLIENT_KEYS,
   USER_DAY,
   USER_DAY_FIGURES,
-  USER_DAY_KEYS,
+  USER_DAY_SUMS,
+  USER_DAY_TABLE,
   USER_HOUR,
   userHourKeys,
 } from '../schema/user-activity.js';
 import type { AuditStore, QueryParams } from '../store/store.js';
 
 // A user's behaviour over a period (issue 19 item 1), read from the per-user projections of
-// migrations 6 and 9 (schema/user-activity.ts): every query here filters and groups by the
-// projection's own key expressions, so ClickHouse answers it from the projection's parts (a
-// key-range read per user; for the peers, per tenant and day), not from the audit rows; only the
-// peers' partial first and last day read audit rows, by primary key. Hours are UTC (the
-// projection's buckets).
+// migration 6 and the per-user day summary table of migration 9 (schema/user-activity.ts): the
+// user's own queries filter and group by the projections' own key expressions, so ClickHouse
+// answers them from the projections' parts (a key-range read per user), not from the audit rows;
+// the peers read audit_user_day (a key range per tenant and day), and only their partial first and
+// last day read audit rows, by primary key. Hours are UTC (the projections' buckets).
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
@@ -98,13 +99,15 @@ function clientsSql(store: AuditStore): string {
 
 const periodParam = (name: string): string => `{${name}:DateTime('UTC')}`;
 
-/** One table's peer figures per user, day and roles (p_user_day's keys and aggregates) where `where`. */
-function peerDaysSql(store: AuditStore, table: string, where: string): string {
+const peerWhere = "tenant_id = {tenant:String} AND user_id != '' AND user_id != {user:String}";
+
+/** One audit table's peer figures per user, day and roles (audit_user_day's keys) where `where`. */
+function peerEdgeSql(store: AuditStore, table: string, where: string): string {
   const figures = Object.entries(USER_DAY_FIGURES).map(([name, sql]) => `${sql} AS ${name}`);
   return `SELECT user_id, ${USER_DAY} AS day, user_roles, ${figures.join(', ')}
     FROM ${store.database}.${table}
-    WHERE tenant_id = {tenant:String} AND user_id != '' AND user_id != {user:String} AND ${where}
-    GROUP BY ${USER_DAY_KEYS.join(', ')}`;
+    WHERE ${peerWhere} AND ${where}
+    GROUP BY tenant_id, day, user_id, user_roles`;
 }
 
 /**
@@ -112,23 +115,21 @@ function peerDaysSql(store: AuditStore, table: string, where: string): string {
  * role peers, only those with a record carrying one of the user's roles on a day the period
  * touches), then their medians and how many had fewer records than the user.
  *
- * The period is whole UTC hours [from, to). Its whole days [wholeFrom, wholeTo) come from the day
- * projection p_user_day, read for every day the period touches (the role match looks at whole
+ * The period is whole UTC hours [from, to). Its whole days [wholeFrom, wholeTo) come from the
+ * summary table audit_user_day, read for every day the period touches (the role match looks at whole
  * days); the hours of a partial first or last day come from the audit rows themselves, a primary
  * key range (tenant_id, event_time) of at most two partial days, with the same aggregates. (With
  * no whole day, wholeFrom = wholeTo = from: every hour is an edge hour.) Active hours: per user
  * and day, the hour masks of every table and both reads OR-ed, then their bits counted.
  */
 export function peersSql(store: AuditStore, basis: 'role' | 'tenant'): string {
-  const days = perTable((_kind, table) =>
-    peerDaysSql(
-      store,
-      table,
-      `${USER_DAY} >= toDate(${periodParam('from')}) AND ${USER_DAY} <= toDate(${periodParam('to')})`,
-    ),
-  );
+  // GROUP BY: the table's parts may not be merged yet (AggregatingMergeTree merges in the background).
+  const days = `SELECT user_id, day, user_roles, ${USER_DAY_SUMS}
+    FROM ${store.database}.${USER_DAY_TABLE}
+    WHERE ${peerWhere} AND day >= toDate(${periodParam('from')}) AND day <= toDate(${periodParam('to')})
+    GROUP BY day, user_id, user_roles`;
   const edgeHours = perTable((_kind, table) =>
-    peerDaysSql(
+    peerEdgeSql(
       store,
       table,
       `event_time >= ${periodParam('from')} AND event_time < ${periodParam('to')}
@@ -322,7 +323,6 @@ export function wholeDays(fromMs: number, toMs: number): { wholeFrom: string; wh
 export const PROJECTION_QUERIES = {
   p_user_hour: activitySql,
   p_user_client: clientsSql,
-  p_user_day: (store: AuditStore): string => peersSql(store, 'role'),
 };
 
 /** The user's profile for a period, its previous period of equal length, and its peers. */
