@@ -84,7 +84,10 @@ export async function createUserDayViewsAndBackfill(store: AuditStore, target: R
       for (const view of views) {
         await store.command(`DROP VIEW IF EXISTS ${storageTable(view.name, target)}${on}`);
       }
-      await store.command(`TRUNCATE TABLE IF EXISTS ${storageTable(USER_DAY_TABLE, target)}${on}`);
+      // ALTER … DELETE rather than TRUNCATE: the migrator user may ALTER, not TRUNCATE.
+      await store.command(
+        `ALTER TABLE ${storageTable(USER_DAY_TABLE, target)}${on} DELETE WHERE true SETTINGS mutations_sync = 2`,
+      );
       throw new Error(
         `migration 9: creating the views took until past their cutover ${cutover} UTC, so an insert ` +
           'begun before them might be neither fed to them nor backfilled; they were dropped: run the migration again',
