@@ -5,7 +5,6 @@ import {
   USER_CLIENT_KEYS,
   USER_DAY,
   USER_DAY_FIGURES,
-  USER_DAY_SUMS,
   USER_DAY_TABLE,
   USER_HOUR,
   userHourKeys,
@@ -123,11 +122,12 @@ function peerEdgeSql(store: AuditStore, table: string, where: string): string {
  * and day, the hour masks of every table and both reads OR-ed, then their bits counted.
  */
 export function peersSql(store: AuditStore, basis: 'role' | 'tenant'): string {
-  // GROUP BY: the table's parts may not be merged yet (AggregatingMergeTree merges in the background).
-  const days = `SELECT user_id, day, user_roles, ${USER_DAY_SUMS}
+  // Its rows as stored: parts not merged yet may hold a user's day more than once (and the
+  // backfilled rows of migration 9 apart from the views' rows); the sums per user and day below
+  // add them up.
+  const days = `SELECT user_id, day, user_roles, ${Object.keys(USER_DAY_FIGURES).join(', ')}
     FROM ${store.database}.${USER_DAY_TABLE}
-    WHERE ${peerWhere} AND day >= toDate(${periodParam('from')}) AND day <= toDate(${periodParam('to')})
-    GROUP BY day, user_id, user_roles`;
+    WHERE ${peerWhere} AND day >= toDate(${periodParam('from')}) AND day <= toDate(${periodParam('to')})`;
   const edgeHours = perTable((_kind, table) =>
     peerEdgeSql(
       store,

@@ -111,11 +111,6 @@ const USER_DAY_MERGE: Record<keyof typeof USER_DAY_FIGURES, 'sum' | 'groupBitOr'
   hours: 'groupBitOr',
 };
 
-/** The figures read back from audit_user_day, re-aggregated (parts may be unmerged): `sum(events) AS events, …`. */
-export const USER_DAY_SUMS = Object.entries(USER_DAY_MERGE)
-  .map(([name, merge]) => `${merge}(${name}) AS ${name}`)
-  .join(', ');
-
 export const USER_DAY_TABLE = 'audit_user_day';
 
 /**

@@ -37,22 +37,24 @@ async function serverNowMs(store: AuditStore): Promise<number> {
   return Number(row?.now);
 }
 
-/** The cutover a view already holds (a re-run), or undefined. */
-async function existingCutover(store: AuditStore, target: RenderTarget): Promise<string | undefined> {
-  const views = userDayViewDefs(
-    AUDIT_TABLE_DEFS.map((t) => t.name),
-    '',
-  ).map((v) => localName(v.name, target));
-  const rows = await store.query<{ create_table_query: string }>(
-    'SELECT create_table_query FROM system.tables WHERE database = {database:String} AND name IN {views:Array(String)}',
-    { database: target.database, views },
+/** The views that exist already (a re-run) and the cutover they hold. */
+async function existingViews(
+  store: AuditStore,
+  target: RenderTarget,
+  names: readonly string[],
+): Promise<{ names: Set<string>; cutover: string | undefined }> {
+  const rows = await store.query<{ name: string; create_table_query: string }>(
+    'SELECT name, create_table_query FROM system.tables WHERE database = {database:String} AND name IN {names:Array(String)}',
+    { database: target.database, names },
   );
-  for (const row of rows) {
-    const match = CUTOVER_PATTERN.exec(row.create_table_query);
-    if (match?.[1]) return match[1];
+  const cutovers = new Set(rows.map((row) => CUTOVER_PATTERN.exec(row.create_table_query)?.[1]));
+  const [cutover, ...others] = cutovers;
+  if (others.length > 0 || (rows.length > 0 && cutover === undefined)) {
+    throw new Error(
+      `migration 9: the views ${names.join(', ')} do not hold one cutover: ${[...cutovers].join(', ')}`,
+    );
   }
-  if (rows.length > 0) throw new Error(`migration 9: no cutover found in the views ${views.join(', ')}`);
-  return undefined;
+  return { names: new Set(rows.map((row) => row.name)), cutover };
 }
 
 async function hasRecords(store: AuditStore): Promise<boolean> {
@@ -67,19 +69,25 @@ async function hasRecords(store: AuditStore): Promise<boolean> {
 export async function createUserDayViewsAndBackfill(store: AuditStore, target: RenderTarget): Promise<void> {
   const waitForInFlight = store.mode === 'server' && (await hasRecords(store));
   const aheadMs = waitForInFlight ? SERVER_REQUEST_TIMEOUT_MS + VIEW_DDL_MARGIN_MS : 0;
+  const names = userDayViewDefs(
+    AUDIT_TABLE_DEFS.map((t) => t.name),
+    '',
+  ).map((view) => localName(view.name, target));
+  const existing = await existingViews(store, target, names);
   const cutover =
-    (await existingCutover(store, target)) ??
+    existing.cutover ??
     new Date((await serverNowMs(store)) + aheadMs).toISOString().replace('T', ' ').slice(0, 23);
   const cutoverMs = Date.parse(`${cutover.replace(' ', 'T')}Z`);
   const views = userDayViewDefs(
     AUDIT_TABLE_DEFS.map((t) => t.name),
     cutover,
   );
-  for (const view of views) await store.command(renderView(view, target));
+  const created = views.filter((view) => !existing.names.has(localName(view.name, target)));
+  for (const view of created) await store.command(renderView(view, target));
   const on = onCluster(target);
   if (waitForInFlight) {
     const viewsReadyMs = await serverNowMs(store);
-    if (viewsReadyMs >= cutoverMs) {
+    if (created.length > 0 && viewsReadyMs >= cutoverMs) {
       // Start again from nothing on the next run: no view, no row (the migration is not recorded).
       for (const view of views) {
         await store.command(`DROP VIEW IF EXISTS ${storageTable(view.name, target)}${on}`);
@@ -93,7 +101,7 @@ export async function createUserDayViewsAndBackfill(store: AuditStore, target: R
           'begun before them might be neither fed to them nor backfilled; they were dropped: run the migration again',
       );
     }
-    await delay(cutoverMs + SERVER_REQUEST_TIMEOUT_MS - viewsReadyMs);
+    await delay(Math.max(0, cutoverMs + SERVER_REQUEST_TIMEOUT_MS - viewsReadyMs));
   }
   await store.command(
     `ALTER TABLE ${storageTable(USER_DAY_TABLE, target)}${on} DELETE WHERE backfilled SETTINGS mutations_sync = 2`,
