@@ -1,13 +1,15 @@
 import type { TableDef, ViewDef } from './ddl.js';
 
 /**
- * Per-user aggregates kept by ClickHouse inside every part of every audit table (issue 19: user
- * behaviour profiles over 30 days at 10 M rows in under a second). Projections rather than
- * summary tables fed by materialized views: ClickHouse builds them for every insert, merge and
- * retention delete, and MATERIALIZE PROJECTION covers the rows already stored, so there is no
- * backfill to run once and no window in which a summary misses or double-counts rows.
+ * Per-user aggregates (issue 19: user behaviour profiles over 30 days at 10 M rows in under a
+ * second). One user's activity and clients: projections kept by ClickHouse inside every part of
+ * every audit table (migration 6): built for every insert, merge and retention delete, and
+ * MATERIALIZE PROJECTION covered the rows already stored, so no backfill. The peers' per-user day
+ * totals of a whole tenant: the summary table audit_user_day across the six tables (migration 9,
+ * below), since a per-table projection hardly shrinks them; it needs a backfill
+ * (user-day-backfill.ts).
  *
- * Frozen once released (migration 6 creates them): a query uses a projection only when it spells
+ * The projections are frozen once released (migration 6 creates them): a query uses a projection only when it spells
  * the projection's GROUP BY expressions exactly, so the profile queries build their SQL from the
  * same constants (behaviour/profile.ts). A change is a new projection in a new migration.
  */
