@@ -7,7 +7,8 @@
 // both queries answer for periods with partial days at either end, inside one day, and on whole
 // days, for users of every role set against both kinds of peers: a record counted twice or not
 // at all changes the figures. Then migration 9 runs again (as after a crash before it was
-// recorded), and the figures stay the same.
+// recorded), and the figures stay the same; a delete of audit rows (retention, archiving) leaves
+// the summary as it was.
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
@@ -206,7 +207,7 @@ const userDayViews = (store: AuditStore): Promise<{ name: string; create_table_q
     { database: store.database },
   );
 
-test('migration 9 run again (a crash before it was recorded) keeps its cutover and counts every record once', async () => {
+test('migration 9 run again (a crash before it was recorded) keeps its cutover and counts every record once; deletes leave it', async () => {
   const store = exporter.store;
   const viewsBefore = await userDayViews(store);
   assert.equal(viewsBefore.length, 6);
@@ -233,4 +234,12 @@ test('migration 9 run again (a crash before it was recorded) keeps its cutover a
     fed: afterMigration9.length,
   });
   await assertPeersEqualReference();
+  // Retention's deletes (as its archiving does: ALTER … DELETE) leave the summary as it was.
+  await store.command(
+    `ALTER TABLE ${store.database}.audit_security_log DELETE WHERE user_id = 'late' SETTINGS mutations_sync = 2`,
+  );
+  assert.deepEqual(await userDayOrigins(store), {
+    backfilled: beforeMigration9.length + 1,
+    fed: afterMigration9.length,
+  });
 });
