@@ -290,7 +290,7 @@ export const MIGRATIONS: Migration[] = [
     steps: (target) => [
       ...renderTable(USER_DAY_TABLE_DEF, target),
       {
-        describe: 'views audit_<table>_user_day_mv from a cutover, and the backfill of the records before it',
+        describe: 'views <audit table>_user_day_mv from a cutover, and the backfill of the records before it',
         run: (store) => createUserDayViewsAndBackfill(store, target),
       },
     ],
