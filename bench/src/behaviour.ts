@@ -1,11 +1,14 @@
 // 5. User behaviour (issue 19) through the REST API, on the loaded rows: one user's 30-day profile
-// (the per-user projections of migration 6, with the previous period and the peers of the same
-// role), and the tenant's 30-day suspicious-activity list. Baseline: the API's store round trip.
+// (the per-user projections of migration 6 and the per-user day summary of migration 9, with the previous period and the peers of the
+// same role or tenant), on whole days and on a period with a partial first and last day (whose
+// hours the peers read from the audit rows), and the tenant's 30-day suspicious-activity list;
+// then the bytes per row of the per-user projections and of audit_user_day. Baseline: the API's store round trip.
 import type { ExporterHost } from './host-client.js';
-import type { QueryTiming } from './host-protocol.js';
+import type { QueryTiming, TableSize } from './host-protocol.js';
 import { fmt, median, type BenchConfig, type Results } from './context.js';
 
 const TENANT = 'tenant_001';
+const HOUR = 3_600_000;
 
 async function timedGet(url: string): Promise<number> {
   const started = performance.now();
@@ -50,6 +53,11 @@ export async function benchBehaviour(
       `${api}/behaviour/profile?tenant=${TENANT}&user=${user}&peers=tenant&from=${from}&to=${to}`,
     ],
     [
+      `profile, 30 days from 11:00 (partial days)`,
+      'profile_partial_days_30d',
+      `${api}/behaviour/profile?tenant=${TENANT}&user=${user}&from=${from - 13 * HOUR}&to=${to - 13 * HOUR}`,
+    ],
+    [
       'suspicious-activity list, 30 days',
       'suspicious_30d',
       `${api}/behaviour/suspicious?tenant=${TENANT}&from=${from}&to=${to}`,
@@ -65,4 +73,27 @@ export async function benchBehaviour(
     results.line(`  ${label.padEnd(44)} ${fmt.ms(ms).padStart(8)} ms  (${fmt.ratio(ms / ping)} GET /readyz)`);
   }
   results.set('behaviour.profile_user_records', Number(top?.n ?? 0));
+  // Per row of the five audit tables columnBytes covers (all but the access log).
+  const sizes = (await host.call('sizes', {})) as TableSize[];
+  const rows = sizes
+    .filter((t) => t.table.endsWith('_log') && t.table !== 'audit_access_log')
+    .reduce((n, t) => n + t.rows, 0);
+  const columns = (await host.call('columnBytes', {})) as { name: string; bytes: number }[];
+  const perUser = columns.filter((c) => c.name.startsWith('projection p_user_'));
+  for (const { name, bytes } of perUser)
+    results.set(`behaviour.${name.replace('projection ', '')}_bytes_per_row`, bytes / rows);
+  // The per-user day summary table covers all six audit tables: per row of all six, as its parts
+  // stand (merges may still be pending).
+  const auditRows = sizes.filter((t) => t.table.endsWith('_log')).reduce((n, t) => n + t.rows, 0);
+  const userDay = sizes.find((t) => t.table === 'audit_user_day');
+  results.set('behaviour.audit_user_day_bytes_per_row', (userDay?.bytes ?? 0) / auditRows);
+  results.set('behaviour.audit_user_day_rows', userDay?.rows ?? 0);
+  results.line(
+    `  bytes per row of the per-user projections: ${perUser
+      .map((c) => `${c.name.replace('projection ', '')} ${(c.bytes / rows).toFixed(2)}`)
+      .join(', ')}`,
+  );
+  results.line(
+    `  audit_user_day: ${fmt.n(userDay?.rows ?? 0)} rows, ${((userDay?.bytes ?? 0) / auditRows).toFixed(2)} B per audit row (all six tables)`,
+  );
 }

@@ -54,7 +54,11 @@ async function runMigrate(options: {
   if (options.print) {
     for (const step of schemaStatements({ database: config.clickhouse.database, cluster })) {
       process.stdout.write(
-        typeof step === 'string' ? `${step};\n\n` : `-- seed rows for ${step.insertInto}\n\n`,
+        typeof step === 'string'
+          ? `${step};\n\n`
+          : 'run' in step
+            ? `-- ${step.describe}\n\n`
+            : `-- seed rows for ${step.insertInto}\n\n`,
       );
     }
     return 0;

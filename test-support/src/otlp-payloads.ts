@@ -84,6 +84,29 @@ export function requestRecord(overrides: RecordOverrides = {}): TestRecord {
   );
 }
 
+/**
+ * The event name and the fewest attributes that make a valid record of each kind an app sends
+ * (every kind but access, whose records the exporter writes for reads of audit data).
+ */
+export const RECORD_OF_EACH_KIND: readonly (readonly [
+  eventName: string,
+  attributes: Record<string, unknown>,
+])[] = [
+  ['audit.request', { 'http.request.method': 'GET', 'url.path': '/p', 'http.route': '/p' }],
+  ['audit.db_operation', { 'db.collection.name': 't', 'db.operation.name': 'SELECT' }],
+  [
+    'audit.field_change',
+    {
+      'db.collection.name': 't',
+      'audit.change.record_id': '1',
+      'audit.change.field': 'f',
+      'audit.change.type': 'UPDATE',
+    },
+  ],
+  ['audit.security', { 'audit.security.event_type': 'LOGIN_SUCCESS' }],
+  ['audit.admin', { 'audit.operation': 'update_settings' }],
+];
+
 /** An ExportLogsServiceRequest in OTLP/JSON form. */
 export function logsRequestJson(
   records: TestRecord[],

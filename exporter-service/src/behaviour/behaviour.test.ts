@@ -6,7 +6,14 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { postLogs, tempDir, startTestExporter, waitUntil, type TestRecord } from '@auditlens/test-support';
+import {
+  RECORD_OF_EACH_KIND,
+  postLogs,
+  tempDir,
+  startTestExporter,
+  waitUntil,
+  type TestRecord,
+} from '@auditlens/test-support';
 import type { Finding, Profile, Suspicious, UserLookup } from '@auditlens/contract/rest';
 import type { RunningExporter } from '../exporter.js';
 import { alertingModule } from '../alerts/module.js';
@@ -14,7 +21,7 @@ import { BUILTIN_RULES } from '../alerts/builtin.js';
 import { DETECTIONS } from '../alerts/detections.js';
 import { parseRule } from '../alerts/rule-model.js';
 import { behaviourModule } from './module.js';
-import { PROJECTION_QUERIES } from './profile.js';
+import { PROJECTION_QUERIES, peersSql, wholeDays } from './profile.js';
 import { DETECTION_QUERIES, score } from './suspicious.js';
 
 const ADMIN = 'behaviour-admin-token';
@@ -286,25 +293,10 @@ test("a profile counts the user's records of the period and the previous one, by
   assert.equal(body.securityEvents.filter((e) => e.event_type === 'LOGIN_SUCCESS').length, 6);
 });
 
-test("a profile reads the per-user projections, never the audit tables' rows", async () => {
+test("a profile reads the per-user projections; the audit rows only for the peers' partial days, by primary key", async () => {
   // Two users with a record of every kind in a tenant of their own (ClickHouse reads a table
   // directly when its skip indexes already show the user has no rows there, so the plans are
   // checked where every table has some).
-  const every: [string, Record<string, unknown>][] = [
-    ['audit.request', { 'http.request.method': 'GET', 'url.path': '/p' }],
-    ['audit.db_operation', { 'db.collection.name': 't', 'db.operation.name': 'SELECT' }],
-    [
-      'audit.field_change',
-      {
-        'db.collection.name': 't',
-        'audit.change.record_id': '1',
-        'audit.change.field': 'f',
-        'audit.change.type': 'UPDATE',
-      },
-    ],
-    ['audit.security', { 'audit.security.event_type': 'LOGIN_SUCCESS' }],
-    ['audit.admin', { 'audit.operation': 'update_settings' }],
-  ];
   // The users are API tokens (their subjects): their reads of the tenant are its access records.
   const subject = (token: string): string =>
     `api-token:${createHash('sha256').update(token).digest('hex').slice(0, 12)}`;
@@ -315,7 +307,7 @@ test("a profile reads the per-user projections, never the audit tables' rows", a
   while ([0, 6].includes(new Date(on(daysAgo, 12)).getUTCDay())) daysAgo++;
   const weekdayNoon = on(daysAgo, 12);
   const probe: TestRecord[] = [p, q].flatMap((user) =>
-    every.map(([eventName, attributes]) => ({
+    RECORD_OF_EACH_KIND.map(([eventName, attributes]) => ({
       eventName,
       timeMs: weekdayNoon,
       attributes: {
@@ -335,20 +327,42 @@ test("a profile reads the per-user projections, never the audit tables' rows", a
   const params = {
     tenant: 'probe',
     user: p,
-    from: '2020-01-01 00:00:00',
-    to: '2030-01-01 00:00:00',
+    // Partial first and last days: the peers read their hours from the audit rows.
+    from: '2020-01-01 05:00:00',
+    to: '2030-01-01 07:00:00',
+    ...wholeDays(Date.parse('2020-01-01T05:00:00Z'), Date.parse('2030-01-01T07:00:00Z')),
     roles: ['analyst'],
     userEvents: 1,
   };
-  for (const [name, sql] of Object.entries(PROJECTION_QUERIES)) {
-    const plan = (await exporter.store.query<{ explain: string }>(`EXPLAIN ${sql(exporter.store)}`, params))
+  const planOf = async (sql: string): Promise<string> =>
+    (await exporter.store.query<{ explain: string }>(`EXPLAIN indexes = 1, projections = 1 ${sql}`, params))
       .map((row) => row.explain)
       .join('\n');
-    const reads = plan.match(/ReadFromMergeTree \(([^)]+)\)/g) ?? [];
+  for (const [name, sql] of Object.entries(PROJECTION_QUERIES)) {
+    const plan = await planOf(sql(exporter.store));
+    const reads = plan.split('ReadFromMergeTree (').slice(1);
     assert.ok(reads.length >= 6, `${name}: ${plan}`);
-    for (const read of reads)
-      assert.match(read, /\(p_user_(hour|client)\)/, `${name} reads ${read}:\n${plan}`);
+    for (const read of reads) {
+      const source = read.slice(0, read.indexOf(')'));
+      assert.equal(source, name, `${name} reads ${source}:\n${plan}`);
+    }
   }
+  // The peers: whole days from audit_user_day by its key (tenant, day), the partial first and
+  // last day from the audit rows by a primary key range of their hours.
+  const peersPlan = await planOf(peersSql(exporter.store, 'role'));
+  const peerReads = peersPlan.split('ReadFromMergeTree (').slice(1);
+  const summaryReads = peerReads.filter((read) =>
+    read.startsWith(`${exporter.store.database}.audit_user_day)`),
+  );
+  assert.equal(summaryReads.length, 1, peersPlan);
+  assert.match(
+    summaryReads[0] ?? '',
+    /PrimaryKey[\s│]+Keys:[\s│]+tenant_id[\s│]+day\b[^]*?Condition: [^\n]*day in [^\n]*tenant_id in/,
+  );
+  const byTime = /PrimaryKey[\s│]+Keys:[\s│]+tenant_id[\s│]+event_time[\s│]+Condition: [^\n]*event_time in/;
+  const edgeReads = peerReads.filter((read) => !summaryReads.includes(read));
+  assert.equal(edgeReads.length, 6, peersPlan);
+  for (const read of edgeReads) assert.match(read, byTime, peersPlan);
   const { body } = await api<Profile>(
     `/behaviour/profile?tenant=probe&user=${encodeURIComponent(q)}&${recent}`,
   );

@@ -1,16 +1,27 @@
 import type { Answer, Deviation, ProfileTotals, profileSchema } from '@auditlens/contract/rest';
 import { formatTime, parseTime } from '../mapping/fields.js';
 import { KINDS, type AuditKind } from '../mapping/kinds.js';
-import { USER_CLIENT_KEYS, USER_DAY, USER_HOUR, userHourKeys } from '../schema/user-activity.js';
+import {
+  USER_CLIENT_KEYS,
+  USER_DAY,
+  USER_DAY_FIGURES,
+  USER_DAY_TABLE,
+  USER_HOUR,
+  userHourKeys,
+} from '../schema/user-activity.js';
 import type { AuditStore, QueryParams } from '../store/store.js';
 
 // A user's behaviour over a period (issue 19 item 1), read from the per-user projections of
-// migration 6 (schema/user-activity.ts): every query here filters and groups by the projection's
-// own key expressions, so ClickHouse answers it from the projection's parts, a key-range read per
-// user, not from the audit rows. Hours are UTC (the projection's buckets).
+// migration 6 and the per-user day summary table of migration 9 (schema/user-activity.ts): the
+// user's own queries filter and group by the projections' own key expressions, so ClickHouse
+// answers them from the projections' parts (a key-range read per user), not from the audit rows;
+// the peers read audit_user_day (a key range per tenant and day), and only their partial first and
+// last day read audit rows, by primary key. Hours are UTC (the projections' buckets).
 
 const HOUR_MS = 3_600_000;
-const FAILED = "('failure', 'denied')";
+const DAY_MS = 24 * HOUR_MS;
+/** A DateTime('UTC') query parameter. */
+const sqlTime = (ms: number): string => formatTime(ms).slice(0, 19);
 
 export interface ProfileRequest {
   tenantId: string;
@@ -85,42 +96,67 @@ function clientsSql(store: AuditStore): string {
   FROM (${parts}) GROUP BY ip, user_agent, session_id ORDER BY last_seen DESC`;
 }
 
+const periodParam = (name: string): string => `{${name}:DateTime('UTC')}`;
+
+const peerWhere = "tenant_id = {tenant:String} AND user_id != '' AND user_id != {user:String}";
+
+/** One audit table's peer figures per user, day and roles (audit_user_day's keys) where `where`. */
+function peerEdgeSql(store: AuditStore, table: string, where: string): string {
+  const figures = Object.entries(USER_DAY_FIGURES).map(([name, sql]) => `${sql} AS ${name}`);
+  return `SELECT user_id, ${USER_DAY} AS day, user_roles, ${figures.join(', ')}
+    FROM ${store.database}.${table}
+    WHERE ${peerWhere} AND ${where}
+    GROUP BY tenant_id, day, user_id, user_roles`;
+}
+
 /**
- * Per-user totals of the peers in the period: the users of the tenant, or those sharing one of
- * the user's roles; then their medians and how many had fewer records than the user.
+ * Per-user totals of the peers in the period (the tenant's other users with a record in it; for
+ * role peers, only those with a record carrying one of the user's roles on a day the period
+ * touches), then their medians and how many had fewer records than the user.
+ *
+ * The period is whole UTC hours [from, to). Its whole days [wholeFrom, wholeTo) come from the
+ * summary table audit_user_day, read for every day the period touches (the role match looks at whole
+ * days); the hours of a partial first or last day come from the audit rows themselves, a primary
+ * key range (tenant_id, event_time) of at most two partial days, with the same aggregates. (With
+ * no whole day, wholeFrom = wholeTo = from: every hour is an edge hour.) Active hours: per user
+ * and day, the hour masks of every table and both reads OR-ed, then their bits counted.
  */
-function peersSql(store: AuditStore, basis: 'role' | 'tenant'): string {
-  const peerFilter =
-    basis === 'role'
-      ? `AND user_id IN (${perTable(
-          (_kind, table) =>
-            `SELECT user_id FROM ${store.database}.${table}
-             WHERE tenant_id = {tenant:String} AND hasAny(user_roles, {roles:Array(String)})
-               AND ${USER_DAY} >= toDate({from:DateTime('UTC')}) AND ${USER_DAY} <= toDate({to:DateTime('UTC')})
-             GROUP BY ${USER_CLIENT_KEYS.join(', ')}`,
-        )})`
-      : '';
-  const parts = perTable(
-    (_kind, table) =>
-      `SELECT user_id, ${USER_HOUR} AS hour, result, risk_level, count() AS n, countIf(is_sensitive) AS s
-      FROM ${store.database}.${table}
-      WHERE tenant_id = {tenant:String} AND user_id != '' AND user_id != {user:String}
-        AND ${USER_HOUR} >= {from:DateTime('UTC')} AND ${USER_HOUR} < {to:DateTime('UTC')} ${peerFilter}
-      GROUP BY tenant_id, user_id, hour, result, risk_level`,
+export function peersSql(store: AuditStore, basis: 'role' | 'tenant'): string {
+  // Its rows as stored: parts not merged yet may hold a user's day more than once (and the
+  // backfilled rows of migration 9 apart from the views' rows); the sums per user and day below
+  // add them up.
+  const days = `SELECT user_id, day, user_roles, ${Object.keys(USER_DAY_FIGURES).join(', ')}
+    FROM ${store.database}.${USER_DAY_TABLE}
+    WHERE ${peerWhere} AND day >= toDate(${periodParam('from')}) AND day <= toDate(${periodParam('to')})`;
+  const edgeHours = perTable((_kind, table) =>
+    peerEdgeSql(
+      store,
+      table,
+      `event_time >= ${periodParam('from')} AND event_time < ${periodParam('to')}
+        AND (event_time < ${periodParam('wholeFrom')} OR event_time >= ${periodParam('wholeTo')})`,
+    ),
   );
+  const figures = Object.keys(USER_DAY_FIGURES).filter((name) => name !== 'hours');
   return `SELECT count() AS users, median(u_events) AS events, median(u_failed) AS failed,
       median(u_high_risk) AS highRisk, median(u_sensitive) AS sensitive, median(u_active_hours) AS activeHours,
       median(u_off_hours) AS offHours, median(u_failed / u_events) AS failureRate,
       countIf(u_events < {userEvents:UInt64}) AS fewer
-    FROM (SELECT user_id, sum(n) AS u_events, sumIf(n, result IN ${FAILED}) AS u_failed,
-        sumIf(n, risk_level >= 3) AS u_high_risk, sum(s) AS u_sensitive,
-        uniqExact(hour) AS u_active_hours, sumIf(n, ${offHoursSql('hour')}) AS u_off_hours
-      FROM (${parts}) GROUP BY user_id)`;
+    FROM (SELECT user_id, sum(events) AS u_events, sum(failed) AS u_failed, sum(high_risk) AS u_high_risk,
+        sum(sensitive) AS u_sensitive, sum(bitCount(hours)) AS u_active_hours, sum(off_hours) AS u_off_hours,
+        max(role_match) AS u_role_match
+      FROM (SELECT user_id, day, max(hasAny(user_roles, {roles:Array(String)})) AS role_match,
+          ${figures.map((name) => `sumIf(${name}, in_period) AS ${name}`).join(', ')},
+          groupBitOrIf(hours, in_period) AS hours
+        FROM (SELECT *, day >= toDate(${periodParam('wholeFrom')}) AND day < toDate(${periodParam('wholeTo')}) AS in_period
+            FROM (${days})
+          UNION ALL
+          SELECT *, true AS in_period FROM (${edgeHours}))
+        GROUP BY user_id, day)
+      GROUP BY user_id
+      HAVING u_events > 0${basis === 'role' ? ' AND u_role_match' : ''})`;
 }
 
-/** Outside Monday–Friday 08:00–20:00 UTC (the built-in off-hours rule's default window). */
-const offHoursSql = (hour: string): string =>
-  `(toDayOfWeek(${hour}) > 5 OR toHour(${hour}) < 8 OR toHour(${hour}) >= 20)`;
+/** offHoursSql (schema/user-activity.ts) in JS. */
 const isOffHours = (ms: number): boolean => {
   const date = new Date(ms);
   const weekday = date.getUTCDay();
@@ -274,11 +310,19 @@ export function deviations(
   return found.sort((a, b) => b.ratio - a.ratio);
 }
 
+/** The whole UTC days of a period of whole hours, as peersSql's parameters (see there). */
+export function wholeDays(fromMs: number, toMs: number): { wholeFrom: string; wholeTo: string } {
+  const wholeFromMs = Math.ceil(fromMs / DAY_MS) * DAY_MS;
+  const wholeToMs = Math.floor(toMs / DAY_MS) * DAY_MS;
+  return wholeFromMs < wholeToMs
+    ? { wholeFrom: sqlTime(wholeFromMs), wholeTo: sqlTime(wholeToMs) }
+    : { wholeFrom: sqlTime(fromMs), wholeTo: sqlTime(fromMs) };
+}
+
 /** The queries a profile reads from the projections (their plans are checked by the tests). */
 export const PROJECTION_QUERIES = {
   p_user_hour: activitySql,
   p_user_client: clientsSql,
-  peers: (store: AuditStore): string => peersSql(store, 'role'),
 };
 
 /** The user's profile for a period, its previous period of equal length, and its peers. */
@@ -288,8 +332,8 @@ export async function userProfile(store: AuditStore, request: ProfileRequest): P
   const toMs = Math.ceil(request.toMs / HOUR_MS) * HOUR_MS;
   const baselineFromMs = fromMs - (toMs - fromMs);
   const base: QueryParams = { tenant: request.tenantId, user: request.userId };
-  const period = { ...base, from: formatTime(fromMs).slice(0, 19), to: formatTime(toMs).slice(0, 19) };
-  const baselinePeriod = { ...base, from: formatTime(baselineFromMs).slice(0, 19), to: period.from };
+  const period = { ...base, from: sqlTime(fromMs), to: sqlTime(toMs) };
+  const baselinePeriod = { ...base, from: sqlTime(baselineFromMs), to: period.from };
 
   const [activity, baselineActivity, clientRows, security] = await Promise.all([
     store.query<HourRow>(activitySql(store), period),
@@ -313,6 +357,7 @@ export async function userProfile(store: AuditStore, request: ProfileRequest): P
   const peerBasis = request.peers === 'role' && roles.length > 0 ? 'role' : 'tenant';
   const [peerRow] = await store.query<Record<string, string | number>>(peersSql(store, peerBasis), {
     ...period,
+    ...wholeDays(fromMs, toMs),
     roles,
     userEvents: totals.events,
   });

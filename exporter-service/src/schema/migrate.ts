@@ -29,6 +29,8 @@ export function schemaStatements(target: RenderTarget): MigrationStep[] {
 async function runStep(store: AuditStore, step: MigrationStep): Promise<void> {
   if (typeof step === 'string') {
     await store.command(step);
+  } else if ('run' in step) {
+    await step.run(store);
   } else {
     await store.insertJsonLines(step.insertInto, step.rows.map((r) => JSON.stringify(r)).join('\n'), {
       deduplicationToken: step.deduplicationToken,

@@ -15,10 +15,18 @@ import {
   SUPPORT_TABLE_DEFS,
   STORAGE_SNAPSHOT_TABLE_DEF,
 } from './tables.js';
-import { userClientProjection, userHourProjection } from './user-activity.js';
+import { createUserDayViewsAndBackfill } from './user-day-backfill.js';
+import { USER_DAY_TABLE_DEF, userClientProjection, userHourProjection } from './user-activity.js';
+import type { AuditStore } from '../store/store.js';
 
-/** A statement, or rows to insert (JSONEachRow, deduplicated by the token). */
-export type MigrationStep = string | { insertInto: string; rows: object[]; deduplicationToken: string };
+/**
+ * A statement, rows to insert (JSONEachRow, deduplicated by the token), or a step that must look
+ * at the store (described for `migrate --print`).
+ */
+export type MigrationStep =
+  | string
+  | { insertInto: string; rows: object[]; deduplicationToken: string }
+  | { describe: string; run(store: AuditStore): Promise<void> };
 
 export interface Migration {
   version: number;
@@ -271,6 +279,21 @@ export const MIGRATIONS: Migration[] = [
     version: 8,
     name: 'storage growth snapshots',
     steps: (target) => renderTable(STORAGE_SNAPSHOT_TABLE_DEF, target),
+  },
+  {
+    // User behaviour at scale (issue 19): per-user day totals across the six audit tables for the
+    // peer comparison, which reads a whole tenant's period (schema/user-activity.ts,
+    // USER_DAY_TABLE_DEF), fed by one view per audit table from a cutover on, the records stored
+    // before it backfilled once (schema/user-day-backfill.ts).
+    version: 9,
+    name: 'per user day summary for behaviour peers',
+    steps: (target) => [
+      ...renderTable(USER_DAY_TABLE_DEF, target),
+      {
+        describe: 'views <audit table>_user_day_mv from a cutover, and the backfill of the records before it',
+        run: (store) => createUserDayViewsAndBackfill(store, target),
+      },
+    ],
   },
 ];
 

@@ -11,6 +11,12 @@ import {
   type QueryParams,
 } from './store.js';
 
+/**
+ * How long a request to the server may take before the client gives up (an insert included): the
+ * bound the user-day backfill waits out for inserts still in flight (schema/user-day-backfill.ts).
+ */
+export const SERVER_REQUEST_TIMEOUT_MS = 30_000;
+
 export interface ServerStoreOptions {
   url: string;
   user: string;
@@ -32,7 +38,7 @@ export class ServerStore implements AuditStore {
       url: options.url,
       username: options.user,
       password: options.password,
-      request_timeout: options.requestTimeoutMs ?? 30_000,
+      request_timeout: options.requestTimeoutMs ?? SERVER_REQUEST_TIMEOUT_MS,
       ...(options.caCertPath ? { tls: { ca_cert: readFileSync(options.caCertPath) } } : {}),
       clickhouse_settings: { output_format_json_quote_64bit_integers: 1 },
       // Large parameters (the event ids of a batch's idempotency check) travel in a multipart body,

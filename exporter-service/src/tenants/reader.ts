@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { SYSTEM_TENANT } from '../config.js';
 import { hasColumn, localName, onCluster, type RenderTarget, type TableDef } from '../schema/ddl.js';
 import { AUDIT_TABLE_DEFS, SUMMARY_TABLE_DEFS, SUPPORT_TABLE_DEFS } from '../schema/tables.js';
+import { USER_DAY_TABLE_DEF } from '../schema/user-activity.js';
 
 /**
  * A ClickHouse reader for Grafana, bound to tenants by row policies (DESIGN §8: tenant isolation
@@ -43,6 +44,7 @@ export const TABLES_READERS_CANNOT_READ = [
 export const READER_TABLES: readonly string[] = [
   ...AUDIT_TABLE_DEFS,
   ...SUMMARY_TABLE_DEFS,
+  USER_DAY_TABLE_DEF,
   ...SUPPORT_TABLE_DEFS,
 ]
   .filter((table: TableDef) => hasColumn(table, TENANT_COLUMN))
