@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
-import { usageQuerySchema, type Usage } from '@auditlens/contract/rest';
+import { usageQuerySchema, usageSchema, type Usage } from '@auditlens/contract/rest';
 import { CliUsageError, configOption, EXIT, failuresAreUsageErrors, cliPeriod, out } from '../cli/command.js';
 import { readPeriod } from '../api/params.js';
 import { cliPrincipal, openSession } from '../cli/session.js';
+import { apiOption, exporterApi } from '../cli/target.js';
+import { loadConfig } from '../config.js';
 import { USAGE_DEFAULT_SPAN_MS, usageStats } from './usage-queries.js';
 
 const BREAKDOWNS = {
@@ -25,6 +27,7 @@ interface UsageOptions {
   limit?: string;
   json?: boolean;
   config?: string;
+  api?: string;
 }
 
 const number = (n: number): string => n.toLocaleString('en-US');
@@ -50,6 +53,59 @@ function table(header: string, rows: Usage['byUser']): string[] {
   );
 }
 
+/**
+ * The usage of a period: through the REST API of the exporter running on the data directory (or
+ * --api), which records the call; else on the store, recording the command in audit_access_log
+ * as the API would.
+ */
+async function readUsage(
+  options: UsageOptions,
+  filters: {
+    user?: string | undefined;
+    model?: string | undefined;
+    provider?: string | undefined;
+    limit: number;
+  },
+  by: By,
+  { fromMs, toMs }: { fromMs: number; toMs: number },
+): Promise<Usage> {
+  const period = { from: new Date(fromMs).toISOString(), to: new Date(toMs).toISOString() };
+  const api = exporterApi(loadConfig(process.env, options.config), options.api);
+  if (api) {
+    const query = new URLSearchParams({ tenant: options.tenant, from: String(fromMs), to: String(toMs) });
+    for (const [key, value] of Object.entries(filters))
+      if (value !== undefined) query.set(key, String(value));
+    return usageSchema.parse(await api.call<unknown>('GET', `/stats/usage?${query.toString()}`));
+  }
+  const tenantId = options.tenant === '*' ? undefined : options.tenant === '@system' ? '' : options.tenant;
+  const session = await openSession(options.config, { migrate: true });
+  try {
+    const usage = await usageStats(session.store, {
+      ...filters,
+      tenantId,
+      fromMs,
+      toMs,
+    });
+    await session.accessLog.record(cliPrincipal(session.actor), {
+      tenantId: tenantId ?? '',
+      type: 'read',
+      resource: 'auditlens usage',
+      filter: {
+        tenant: options.tenant,
+        by,
+        from: fromMs,
+        to: toMs,
+        user: filters.user,
+        model: filters.model,
+      },
+      rows: usage.totals.reduce((n, t) => n + t.calls, 0),
+    });
+    return { ...period, ...usage };
+  } finally {
+    await session.close();
+  }
+}
+
 async function runUsage(options: UsageOptions): Promise<number> {
   const by = (options.by ?? 'user') as By;
   if (!(by in BREAKDOWNS)) throw new CliUsageError(`--by: one of ${Object.keys(BREAKDOWNS).join(', ')}`);
@@ -65,52 +121,27 @@ async function runUsage(options: UsageOptions): Promise<number> {
     throw new CliUsageError(`--${String(issue?.path[0] ?? '')}: ${issue?.message ?? 'invalid'}`);
   }
   const { fromMs, toMs } = cliPeriod(options, (query) => readPeriod(query, USAGE_DEFAULT_SPAN_MS));
-  const tenantId = options.tenant === '*' ? undefined : options.tenant === '@system' ? '' : options.tenant;
-  const session = await openSession(options.config, { migrate: true });
-  try {
-    const usage = await usageStats(session.store, { ...parsed.data, tenantId, fromMs, toMs });
-    await session.accessLog.record(cliPrincipal(session.actor), {
-      tenantId: tenantId ?? '',
-      type: 'read',
-      resource: 'auditlens usage',
-      filter: {
-        tenant: options.tenant,
-        by,
-        from: fromMs,
-        to: toMs,
-        user: options.user,
-        model: options.model,
-      },
-      rows: usage.totals.reduce((n, t) => n + t.calls, 0),
-    });
-    if (options.json) {
-      out(
-        JSON.stringify(
-          { from: new Date(fromMs).toISOString(), to: new Date(toMs).toISOString(), ...usage },
-          null,
-          2,
-        ),
-      );
-      return EXIT.ok;
-    }
-    out(
-      `AI / API usage, tenant ${options.tenant}, ${new Date(fromMs).toISOString()} … ${new Date(toMs).toISOString()}`,
-    );
-    if (usage.totals.length === 0) {
-      out('no AI / API calls in this period');
-      return EXIT.ok;
-    }
-    for (const line of table(
-      'total',
-      usage.totals.map((t) => ({ key: 'total', ...t })),
-    ))
-      out(line);
-    out('');
-    for (const line of table(by, usage[BREAKDOWNS[by]])) out(line);
+  const { user, model, provider, limit } = parsed.data;
+  const usage = await readUsage(options, { user, model, provider, limit }, by, { fromMs, toMs });
+  if (options.json) {
+    out(JSON.stringify(usage, null, 2));
     return EXIT.ok;
-  } finally {
-    await session.close();
   }
+  out(
+    `AI / API usage, tenant ${options.tenant}, ${new Date(fromMs).toISOString()} … ${new Date(toMs).toISOString()}`,
+  );
+  if (usage.totals.length === 0) {
+    out('no AI / API calls in this period');
+    return EXIT.ok;
+  }
+  for (const line of table(
+    'total',
+    usage.totals.map((t) => ({ key: 'total', ...t })),
+  ))
+    out(line);
+  out('');
+  for (const line of table(by, usage[BREAKDOWNS[by]])) out(line);
+  return EXIT.ok;
 }
 
 /** Adds `usage` to the CLI. */
@@ -131,5 +162,6 @@ export function registerUsageCommands(program: Command, start: (work: () => Prom
     .option('--limit <n>', 'rows of the breakdown (1–1000)', '50')
     .option('--json', 'print the answer of GET /api/v1/stats/usage as JSON')
     .addOption(configOption())
+    .addOption(apiOption())
     .action((options: UsageOptions) => run(() => runUsage(options)));
 }

@@ -4,7 +4,7 @@
 // usage errors, and the CLI's own access record.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { postLogs, requestRecord, startTestExporter, tempDir } from '@auditlens/test-support';
+import { postLogs, requestRecord, runAuditlens, startTestExporter, tempDir } from '@auditlens/test-support';
 import { createStore } from '../store/index.js';
 import { loadConfig } from '../config.js';
 import { runCli } from '../testing/cli.js';
@@ -82,6 +82,55 @@ test('auditlens usage: per user and per model, totals per currency, JSON, and us
     } finally {
       await store.close();
     }
+  } finally {
+    dir.remove();
+  }
+});
+
+test('auditlens usage beside a running exporter reads through its API, with the same answer as the store', async () => {
+  const dir = tempDir('usage-cli-api');
+  const READER = 'usage-reader-token';
+  const period = [
+    '--from',
+    new Date(Date.now() - 3_600_000).toISOString(),
+    '--to',
+    new Date(Date.now() + 3_600_000).toISOString(),
+  ];
+  try {
+    const exporter = await startTestExporter(dir.path, {
+      apiTokens: new Map([[READER, { role: 'reader' as const, tenants: new Set(['acme']) }]]),
+    });
+    let viaApi: string;
+    try {
+      const answer = await postLogs(exporter.otlpUrl, [
+        call('alice', 'gpt-4o', 1200, 300, 0.012, 'USD'),
+        call('bob', 'gpt-4o', 5000, 2000, 0.05, 'EUR'),
+      ]);
+      assert.equal(answer.status, 200);
+      // The exporter holds the embedded store: the command goes through its API, with a reader token.
+      const beside = await runAuditlens(['usage', '--tenant', 'acme', '--by', 'model', ...period, '--json'], {
+        AUDITLENS_DATA_DIR: dir.path,
+        AUDITLENS_API_URL: exporter.apiUrl,
+        AUDITLENS_API_TOKEN: READER,
+        AUDITLENS_LOG_LEVEL: 'silent',
+      });
+      assert.equal(beside.code, 0, beside.stderr);
+      assert.match(beside.stderr, /using the exporter's API at http/);
+      viaApi = beside.stdout;
+      const other = await runAuditlens(['usage', '--tenant', 'other', ...period, '--api', exporter.apiUrl], {
+        AUDITLENS_DATA_DIR: dir.path,
+        AUDITLENS_API_TOKEN: READER,
+        AUDITLENS_LOG_LEVEL: 'silent',
+      });
+      assert.notEqual(other.code, 0, 'a token bound to acme reads no other tenant');
+    } finally {
+      await exporter.close();
+    }
+    const direct = await run(dir.path, ['usage', '--tenant', 'acme', '--by', 'model', ...period, '--json']);
+    assert.equal(direct.code, 0, direct.stderr);
+    assert.match(direct.stderr, /using the embedded store in .* directly/);
+    assert.deepEqual(JSON.parse(direct.stdout), JSON.parse(viaApi));
+    assert.equal((JSON.parse(viaApi) as { byModel: unknown[] }).byModel.length, 2);
   } finally {
     dir.remove();
   }
