@@ -50,6 +50,8 @@ describe('User behaviour page', () => {
     const clients = screen.getByRole('table', { name: 'Clients' });
     expect(within(clients).getByText('new')).toBeInTheDocument();
     expect(within(clients).getByText('203.0.113.9')).toBeInTheDocument();
+    // A client of records without an address (stored as ::) reads "(none)", as a missing user agent.
+    expect(within(clients).getAllByText('(none)')).toHaveLength(2);
     const security = screen.getByRole('table', { name: 'Security events' });
     expect(within(security).getByRole('link', { name: 'MASS_EXPORT' }).getAttribute('href')).toMatch(
       /\/security-events\/0194a1b2-0000-7000-8000-000000000001\?tenant=acme&from=now-7d&to=now$/,

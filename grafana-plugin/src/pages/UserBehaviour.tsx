@@ -62,10 +62,10 @@ function ProfileView({ profile }: { profile: Profile }) {
     () => [
       {
         name: 'IP',
-        value: (c) => formatIp(c.ip),
+        value: (c) => formatIp(c.ip) || '(none)',
         cell: (c) => (
           <Stack gap={1} alignItems="center">
-            {formatIp(c.ip)}
+            {formatIp(c.ip) || '(none)'}
             {c.isNew && <Badge color="orange" text="new" />}
           </Stack>
         ),

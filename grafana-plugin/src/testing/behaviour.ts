@@ -83,6 +83,14 @@ export const PROFILE: Profile = {
       lastSeen: '2025-01-14T10:14:00.000Z',
       isNew: false,
     },
+    {
+      ip: '::',
+      userAgent: '',
+      events: 3,
+      firstSeen: '2025-01-02T09:00:00.000Z',
+      lastSeen: '2025-01-02T09:05:00.000Z',
+      isNew: false,
+    },
   ],
   sessions: [
     {
