@@ -2,9 +2,8 @@ import type { Command } from 'commander';
 import { profileQuerySchema, suspiciousQuerySchema, userLookupQuerySchema } from '@auditlens/contract/rest';
 import { ZodError } from 'zod';
 import { CliUsageError, configOption, EXIT, failuresAreUsageErrors, cliPeriod, out } from '../cli/command.js';
-import { cliPrincipal, openSession } from '../cli/session.js';
-import { apiOption, exporterApi } from '../cli/target.js';
-import { loadConfig } from '../config.js';
+import { cliPrincipal, throughExporterOrStore } from '../cli/session.js';
+import { apiOption } from '../cli/target.js';
 import { behaviourPeriod } from './routes.js';
 import { userProfile, type Profile } from './profile.js';
 import { suspiciousActivity, type Suspicious } from './suspicious.js';
@@ -61,45 +60,44 @@ async function readBehaviour<T>(
   period: Period,
   work: (reads: BehaviourReads) => Promise<{ answer: T; filter: Record<string, unknown>; rows: number }>,
 ): Promise<T> {
-  const api = exporterApi(loadConfig(process.env, options.config), options.api);
-  if (api) {
-    const get = <A>(name: string, params: Record<string, string | number | undefined>): Promise<A> => {
-      const query = new URLSearchParams({
-        tenant: options.tenant,
-        from: String(period.fromMs),
-        to: String(period.toMs),
+  return throughExporterOrStore(
+    options,
+    async (api) => {
+      const get = <A>(name: string, params: Record<string, string | number | undefined>): Promise<A> => {
+        const query = new URLSearchParams({
+          tenant: options.tenant,
+          from: String(period.fromMs),
+          to: String(period.toMs),
+        });
+        for (const [key, value] of Object.entries(params))
+          if (value !== undefined) query.set(key, String(value));
+        return api.call<A>('GET', `/behaviour/${name}?${query.toString()}`);
+      };
+      const { answer } = await work({
+        profile: (user, peers) => get('profile', { user, peers }),
+        suspicious: (filters) => get('suspicious', filters),
+        users: (q, limit) => get('users', { q, limit }),
       });
-      for (const [key, value] of Object.entries(params))
-        if (value !== undefined) query.set(key, String(value));
-      return api.call<A>('GET', `/behaviour/${name}?${query.toString()}`);
-    };
-    const { answer } = await work({
-      profile: (user, peers) => get('profile', { user, peers }),
-      suspicious: (filters) => get('suspicious', filters),
-      users: (q, limit) => get('users', { q, limit }),
-    });
-    return answer;
-  }
-  const session = await openSession(options.config, { migrate: true });
-  try {
-    const tenantId = options.tenant === '@system' ? '' : options.tenant;
-    const scope = { tenantId, ...period };
-    const { answer, filter, rows } = await work({
-      profile: (userId, peers) => userProfile(session.store, { ...scope, userId, peers }),
-      suspicious: (filters) => suspiciousActivity(session.store, { ...scope, ...filters }),
-      users: (text, limit) => lookUpUsers(session.store, { ...scope, text, limit }),
-    });
-    await session.accessLog.record(cliPrincipal(session.actor), {
-      tenantId,
-      type: 'read',
-      resource,
-      filter: { ...filter, ...period },
-      rows,
-    });
-    return answer;
-  } finally {
-    await session.close();
-  }
+      return answer;
+    },
+    async (session) => {
+      const tenantId = options.tenant === '@system' ? '' : options.tenant;
+      const scope = { tenantId, ...period };
+      const { answer, filter, rows } = await work({
+        profile: (userId, peers) => userProfile(session.store, { ...scope, userId, peers }),
+        suspicious: (filters) => suspiciousActivity(session.store, { ...scope, ...filters }),
+        users: (text, limit) => lookUpUsers(session.store, { ...scope, text, limit }),
+      });
+      await session.accessLog.record(cliPrincipal(session.actor), {
+        tenantId,
+        type: 'read',
+        resource,
+        filter: { ...filter, ...period },
+        rows,
+      });
+      return answer;
+    },
+  );
 }
 
 /** "wangwu (Wang Wu, W. Wu)": a user id with the names its records carry. */

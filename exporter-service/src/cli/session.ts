@@ -12,7 +12,7 @@ import { ComplianceRuntime } from '../compliance/runtime.js';
 import type { Actor, AdminRequest } from '../retention/admin-record.js';
 import { migrate } from '../schema/migrate.js';
 import type { AuditStore } from '../store/index.js';
-import { openCliStore } from './target.js';
+import { exporterApi, openCliStore, type ExporterApi } from './target.js';
 
 // What a CLI command that writes audit records (changes, reads of audit data) runs in.
 
@@ -108,6 +108,26 @@ export async function withSession(
   try {
     await work(session);
     return EXIT.ok;
+  } finally {
+    await session.close();
+  }
+}
+
+/**
+ * A command's work where the audit data is (cli/target.ts): through the REST API of the exporter
+ * running on the data directory (or --api), which records the call; else on the store, in a
+ * session (migrated), closed afterwards.
+ */
+export async function throughExporterOrStore<T>(
+  options: { config?: string | undefined; api?: string | undefined },
+  viaApi: (api: ExporterApi) => Promise<T>,
+  onStore: (session: CliSession) => Promise<T>,
+): Promise<T> {
+  const api = exporterApi(loadConfig(process.env, options.config), options.api);
+  if (api) return viaApi(api);
+  const session = await openSession(options.config, { migrate: true });
+  try {
+    return await onStore(session);
   } finally {
     await session.close();
   }

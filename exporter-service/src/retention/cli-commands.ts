@@ -1,11 +1,10 @@
 import type { Command } from 'commander';
 import type { Answer, retentionListSchema, RetentionPolicy } from '@auditlens/contract/rest';
-import { loadConfig } from '../config.js';
 import { AUDIT_TABLES } from '../mapping/kinds.js';
 import { CliUsageError, configOption, EXIT, failuresAreUsageErrors } from '../cli/command.js';
-import { cliRequest, withSession, type CliSession } from '../cli/session.js';
+import { cliRequest, throughExporterOrStore, withSession, type CliSession } from '../cli/session.js';
 import { jsonOption, printJson, printTable } from '../cli/table.js';
-import { apiOption, exporterApi, type ExporterApi } from '../cli/target.js';
+import { apiOption, type ExporterApi } from '../cli/target.js';
 import { policyInputSchema, type PolicyChange, type PolicyInput } from './policies.js';
 import { policyView } from './routes.js';
 import { applyArchiveVolume, type ArchiveResult, type ReapplyResult } from './storage.js';
@@ -64,12 +63,8 @@ function either<T>(
   print: (result: T) => void,
 ): () => Promise<number> {
   return async () => {
-    const api = exporterApi(loadConfig(process.env, options.config), options.api);
-    if (api) {
-      print(await viaApi(api));
-      return EXIT.ok;
-    }
-    return withSession(options.config, async (session) => print(await direct(session)));
+    print(await throughExporterOrStore(options, viaApi, direct));
+    return EXIT.ok;
   };
 }
 

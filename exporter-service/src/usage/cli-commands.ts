@@ -2,9 +2,8 @@ import type { Command } from 'commander';
 import { usageQuerySchema, usageSchema, type Usage } from '@auditlens/contract/rest';
 import { CliUsageError, configOption, EXIT, failuresAreUsageErrors, cliPeriod, out } from '../cli/command.js';
 import { readPeriod } from '../api/params.js';
-import { cliPrincipal, openSession } from '../cli/session.js';
-import { apiOption, exporterApi } from '../cli/target.js';
-import { loadConfig } from '../config.js';
+import { cliPrincipal, throughExporterOrStore } from '../cli/session.js';
+import { apiOption } from '../cli/target.js';
 import { USAGE_DEFAULT_SPAN_MS, usageStats } from './usage-queries.js';
 
 const BREAKDOWNS = {
@@ -69,41 +68,35 @@ async function readUsage(
   by: By,
   { fromMs, toMs }: { fromMs: number; toMs: number },
 ): Promise<Usage> {
-  const period = { from: new Date(fromMs).toISOString(), to: new Date(toMs).toISOString() };
-  const api = exporterApi(loadConfig(process.env, options.config), options.api);
-  if (api) {
-    const query = new URLSearchParams({ tenant: options.tenant, from: String(fromMs), to: String(toMs) });
-    for (const [key, value] of Object.entries(filters))
-      if (value !== undefined) query.set(key, String(value));
-    return usageSchema.parse(await api.call<unknown>('GET', `/stats/usage?${query.toString()}`));
-  }
-  const tenantId = options.tenant === '*' ? undefined : options.tenant === '@system' ? '' : options.tenant;
-  const session = await openSession(options.config, { migrate: true });
-  try {
-    const usage = await usageStats(session.store, {
-      ...filters,
-      tenantId,
-      fromMs,
-      toMs,
-    });
-    await session.accessLog.record(cliPrincipal(session.actor), {
-      tenantId: tenantId ?? '',
-      type: 'read',
-      resource: 'auditlens usage',
-      filter: {
-        tenant: options.tenant,
-        by,
-        from: fromMs,
-        to: toMs,
-        user: filters.user,
-        model: filters.model,
-      },
-      rows: usage.totals.reduce((n, t) => n + t.calls, 0),
-    });
-    return { ...period, ...usage };
-  } finally {
-    await session.close();
-  }
+  return throughExporterOrStore(
+    options,
+    async (api) => {
+      const query = new URLSearchParams({ tenant: options.tenant, from: String(fromMs), to: String(toMs) });
+      for (const [key, value] of Object.entries(filters))
+        if (value !== undefined) query.set(key, String(value));
+      return usageSchema.parse(await api.call<unknown>('GET', `/stats/usage?${query.toString()}`));
+    },
+    async (session) => {
+      const tenantId =
+        options.tenant === '*' ? undefined : options.tenant === '@system' ? '' : options.tenant;
+      const usage = await usageStats(session.store, { ...filters, tenantId, fromMs, toMs });
+      await session.accessLog.record(cliPrincipal(session.actor), {
+        tenantId: tenantId ?? '',
+        type: 'read',
+        resource: 'auditlens usage',
+        filter: {
+          tenant: options.tenant,
+          by,
+          from: fromMs,
+          to: toMs,
+          user: filters.user,
+          model: filters.model,
+        },
+        rows: usage.totals.reduce((n, t) => n + t.calls, 0),
+      });
+      return { from: new Date(fromMs).toISOString(), to: new Date(toMs).toISOString(), ...usage };
+    },
+  );
 }
 
 async function runUsage(options: UsageOptions): Promise<number> {
